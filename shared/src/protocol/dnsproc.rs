@@ -1,0 +1,128 @@
+//! Requests dns-proc serves for the broker.
+
+use serde::{Deserialize, Serialize};
+
+use super::dns::{
+    ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput, TestOutcome, TestParams,
+    TestProgress,
+};
+
+/// A provider that passed validation and has an id, waiting for its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreparedProvider {
+    /// The new `dns_prov_…` id (the token secret's owner).
+    pub id: String,
+    /// Type name.
+    pub provider_type: String,
+    /// Label.
+    pub label: String,
+    /// Normalized suffixes.
+    pub domain_suffixes: Vec<String>,
+    /// Canonical config JSON.
+    pub config_json: String,
+    /// True when this type needs a token.
+    pub needs_token: bool,
+}
+
+/// Creation input without the token (dns-proc never receives tokens from the broker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderDraft {
+    /// Type name as given.
+    pub provider_type: String,
+    /// Label.
+    pub label: String,
+    /// Suffixes as given.
+    pub domain_suffixes: SuffixInput,
+    /// Config JSON text.
+    pub config_json: Option<String>,
+    /// True when the UI supplied a token.
+    pub has_token: bool,
+}
+
+/// A validated update, as dns-proc wants the broker to apply it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreparedUpdate {
+    /// Provider id.
+    pub id: String,
+    /// The provider's token secret, when it has one.
+    pub secret_ref: Option<String>,
+}
+
+/// A request to dns-proc.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum DnsRequest {
+    /// Validate a new provider and assign its id.
+    PrepareCreate(ProviderDraft),
+    /// Store a prepared provider with its secret reference.
+    CommitCreate {
+        /// The prepared provider.
+        prepared: PreparedProvider,
+        /// Reference of its token secret.
+        secret_ref: Option<String>,
+    },
+    /// Validate an update (token carried as presence only).
+    PrepareUpdate {
+        /// The update, with `api_token` always `None`.
+        update: ProviderUpdate,
+        /// True when the UI supplied a new token.
+        has_token: bool,
+    },
+    /// Apply an update.
+    CommitUpdate(ProviderUpdate),
+    /// Mark a provider as being deleted; returns its secret ref.
+    DeleteBegin(String),
+    /// Remove a provider marked as being deleted.
+    DeleteFinish(String),
+    /// Providers whose delete did not finish.
+    ListDeleting,
+    /// All providers.
+    List,
+    /// One provider.
+    Get(String),
+    /// Which provider serves a hostname.
+    Resolve {
+        /// Hostname (wildcards allowed).
+        hostname: String,
+        /// TXT value for manual instructions.
+        value: Option<String>,
+    },
+    /// Run Test Connection (events: [`DnsEvent::TestProgress`]).
+    Test(TestParams),
+    /// Cancel the Test Connection run started by request `request_id`.
+    CancelTest {
+        /// The broker-side request id of the run.
+        request_id: u64,
+    },
+}
+
+/// A response from dns-proc.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum DnsResponse {
+    /// A validated draft.
+    Prepared(PreparedProvider),
+    /// A validated update.
+    PreparedUpdate(PreparedUpdate),
+    /// A provider and warnings.
+    Provider(ProviderWithWarnings),
+    /// Many providers.
+    Providers(Vec<ProviderMeta>),
+    /// Secret ref of a provider being deleted.
+    Deleting(Option<String>),
+    /// Provider ids with their secret refs whose delete did not finish.
+    DeletingList(Vec<(String, Option<String>)>),
+    /// Generic acknowledgement.
+    Done,
+    /// Hostname resolution.
+    Resolution(Resolution),
+    /// Test Connection outcome.
+    TestOutcome(TestOutcome),
+    /// Whether a cancel found its run.
+    Cancelled(bool),
+}
+
+/// Events from dns-proc.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum DnsEvent {
+    /// Test Connection progress.
+    TestProgress(TestProgress),
+}

@@ -1,0 +1,79 @@
+//! The protocol of every hop, defined once and versioned.
+//!
+//! Hops: ui-bridge → broker ([`ui`]), broker/dns-proc → vault-proc ([`vault`]),
+//! broker → dns-proc ([`dnsproc`]), and parent → child over the stdin pipe
+//! ([`control`]). Every connection starts with the handshake in
+//! [`crate::handshake`], then carries [`ClientMsg`] frames one way and
+//! [`ServerMsg`] frames the other.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::WireResult;
+
+pub mod control;
+pub mod dns;
+pub mod dnsproc;
+pub mod secrets;
+pub mod ui;
+pub mod vault;
+
+/// Protocol version, checked at every handshake. Bump by hand on any wire change
+/// (never computed: a computed number can collide across releases).
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Who is connecting. Each listening process keeps an allow-list per role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    /// ui-bridge, connecting to the broker.
+    Ui,
+    /// The broker, connecting to vault-proc or dns-proc.
+    Broker,
+    /// dns-proc, connecting to vault-proc.
+    Dns,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::Ui, Role::Broker, Role::Dns];
+
+    /// Stable name for logs and HMAC transcripts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Ui => "ui",
+            Role::Broker => "broker",
+            Role::Dns => "dns",
+        }
+    }
+}
+
+/// A request from client to server, tagged with the client's request id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClientMsg<Q> {
+    /// Request id chosen by the client; echoed on the response and events.
+    pub id: u64,
+    /// The request.
+    pub request: Q,
+}
+
+/// A frame from server to client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ServerMsg<R, E> {
+    /// The final answer to request `id`.
+    Response {
+        /// Request id.
+        id: u64,
+        /// Result.
+        result: WireResult<R>,
+    },
+    /// A progress event belonging to request `id`.
+    Event {
+        /// Request id.
+        id: u64,
+        /// Event.
+        event: E,
+    },
+}
+
+/// Events on hops that have none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoEvent {}

@@ -1,0 +1,111 @@
+//! The UI command set as ui-bridge hands it to the broker.
+//!
+//! ui-bridge turns JSON lines (the public UI contract, `docs/protocol.md`) into
+//! these typed requests. Responses are built only from metadata types: no
+//! variant of [`UiResponse`] can hold a secret value.
+
+use serde::{Deserialize, Serialize};
+
+use super::dns::{NewProvider, ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, TestOutcome, TestParams, TestProgress};
+use super::secrets::{
+    ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretFilter, SecretMeta, SecretSelector,
+    SecretUpdate, TemplateReference, VaultStatus,
+};
+use super::vault::ExportDoc;
+
+/// A UI command.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum UiRequest {
+    /// Liveness check through the broker.
+    Ping,
+    /// Vault lock state (never unlocks).
+    VaultStatus,
+    /// Lock the vault.
+    VaultLock,
+    /// Unlock the vault.
+    VaultUnlock,
+    /// Create a secret (owner is always `None` from the UI).
+    SecretCreate(NewSecret),
+    /// Update a secret.
+    SecretUpdate {
+        /// Which secret.
+        selector: SecretSelector,
+        /// What changes.
+        update: SecretUpdate,
+    },
+    /// Delete a secret.
+    SecretDelete(SecretSelector),
+    /// List secrets.
+    SecretList(SecretFilter),
+    /// One secret's metadata.
+    SecretGet(SecretSelector),
+    /// Validate a template.
+    TemplateValidate(String),
+    /// Export configuration (references only).
+    ConfigExport,
+    /// Configure the external secret provider.
+    ExternalProviderSet(ExternalProviderConfig),
+    /// External provider metadata.
+    ExternalProviderGet,
+    /// Remove the external provider.
+    ExternalProviderDelete,
+    /// Create a DNS provider (token stored in the vault).
+    DnsProviderCreate(NewProvider),
+    /// List DNS providers.
+    DnsProviderList,
+    /// Update a DNS provider.
+    DnsProviderUpdate(ProviderUpdate),
+    /// Delete a DNS provider and its token.
+    DnsProviderDelete(String),
+    /// Test Connection.
+    DnsProviderTest(TestParams),
+    /// Cancel a running Test Connection by the UI request id that started it.
+    DnsProviderTestCancel(u64),
+    /// Which provider serves a hostname.
+    DnsResolve {
+        /// Hostname.
+        hostname: String,
+        /// TXT value for manual instructions.
+        value: Option<String>,
+    },
+}
+
+/// A UI response: metadata only, by construction.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum UiResponse {
+    /// `ping`.
+    Pong,
+    /// Vault state.
+    VaultStatus(VaultStatus),
+    /// Lock state after lock/unlock.
+    Unlocked(bool),
+    /// One secret's metadata.
+    Secret(SecretMeta),
+    /// Many secrets.
+    Secrets(Vec<SecretMeta>),
+    /// Deleted.
+    Deleted,
+    /// Template references.
+    References(Vec<TemplateReference>),
+    /// Export document.
+    Export(ExportDoc),
+    /// External provider metadata (`None` = not configured).
+    ExternalProvider(Option<ExternalProviderMeta>),
+    /// One provider and warnings.
+    Provider(ProviderWithWarnings),
+    /// Many providers.
+    Providers(Vec<ProviderMeta>),
+    /// Test Connection outcome.
+    TestOutcome(TestOutcome),
+    /// Whether a cancel found its run.
+    Cancelled(bool),
+    /// Resolution.
+    Resolution(Resolution),
+}
+
+/// Events for the UI.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum UiEvent {
+    /// Test Connection progress.
+    DnsTestProgress(TestProgress),
+}

@@ -1,0 +1,352 @@
+//! Request/response plumbing over an authenticated local socket.
+//!
+//! The server side accepts connections, runs the handshake, and dispatches each
+//! request to a [`Handler`] concurrently, bounded per connection (a client that
+//! exceeds the bound gets `unavailable` at once: backpressure, not a queue).
+//! The client side multiplexes calls by request id; when the connection drops,
+//! every call in flight fails with `unavailable` instead of hanging.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use interprocess::local_socket::tokio::{Listener, Stream};
+use serde::{de::DeserializeOwned, Serialize};
+use thiserror::Error;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::task::JoinHandle;
+
+use crate::error::{WireError, WireResult};
+use crate::frame::{encode_frame, read_frame, FrameError};
+use crate::handshake::{self, HandshakeError};
+use crate::protocol::control::PeerGrant;
+use crate::protocol::{ClientMsg, Role, ServerMsg};
+use crate::secret::Key32;
+use crate::transport::{self, peer_identity};
+
+/// Roles allowed to connect to a server, with their current grants. Replaced
+/// when the broker restarts a peer (new pid, new key).
+pub type GrantTable = Arc<RwLock<HashMap<Role, PeerGrant>>>;
+
+/// A boxed future returned by handlers.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Sends progress events for one request back to its client.
+pub struct EventSink<E> {
+    id: u64,
+    tx: mpsc::Sender<Vec<u8>>,
+    _e: PhantomData<fn(E)>,
+}
+
+impl<E> Clone for EventSink<E> {
+    fn clone(&self) -> Self {
+        Self { id: self.id, tx: self.tx.clone(), _e: PhantomData }
+    }
+}
+
+impl<E: Serialize> EventSink<E> {
+    /// Sends one event; silently dropped if the client is gone.
+    pub async fn send<R: Serialize>(&self, event: E) {
+        let msg: ServerMsg<R, E> = ServerMsg::Event { id: self.id, event };
+        if let Ok(buf) = encode_frame(&msg) {
+            let _ = self.tx.send(buf).await;
+        }
+    }
+
+    /// The request id the events belong to.
+    pub fn request_id(&self) -> u64 {
+        self.id
+    }
+}
+
+/// Serves requests of one hop. Implementations enforce the per-role allow-list.
+pub trait Handler<Q, R, E>: Send + Sync + 'static {
+    /// Handles one request from an authenticated peer of `role`.
+    fn handle(self: Arc<Self>, role: Role, request: Q, events: EventSink<E>) -> BoxFuture<WireResult<R>>;
+}
+
+/// Limits of a server.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// Requests handled at once per connection; more get `unavailable`.
+    pub max_in_flight: usize,
+    /// Time a client has to complete the handshake.
+    pub handshake_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self { max_in_flight: 256, handshake_timeout: Duration::from_secs(3) }
+    }
+}
+
+/// Accepts connections forever, each in its own task.
+pub async fn serve<Q, R, E, H>(listener: Listener, name: &'static str, grants: GrantTable, handler: Arc<H>, limits: ServerLimits)
+where
+    Q: DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+    E: Serialize + Send + 'static,
+    H: Handler<Q, R, E>,
+{
+    loop {
+        match transport::accept(&listener).await {
+            Ok(stream) => {
+                let grants = grants.clone();
+                let handler = handler.clone();
+                tokio::spawn(connection::<Q, R, E, H>(stream, name, grants, handler, limits));
+            }
+            Err(e) => {
+                tracing::warn!(server = name, error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
+async fn connection<Q, R, E, H>(stream: Stream, name: &'static str, grants: GrantTable, handler: Arc<H>, limits: ServerLimits)
+where
+    Q: DeserializeOwned + Send + 'static,
+    R: Serialize + Send + 'static,
+    E: Serialize + Send + 'static,
+    H: Handler<Q, R, E>,
+{
+    let peer = match peer_identity(&stream) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(server = name, error = %e, "no peer credentials; closing");
+            return;
+        }
+    };
+    let stream = Arc::new(stream);
+    let mut r = &*stream;
+    let mut w = &*stream;
+    let grant_for = |role: Role| grants.read().ok().and_then(|g| g.get(&role).cloned());
+    let role = match tokio::time::timeout(limits.handshake_timeout, handshake::server(&mut r, &mut w, peer, grant_for)).await {
+        Ok(Ok(role)) => role,
+        Ok(Err(e)) => {
+            tracing::warn!(server = name, peer_pid = ?peer.pid, error = %e, "handshake refused");
+            return;
+        }
+        Err(_) => {
+            tracing::warn!(server = name, peer_pid = ?peer.pid, "handshake timed out");
+            return;
+        }
+    };
+    tracing::debug!(server = name, role = role.as_str(), "peer authenticated");
+    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(1024);
+    let writer_stream = stream.clone();
+    tokio::spawn(async move {
+        let mut w = &*writer_stream;
+        while let Some(buf) = rx.recv().await {
+            if w.write_all(&buf).await.is_err() || w.flush().await.is_err() {
+                break;
+            }
+        }
+    });
+    let slots = Arc::new(Semaphore::new(limits.max_in_flight));
+    loop {
+        let msg: ClientMsg<Q> = match read_frame(&mut r).await {
+            Ok(m) => m,
+            Err(FrameError::Closed) => break,
+            Err(e) => {
+                // Transport-level failure: close the connection (the request is not answerable).
+                tracing::warn!(server = name, role = role.as_str(), error = %e, "bad frame; closing connection");
+                break;
+            }
+        };
+        let id = msg.id;
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            let busy: ServerMsg<R, E> = ServerMsg::Response {
+                id,
+                result: Err(WireError::unavailable(format!("{name} is busy: too many requests in flight"))),
+            };
+            if let Ok(buf) = encode_frame(&busy) {
+                let _ = tx.send(buf).await;
+            }
+            continue;
+        };
+        let sink = EventSink { id, tx: tx.clone(), _e: PhantomData };
+        let tx = tx.clone();
+        let handler = handler.clone();
+        tokio::spawn(async move {
+            let result = handler.handle(role, msg.request, sink).await;
+            let reply: ServerMsg<R, E> = ServerMsg::Response { id, result };
+            let buf = match encode_frame(&reply) {
+                Ok(b) => b,
+                Err(e) => {
+                    let fallback: ServerMsg<R, E> =
+                        ServerMsg::Response { id, result: Err(WireError::internal(format!("response could not be encoded: {e}"))) };
+                    match encode_frame(&fallback) {
+                        Ok(b) => b,
+                        Err(_) => return,
+                    }
+                }
+            };
+            let _ = tx.send(buf).await;
+            drop(slot);
+        });
+    }
+}
+
+/// A client connection could not be opened.
+#[derive(Debug, Error)]
+pub enum ConnectError {
+    /// Socket failure.
+    #[error("connect: {0}")]
+    Io(#[from] std::io::Error),
+    /// Handshake failure.
+    #[error("handshake: {0}")]
+    Handshake(#[from] HandshakeError),
+    /// Handshake took too long.
+    #[error("handshake timed out")]
+    Timeout,
+}
+
+struct PendingCall<R, E> {
+    done: oneshot::Sender<WireResult<R>>,
+    events: Option<mpsc::UnboundedSender<E>>,
+}
+
+type PendingMap<R, E> = Arc<Mutex<HashMap<u64, PendingCall<R, E>>>>;
+
+/// A multiplexing client of one hop.
+pub struct RpcClient<Q, R, E> {
+    tx: mpsc::Sender<Vec<u8>>,
+    pending: PendingMap<R, E>,
+    next_id: AtomicU64,
+    closed: Arc<AtomicBool>,
+    reader: JoinHandle<()>,
+    peer: &'static str,
+    _q: PhantomData<fn(Q)>,
+}
+
+impl<Q, R, E> Drop for RpcClient<Q, R, E> {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+impl<Q, R, E> RpcClient<Q, R, E>
+where
+    Q: Serialize + Send + 'static,
+    R: DeserializeOwned + Send + 'static,
+    E: DeserializeOwned + Send + 'static,
+{
+    /// Connects to `socket`, which must be served by process `server_pid`, and
+    /// authenticates as `role` with `key`.
+    pub async fn connect(socket: &Path, peer: &'static str, role: Role, key: &Key32, server_pid: u32) -> Result<Self, ConnectError> {
+        let stream = transport::connect(socket).await?;
+        let ident = peer_identity(&stream)?;
+        let stream = Arc::new(stream);
+        {
+            let mut r = &*stream;
+            let mut w = &*stream;
+            tokio::time::timeout(Duration::from_secs(3), handshake::client(&mut r, &mut w, ident, role, key, server_pid))
+                .await
+                .map_err(|_| ConnectError::Timeout)??;
+        }
+        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(1024);
+        let pending: PendingMap<R, E> = Arc::new(Mutex::new(HashMap::new()));
+        let closed = Arc::new(AtomicBool::new(false));
+        let ws = stream.clone();
+        let wclosed = closed.clone();
+        tokio::spawn(async move {
+            let mut w = &*ws;
+            while let Some(buf) = rx.recv().await {
+                if w.write_all(&buf).await.is_err() || w.flush().await.is_err() {
+                    wclosed.store(true, Ordering::SeqCst);
+                    break;
+                }
+            }
+        });
+        let rpending = pending.clone();
+        let rclosed = closed.clone();
+        let reader = tokio::spawn(async move {
+            let mut r = &*stream;
+            loop {
+                match read_frame::<ServerMsg<R, E>, _>(&mut r).await {
+                    Ok(ServerMsg::Response { id, result }) => {
+                        let call = rpending.lock().ok().and_then(|mut p| p.remove(&id));
+                        if let Some(call) = call {
+                            let _ = call.done.send(result);
+                        }
+                    }
+                    Ok(ServerMsg::Event { id, event }) => {
+                        let tx = rpending.lock().ok().and_then(|p| p.get(&id).and_then(|c| c.events.clone()));
+                        if let Some(tx) = tx {
+                            let _ = tx.send(event);
+                        }
+                    }
+                    Err(e) => {
+                        if !matches!(e, FrameError::Closed) {
+                            tracing::warn!(peer, error = %e, "bad frame from server; closing");
+                        }
+                        break;
+                    }
+                }
+            }
+            rclosed.store(true, Ordering::SeqCst);
+            let drained: Vec<PendingCall<R, E>> = match rpending.lock() {
+                Ok(mut p) => p.drain().map(|(_, c)| c).collect(),
+                Err(_) => Vec::new(),
+            };
+            for call in drained {
+                let _ = call.done.send(Err(WireError::unavailable(format!("connection to {peer} was lost"))));
+            }
+        });
+        Ok(Self { tx, pending, next_id: AtomicU64::new(1), closed, reader, peer, _q: PhantomData })
+    }
+
+    /// True once the connection is gone; the owner should reconnect.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst) || self.tx.is_closed()
+    }
+
+    /// Reserves a request id (for callers that must know it before the call, e.g. to cancel).
+    pub fn alloc_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Calls and waits for the response, at most `timeout`.
+    pub async fn call(&self, request: Q, timeout: Duration) -> WireResult<R> {
+        let id = self.alloc_id();
+        self.call_as(id, request, timeout, None).await
+    }
+
+    /// Calls with a pre-allocated id, forwarding events to `events`.
+    pub async fn call_as(&self, id: u64, request: Q, timeout: Duration, events: Option<mpsc::UnboundedSender<E>>) -> WireResult<R> {
+        if self.is_closed() {
+            return Err(WireError::unavailable(format!("{} is not connected", self.peer)));
+        }
+        let buf = encode_frame(&ClientMsg { id, request })
+            .map_err(|e| WireError::invalid_request(format!("request could not be encoded: {e}")))?;
+        let (done, wait) = oneshot::channel();
+        if let Ok(mut p) = self.pending.lock() {
+            p.insert(id, PendingCall { done, events });
+        }
+        if self.tx.send(buf).await.is_err() {
+            self.forget(id);
+            return Err(WireError::unavailable(format!("connection to {} was lost", self.peer)));
+        }
+        match tokio::time::timeout(timeout, wait).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(WireError::unavailable(format!("connection to {} was lost", self.peer))),
+            Err(_) => {
+                self.forget(id);
+                Err(WireError::unavailable(format!("{} did not answer within {} ms", self.peer, timeout.as_millis())))
+            }
+        }
+    }
+
+    fn forget(&self, id: u64) {
+        if let Ok(mut p) = self.pending.lock() {
+            p.remove(&id);
+        }
+    }
+}
