@@ -36,6 +36,14 @@ pub enum SpawnError {
     /// The child did not report readiness in time.
     #[error("{0} did not become ready in time")]
     NotReady(String),
+    /// The child exited before it was ready.
+    #[error("{name} exited during start-up (exit code {code:?})")]
+    Exited {
+        /// Binary name.
+        name: String,
+        /// Its exit code, when it exited normally.
+        code: Option<i32>,
+    },
 }
 
 /// A started child with its control pipe.
@@ -104,6 +112,13 @@ pub async fn spawn_child<B: Serialize>(binary: &Path, args: &[&str], bootstrap: 
         .map_err(|source| SpawnError::Pipe { name: name.clone(), source })?;
     let ready: Ready = match tokio::time::timeout(ready_timeout, read_frame(&mut out)).await {
         Ok(Ok(r)) => r,
+        Ok(Err(FrameError::Closed)) => {
+            let code = match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
+                Ok(Ok(status)) => status.code(),
+                _ => None,
+            };
+            return Err(SpawnError::Exited { name, code });
+        }
         Ok(Err(source)) => return Err(SpawnError::Pipe { name, source }),
         Err(_) => return Err(SpawnError::NotReady(name)),
     };

@@ -67,6 +67,10 @@ impl<E: Serialize> EventSink<E> {
 
 /// Serves requests of one hop. Implementations enforce the per-role allow-list.
 pub trait Handler<Q, R, E>: Send + Sync + 'static {
+    /// The allow-list: may `role` make this request at all? A refused request
+    /// gets a `forbidden` answer and its connection is closed.
+    fn permitted(&self, role: Role, request: &Q) -> bool;
+
     /// Handles one request from an authenticated peer of `role`.
     fn handle(self: Arc<Self>, role: Role, request: Q, events: EventSink<E>) -> BoxFuture<WireResult<R>>;
 }
@@ -161,6 +165,17 @@ where
             }
         };
         let id = msg.id;
+        if !handler.permitted(role, &msg.request) {
+            tracing::warn!(server = name, role = role.as_str(), "request not on the role's allow-list; closing connection");
+            let refused: ServerMsg<R, E> = ServerMsg::Response {
+                id,
+                result: Err(WireError::forbidden(format!("role {} may not make this request", role.as_str()))),
+            };
+            if let Ok(buf) = encode_frame(&refused) {
+                let _ = tx.send(buf).await;
+            }
+            break;
+        }
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             let busy: ServerMsg<R, E> = ServerMsg::Response {
                 id,
@@ -328,6 +343,9 @@ where
             .map_err(|e| WireError::invalid_request(format!("request could not be encoded: {e}")))?;
         let (done, wait) = oneshot::channel();
         if let Ok(mut p) = self.pending.lock() {
+            if p.contains_key(&id) {
+                return Err(WireError::invalid_request(format!("request id {id} is already in flight")));
+            }
             p.insert(id, PendingCall { done, events });
         }
         if self.tx.send(buf).await.is_err() {

@@ -1,0 +1,40 @@
+//! The broker: supervisor of vault-proc and dns-proc, router of UI commands,
+//! and the metadata-only boundary. It never decrypts anything; the only secret
+//! bytes it ever carries are values the UI sends inward on create/update, which
+//! it forwards to vault-proc and drops.
+
+pub mod datadir;
+pub mod flows;
+pub mod router;
+pub mod run;
+pub mod supervisor;
+
+/// Errors that stop the broker from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The data directory is held by another broker.
+    #[error("data directory {dir} is in use by another SSLBoard broker (pid {pid}); stop it first")]
+    InUse {
+        /// The directory.
+        dir: String,
+        /// The holder's pid, as it recorded it.
+        pid: String,
+    },
+    /// File-system failure on the data or socket directory.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// A child could not be started.
+    #[error("{0}")]
+    Child(String),
+    /// Start-up protocol failure.
+    #[error("{0}")]
+    Startup(String),
+}
+
+/// Exit code when the data directory is already in use.
+pub const EXIT_IN_USE: i32 = 3;

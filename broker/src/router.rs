@@ -1,0 +1,228 @@
+//! Routes each UI command to vault-proc and/or dns-proc and shapes the answer.
+//!
+//! Policy enforced here: UI responses are built only from metadata types
+//! (`UiResponse` has no variant that could hold a value); the UI cannot create
+//! provider-owned token secrets directly, nor delete or overwrite a secret
+//! that a provider owns (that would orphan the provider).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use shared::error::{ErrorCode, WireError, WireResult};
+use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
+use shared::protocol::secrets::{SecretKind, SecretSelector};
+use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
+use shared::protocol::vault::{VaultRequest, VaultResponse};
+use shared::protocol::Role;
+use shared::rpc::{BoxFuture, EventSink, Handler};
+use tokio::sync::mpsc;
+
+use crate::flows;
+use crate::supervisor::Supervisor;
+
+/// Timeout of ordinary vault-proc calls (an unlock may wait on an OS prompt).
+pub const VAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Timeout of ordinary dns-proc calls.
+pub const DNS_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The UI request handler.
+pub struct Router {
+    sup: Arc<Supervisor>,
+    /// UI request id of a running Test Connection → dns-proc request id.
+    tests: Mutex<HashMap<u64, u64>>,
+}
+
+impl Router {
+    /// A router over the supervisor's children.
+    pub fn new(sup: Arc<Supervisor>) -> Arc<Self> {
+        Arc::new(Self { sup, tests: Mutex::new(HashMap::new()) })
+    }
+
+    /// Calls vault-proc.
+    pub async fn vault(&self, req: VaultRequest) -> WireResult<VaultResponse> {
+        self.sup.vault().await?.call(req, VAULT_TIMEOUT).await
+    }
+
+    /// Calls dns-proc.
+    pub async fn dns(&self, req: DnsRequest) -> WireResult<DnsResponse> {
+        self.sup.dns().await?.call(req, DNS_TIMEOUT).await
+    }
+
+    async fn route(self: Arc<Self>, request: UiRequest, events: EventSink<UiEvent>) -> WireResult<UiResponse> {
+        match request {
+            UiRequest::Ping => Ok(UiResponse::Pong),
+            UiRequest::VaultStatus => match self.vault(VaultRequest::Status).await? {
+                VaultResponse::Status(s) => Ok(UiResponse::VaultStatus(s)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::VaultLock => self.lock_state(VaultRequest::Lock).await,
+            UiRequest::VaultUnlock => self.lock_state(VaultRequest::Unlock).await,
+            UiRequest::SecretCreate(mut new) => {
+                if new.kind == SecretKind::DnsProviderToken {
+                    return Err(WireError::validation(
+                        "dns_provider_token secrets are created with dns_provider_create",
+                    )
+                    .with_field("kind"));
+                }
+                new.owner = None;
+                meta(self.vault(VaultRequest::Create(new)).await?)
+            }
+            UiRequest::SecretUpdate { selector, update } => {
+                self.refuse_owned(&selector, "update the provider instead").await?;
+                meta(self.vault(VaultRequest::Update { selector, update }).await?)
+            }
+            UiRequest::SecretDelete(selector) => {
+                self.refuse_owned(&selector, "delete the provider instead").await?;
+                match self.vault(VaultRequest::Delete(selector)).await? {
+                    VaultResponse::Deleted => Ok(UiResponse::Deleted),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::SecretList(filter) => match self.vault(VaultRequest::List(filter)).await? {
+                VaultResponse::Metas(m) => Ok(UiResponse::Secrets(m)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::SecretGet(selector) => meta(self.vault(VaultRequest::Get(selector)).await?),
+            UiRequest::TemplateValidate(t) => match self.vault(VaultRequest::ValidateTemplate(t)).await? {
+                VaultResponse::References(r) => Ok(UiResponse::References(r)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::ConfigExport => {
+                let providers = match self.dns(DnsRequest::List).await? {
+                    DnsResponse::Providers(p) => p,
+                    other => return Err(unexpected(&other)),
+                };
+                match self.vault(VaultRequest::Export { providers }).await? {
+                    VaultResponse::Export(doc) => Ok(UiResponse::Export(doc)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::ExternalProviderSet(cfg) => self.external(VaultRequest::ExternalSet(cfg)).await,
+            UiRequest::ExternalProviderGet => self.external(VaultRequest::ExternalGet).await,
+            UiRequest::ExternalProviderDelete => match self.vault(VaultRequest::ExternalDelete).await? {
+                VaultResponse::Done | VaultResponse::Deleted => Ok(UiResponse::Deleted),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::DnsProviderCreate(new) => flows::create_provider(&self, new).await.map(UiResponse::Provider),
+            UiRequest::DnsProviderUpdate(upd) => flows::update_provider(&self, upd).await.map(UiResponse::Provider),
+            UiRequest::DnsProviderDelete(id) => flows::delete_provider(&self, &id).await.map(|_| UiResponse::Deleted),
+            UiRequest::DnsProviderList => match self.dns(DnsRequest::List).await? {
+                DnsResponse::Providers(p) => Ok(UiResponse::Providers(p)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::DnsResolve { hostname, value } => match self.dns(DnsRequest::Resolve { hostname, value }).await? {
+                DnsResponse::Resolution(r) => Ok(UiResponse::Resolution(r)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::DnsProviderTest(params) => self.test_connection(params, events).await,
+            UiRequest::DnsProviderTestCancel(ui_id) => {
+                let dns_id = self.tests.lock().ok().and_then(|t| t.get(&ui_id).copied());
+                let Some(dns_id) = dns_id else {
+                    return Ok(UiResponse::Cancelled(false));
+                };
+                match self.dns(DnsRequest::CancelTest { request_id: dns_id }).await? {
+                    DnsResponse::Cancelled(c) => Ok(UiResponse::Cancelled(c)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+        }
+    }
+
+    async fn lock_state(&self, req: VaultRequest) -> WireResult<UiResponse> {
+        match self.vault(req).await? {
+            VaultResponse::Status(s) => Ok(UiResponse::Unlocked(s.unlocked)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    async fn external(&self, req: VaultRequest) -> WireResult<UiResponse> {
+        match self.vault(req).await? {
+            VaultResponse::External(m) => Ok(UiResponse::ExternalProvider(m)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    async fn refuse_owned(&self, selector: &SecretSelector, hint: &str) -> WireResult<()> {
+        if let VaultResponse::Meta(m) = self.vault(VaultRequest::Get(selector.clone())).await? {
+            if let Some(owner) = m.owner {
+                return Err(WireError::new(
+                    ErrorCode::Conflict,
+                    format!("secret {} is owned by {owner}; {hint}", m.reference),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn test_connection(
+        &self,
+        params: shared::protocol::dns::TestParams,
+        events: EventSink<UiEvent>,
+    ) -> WireResult<UiResponse> {
+        let provider = match self.dns(DnsRequest::Get(params.id.clone())).await? {
+            DnsResponse::Provider(p) => p.provider,
+            other => return Err(unexpected(&other)),
+        };
+        let timeout = Duration::from_secs(params.timeout_secs.unwrap_or(60).clamp(1, 600));
+        if let Some(secret_ref) = provider.secret_ref.clone() {
+            // The vault reveals this token to dns-proc only while this permit lives.
+            let ttl_ms = (timeout + Duration::from_secs(90)).as_millis() as u64;
+            self.vault(VaultRequest::GrantPermit { provider_id: provider.id.clone(), secret_ref, ttl_ms }).await?;
+        }
+        let dns = self.sup.dns().await?;
+        let dns_id = dns.alloc_id();
+        let ui_id = events.request_id();
+        if let Ok(mut t) = self.tests.lock() {
+            t.insert(ui_id, dns_id);
+        }
+        let (tx, mut rx) = mpsc::unbounded_channel::<DnsEvent>();
+        let forward = tokio::spawn(async move {
+            while let Some(DnsEvent::TestProgress(p)) = rx.recv().await {
+                events.send::<UiResponse>(UiEvent::DnsTestProgress(p)).await;
+            }
+        });
+        let result = dns
+            .call_as(dns_id, DnsRequest::Test(params), timeout + Duration::from_secs(120), Some(tx))
+            .await;
+        let _ = forward.await;
+        if let Ok(mut t) = self.tests.lock() {
+            t.remove(&ui_id);
+        }
+        match result? {
+            DnsResponse::TestOutcome(o) => Ok(UiResponse::TestOutcome(o)),
+            other => Err(unexpected(&other)),
+        }
+    }
+}
+
+impl Handler<UiRequest, UiResponse, UiEvent> for Router {
+    fn permitted(&self, role: Role, _request: &UiRequest) -> bool {
+        // Every UI command is open to the UI role and to no other.
+        role == Role::Ui
+    }
+
+    fn handle(self: Arc<Self>, role: Role, request: UiRequest, events: EventSink<UiEvent>) -> BoxFuture<WireResult<UiResponse>> {
+        Box::pin(async move {
+            match role {
+                Role::Ui => self.route(request, events).await,
+                Role::Broker | Role::Dns => Err(WireError::forbidden("only the UI role may send UI commands")),
+            }
+        })
+    }
+}
+
+fn meta(r: VaultResponse) -> WireResult<UiResponse> {
+    match r {
+        VaultResponse::Meta(m) => Ok(UiResponse::Secret(m)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// An answer of the wrong shape from a child: an internal error. Only the
+/// variant name is reported, never its contents.
+pub fn unexpected<T: std::fmt::Debug>(r: &T) -> WireError {
+    let dbg = format!("{r:?}");
+    let name: String = dbg.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    WireError::internal(format!("unexpected answer from a child process: {name}"))
+}

@@ -1,0 +1,9 @@
+//! dns-proc: the DNS side of the SSLBoard core. It owns `dns.sqlite` (provider
+//! metadata, never a secret value), resolves hostnames to providers by domain
+//! suffix, and runs the provider adapters and DNS checks. Provider tokens come
+//! from vault-proc per operation and only under a permit the broker granted.
+
+pub mod policy;
+pub mod providers;
+pub mod run;
+pub mod service;

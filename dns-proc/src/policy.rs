@@ -1,0 +1,23 @@
+//! The allow-list of dns-proc: only the broker may talk to it. One exhaustive
+//! match, so a new request type cannot be added without deciding.
+
+use shared::protocol::dnsproc::DnsRequest;
+use shared::protocol::Role;
+
+/// True when `role` may send `request` to dns-proc.
+pub fn permitted(role: Role, request: &DnsRequest) -> bool {
+    match request {
+        DnsRequest::PrepareCreate(_)
+        | DnsRequest::CommitCreate { .. }
+        | DnsRequest::PrepareUpdate { .. }
+        | DnsRequest::CommitUpdate(_)
+        | DnsRequest::DeleteBegin(_)
+        | DnsRequest::DeleteFinish(_)
+        | DnsRequest::ListDeleting
+        | DnsRequest::List
+        | DnsRequest::Get(_)
+        | DnsRequest::Resolve { .. }
+        | DnsRequest::Test(_)
+        | DnsRequest::CancelTest { .. } => role == Role::Broker,
+    }
+}

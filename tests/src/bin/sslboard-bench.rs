@@ -1,0 +1,80 @@
+//! Benchmarks of the SSLBoard core, run by `scripts/bench` against the release
+//! build. Prints figures and ratios; asserts nothing (machines are noisy).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let total: Duration = samples.iter().sum();
+    let ops = samples.len() as f64 / total.as_secs_f64();
+    println!(
+        "{name}: n={} p50={:.1}µs p99={:.1}µs ops/s={:.0}",
+        samples.len(),
+        percentile(&samples, 0.5).as_secs_f64() * 1e6,
+        percentile(&samples, 0.99).as_secs_f64() * 1e6,
+        ops
+    );
+}
+
+fn ui_ping() {
+    let t = tempfile::tempdir().unwrap();
+    let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
+    opts.extra_env.push(("SSLBOARD_LOG".into(), "warn".into()));
+    let mut tree = Tree::start(opts);
+    for _ in 0..200 {
+        tree.request("ping", json!({}));
+    }
+    let samples: Vec<Duration> = (0..5000)
+        .map(|_| {
+            let s = Instant::now();
+            let r = tree.request("ping", json!({}));
+            let d = s.elapsed();
+            assert_eq!(r["ok"], json!(true));
+            d
+        })
+        .collect();
+    report("ui ping round trip (ui-bridge → broker → back, stdio)", samples);
+}
+
+fn cold_start() {
+    let mut samples = Vec::new();
+    for _ in 0..20 {
+        let t = tempfile::tempdir().unwrap();
+        let s = Instant::now();
+        let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
+    opts.extra_env.push(("SSLBOARD_LOG".into(), "warn".into()));
+    let mut tree = Tree::start(opts);
+        let r = tree.request("vault_status", json!({}));
+        samples.push(s.elapsed());
+        assert_eq!(r["ok"], json!(true));
+        drop(tree);
+    }
+    samples.sort();
+    println!(
+        "cold start to first answered vault_status: median={:.1}ms min={:.1}ms max={:.1}ms (n=20)",
+        percentile(&samples, 0.5).as_secs_f64() * 1e3,
+        samples[0].as_secs_f64() * 1e3,
+        samples[samples.len() - 1].as_secs_f64() * 1e3
+    );
+}
+
+fn main() {
+    let which: Vec<String> = std::env::args().skip(1).collect();
+    let want = |n: &str| which.is_empty() || which.iter().any(|w| w == n);
+    if want("ping") {
+        ui_ping();
+    }
+    if want("cold-start") {
+        cold_start();
+    }
+}

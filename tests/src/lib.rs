@@ -1,0 +1,33 @@
+//! Test harness: runs the real binaries (ui-bridge → broker → vault-proc and
+//! dns-proc) as a UI would, over stdio, and inspects them from the outside
+//! through /proc. Service-backed tests read their service's address from the
+//! environment that `scripts/test` exports and fail loudly when it is missing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+pub mod procs;
+pub mod tree;
+
+/// The value of a variable that `scripts/test` exports; panics with a clear
+/// message when it is missing, so a service-backed test can never skip.
+pub fn required_env(name: &str) -> String {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!("{name} is not set: run the tests through scripts/test, which starts the real services"),
+    }
+}
+
+/// Random lowercase hex (for canaries and names).
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).expect("random");
+    hex::encode(b)
+}
+
+/// The directory holding the workspace binaries (next to the test executable).
+pub fn bin_dir() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let deps = exe.parent().expect("deps dir");
+    let dir = if deps.ends_with("deps") { deps.parent().expect("target dir") } else { deps };
+    dir.to_path_buf()
+}

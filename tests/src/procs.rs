@@ -1,0 +1,120 @@
+//! Looking at processes from the outside: descendants, liveness, argv and
+//! environment, memory scans, kills.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// (pid, ppid, comm) of every process.
+pub fn all() -> Vec<(u32, u32, String)> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    for e in dir.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // comm is in parentheses and may contain spaces.
+        let (Some(l), Some(r)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let comm = stat[l + 1..r].to_string();
+        let rest: Vec<&str> = stat[r + 2..].split(' ').collect();
+        let state = rest.first().copied().unwrap_or("");
+        if state == "Z" || state == "X" {
+            continue;
+        }
+        let ppid = rest.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        out.push((pid, ppid, comm));
+    }
+    out
+}
+
+/// Descendants of `root` by name (comm is truncated to 15 chars by the kernel).
+pub fn descendants(root: u32) -> HashMap<String, Vec<u32>> {
+    let procs = all();
+    let mut found: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut frontier = vec![root];
+    while let Some(p) = frontier.pop() {
+        for (pid, ppid, comm) in &procs {
+            if *ppid == p {
+                found.entry(comm.clone()).or_default().push(*pid);
+                frontier.push(*pid);
+            }
+        }
+    }
+    found
+}
+
+/// Pid of the single descendant named `name`, waiting up to 5 s for it.
+pub fn wait_child(root: u32, name: &str) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(p) = descendants(root).get(name).and_then(|v| v.first().copied()) {
+            return p;
+        }
+        assert!(Instant::now() < deadline, "no {name} under pid {root}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// True while `pid` exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(s) => !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+/// Sends a signal.
+pub fn signal(pid: u32, sig: nix::sys::signal::Signal) {
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), sig);
+}
+
+/// SIGKILL.
+pub fn kill9(pid: u32) {
+    signal(pid, nix::sys::signal::Signal::SIGKILL);
+}
+
+/// Waits until none of `pids` is alive; returns false on timeout.
+pub fn wait_gone(pids: &[u32], timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if pids.iter().all(|p| !alive(*p)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    pids.iter().all(|p| !alive(*p))
+}
+
+/// Raw bytes of /proc/<pid>/<file> (cmdline, environ).
+pub fn proc_file(pid: u32, file: &str) -> Vec<u8> {
+    std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_default()
+}
+
+/// Searches the readable, writable-or-private memory of `pid` for `needle`.
+/// Returns None when the memory could not be read at all.
+pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut read_any = false;
+    for line in maps.lines() {
+        let mut parts = line.split_whitespace();
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else { continue };
+        if !perms.starts_with('r') {
+            continue;
+        }
+        let path = parts.nth(3).unwrap_or("");
+        if path.starts_with("[vvar") || path.starts_with("[vsyscall") {
+            continue;
+        }
+        let Some((a, b)) = range.split_once('-') else { continue };
+        let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else { continue };
+        let mut buf = vec![0u8; (b - a) as usize];
+        if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
+            continue;
+        }
+        read_any = true;
+        if buf.windows(needle.len()).any(|w| w == needle) {
+            return Some(true);
+        }
+    }
+    read_any.then_some(false)
+}

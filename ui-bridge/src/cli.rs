@@ -1,0 +1,31 @@
+//! Command-line interface (clap): stdio mode by default, `call` for one-shot use.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// SSLBoard core: the UI's entry point.
+#[derive(Debug, Parser)]
+#[command(name = "ui-bridge", version, about)]
+pub struct Cli {
+    /// Data directory (default: the platform data directory).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// What to do (default: serve JSON lines on stdio).
+    #[command(subcommand)]
+    pub mode: Option<Mode>,
+}
+
+/// Modes of operation.
+#[derive(Debug, Subcommand)]
+pub enum Mode {
+    /// Serve the JSON-lines contract on stdin/stdout (the default).
+    Stdio,
+    /// Run one command and print its result as JSON; exit code 1 on error.
+    Call {
+        /// Command name, e.g. `vault_status`.
+        cmd: String,
+        /// Arguments as a JSON object (default `{}`).
+        args: Option<String>,
+    },
+}

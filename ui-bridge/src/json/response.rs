@@ -1,0 +1,160 @@
+//! Renders typed answers, errors and events as the JSON lines of the contract.
+//! Built only from metadata types: nothing here can render a secret value.
+
+use serde_json::{json, Value};
+use shared::error::WireError;
+use shared::protocol::dns::{ProviderMeta, Resolution, TestOutcome, TestProgress};
+use shared::protocol::secrets::{ExternalProviderMeta, SecretMeta, TemplateReference};
+use shared::protocol::ui::{UiEvent, UiResponse};
+use shared::protocol::vault::ExportDoc;
+
+/// `{"id", "ok": true, "result"}`.
+pub fn ok_line(id: u64, resp: &UiResponse) -> Value {
+    json!({ "id": id, "ok": true, "result": result(resp) })
+}
+
+/// `{"id", "ok": false, "error": {code, message, details?}}`.
+pub fn error_line(id: Option<u64>, err: &WireError) -> Value {
+    json!({ "id": id, "ok": false, "error": error(err) })
+}
+
+/// The error object.
+pub fn error(err: &WireError) -> Value {
+    let mut e = json!({ "code": err.code.as_str(), "message": err.message });
+    if err.field.is_some() || err.offset.is_some() {
+        e["details"] = json!({ "field": err.field, "offset": err.offset });
+    }
+    e
+}
+
+/// `{"event", "id", "data"}`.
+pub fn event_line(id: u64, ev: &UiEvent) -> Value {
+    match ev {
+        UiEvent::DnsTestProgress(p) => json!({ "event": "dns_test_progress", "id": id, "data": progress(p) }),
+    }
+}
+
+/// A progress object.
+pub fn progress(p: &TestProgress) -> Value {
+    json!({ "step": p.step, "status": p.status, "detail": p.detail })
+}
+
+/// The `result` object of a response.
+pub fn result(resp: &UiResponse) -> Value {
+    match resp {
+        UiResponse::Pong => json!({ "pong": true }),
+        UiResponse::VaultStatus(s) => json!({ "unlocked": s.unlocked, "keySource": s.key_source }),
+        UiResponse::Unlocked(u) => json!({ "unlocked": u }),
+        UiResponse::Secret(m) => secret(m),
+        UiResponse::Secrets(list) => json!({ "secrets": list.iter().map(secret).collect::<Vec<_>>() }),
+        UiResponse::Deleted => json!({ "deleted": true }),
+        UiResponse::References(r) => json!({ "references": r.iter().map(reference).collect::<Vec<_>>() }),
+        UiResponse::Export(doc) => export(doc),
+        UiResponse::ExternalProvider(m) => external(m.as_ref()),
+        UiResponse::Provider(p) => json!({ "provider": provider(&p.provider), "warnings": p.warnings }),
+        UiResponse::Providers(list) => json!({ "providers": list.iter().map(provider).collect::<Vec<_>>() }),
+        UiResponse::TestOutcome(o) => outcome(o),
+        UiResponse::Cancelled(c) => json!({ "cancelled": c }),
+        UiResponse::Resolution(r) => resolution(r),
+    }
+}
+
+/// `SecretMeta` JSON.
+pub fn secret(m: &SecretMeta) -> Value {
+    json!({
+        "ref": m.reference,
+        "name": m.name,
+        "kind": m.kind.as_str(),
+        "type": m.secret_type.as_str(),
+        "label": m.label,
+        "description": m.description,
+        "tags": m.tags,
+        "fields": m.fields,
+        "createdAt": m.created_at,
+        "updatedAt": m.updated_at,
+        "owner": m.owner,
+        "expiresAt": m.expires_at,
+        "expired": m.expired,
+        "external": m.external.as_ref().map(|e| json!({ "path": e.path })),
+        "hasLocalValue": m.has_local_value,
+    })
+}
+
+fn reference(r: &TemplateReference) -> Value {
+    json!({ "name": r.name, "field": r.field, "offset": r.offset })
+}
+
+/// `ProviderMeta` JSON (config rendered as the object it is).
+pub fn provider(p: &ProviderMeta) -> Value {
+    let config: Value = serde_json::from_str(&p.config_json).unwrap_or_else(|_| json!({}));
+    json!({
+        "id": p.id,
+        "type": p.provider_type.as_str(),
+        "label": p.label,
+        "domainSuffixes": p.domain_suffixes,
+        "hasToken": p.secret_ref.is_some(),
+        "secretRef": p.secret_ref,
+        "config": config,
+        "createdAt": p.created_at,
+        "updatedAt": p.updated_at,
+        "ambiguous": p.ambiguous,
+    })
+}
+
+fn external(m: Option<&ExternalProviderMeta>) -> Value {
+    match m {
+        None => json!({ "configured": false }),
+        Some(m) => json!({
+            "configured": true,
+            "kind": match m.kind {
+                shared::protocol::secrets::ExternalProviderKind::Openbao => "openbao",
+                shared::protocol::secrets::ExternalProviderKind::Vault => "vault",
+            },
+            "address": m.address,
+            "mount": m.mount,
+            "pathPrefix": m.path_prefix,
+            "namespace": m.namespace,
+            "hasCa": m.has_ca,
+            "tokenRef": m.token_ref,
+        }),
+    }
+}
+
+fn export(doc: &ExportDoc) -> Value {
+    json!({
+        "version": doc.version,
+        "secrets": doc.secrets.iter().map(secret).collect::<Vec<_>>(),
+        "providers": doc.providers.iter().map(provider).collect::<Vec<_>>(),
+        "externalProviders": doc.external_provider.as_ref().map(|m| vec![external(Some(m))]).unwrap_or_default(),
+    })
+}
+
+fn outcome(o: &TestOutcome) -> Value {
+    json!({
+        "success": o.success,
+        "failedStep": o.failed_step,
+        "message": o.message,
+        "suggestions": o.suggestions,
+        "cleanedUp": o.cleaned_up,
+    })
+}
+
+fn resolution(r: &Resolution) -> Value {
+    match r {
+        Resolution::Provider { provider: p, matched_suffix, warnings } => json!({
+            "mode": "provider",
+            "provider": provider(p),
+            "matchedSuffix": matched_suffix,
+            "warnings": warnings,
+        }),
+        Resolution::Manual { instructions } => json!({
+            "mode": "manual",
+            "instructions": {
+                "recordName": instructions.record_name,
+                "type": instructions.record_type,
+                "value": instructions.value,
+                "check": instructions.check,
+            },
+        }),
+    }
+}

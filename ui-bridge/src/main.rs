@@ -1,0 +1,85 @@
+//! `ui-bridge`: see the library. Exit codes: 0 ok, 1 command error, 2 usage,
+//! 3 data directory in use.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use ui_bridge::cli::{Cli, Mode};
+use ui_bridge::json::{request, response};
+use ui_bridge::launcher::BrokerLink;
+use ui_bridge::BridgeError;
+
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+
+fn main() -> ExitCode {
+    shared::logging::init("ui-bridge");
+    let cli = Cli::parse();
+    actix_rt::System::new().block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let data_dir = match cli.data_dir.map(Ok).unwrap_or_else(ui_bridge::default_data_dir) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    match cli.mode.unwrap_or(Mode::Stdio) {
+        Mode::Stdio => {
+            let link = match BrokerLink::start(data_dir).await {
+                Ok(l) => l,
+                Err(e) => return fail(&e),
+            };
+            let (tx, mut stop) = tokio::sync::watch::channel(false);
+            shared::child::spawn_signal_watch(std::sync::Arc::new(tx));
+            let session = ui_bridge::stdio::run(link.clone(), tokio::io::stdin(), tokio::io::stdout(), Duration::from_millis(1000));
+            tokio::select! {
+                _ = session => {}
+                _ = shared::child::wait_shutdown(&mut stop) => {}
+            }
+            link.shutdown(SHUTDOWN_GRACE).await;
+            ExitCode::SUCCESS
+        }
+        Mode::Call { cmd, args } => {
+            let raw = args.unwrap_or_else(|| "{}".into());
+            let raw = match serde_json::value::RawValue::from_string(raw) {
+                Ok(r) => r,
+                Err(_) => return fail(&BridgeError::Usage("arguments must be a JSON object".into())),
+            };
+            let req = match request::parse_command(&cmd, Some(&raw)) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("{}", response::error_line(None, &e));
+                    return ExitCode::from(2);
+                }
+            };
+            let link = match BrokerLink::start(data_dir).await {
+                Ok(l) => l,
+                Err(e) => return fail(&e),
+            };
+            let result = link.call(1, req, None).await;
+            link.shutdown(SHUTDOWN_GRACE).await;
+            match result {
+                Ok(resp) => {
+                    #[allow(clippy::print_stdout)] // stdout is this mode's output channel
+                    {
+                        println!("{}", response::result(&resp));
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{}", response::error(&e));
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+fn fail(e: &BridgeError) -> ExitCode {
+    eprintln!("ui-bridge: {e}");
+    match e {
+        BridgeError::InUse => ExitCode::from(3),
+        BridgeError::Usage(_) => ExitCode::from(2),
+        BridgeError::Start(_) => ExitCode::from(1),
+    }
+}

@@ -1,0 +1,16 @@
+//! `vault-proc`: started by the broker; see the library.
+
+fn main() {
+    shared::logging::init("vault-proc");
+    for problem in shared::hardening::harden() {
+        tracing::warn!("{problem}");
+    }
+    let code = match actix_rt::System::new().block_on(vault_proc::run::run()) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!("vault-proc: {e}");
+            1
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,40 @@
+//! vault-proc's life: harden, bootstrap, start the store actor, serve the
+//! socket, and on shutdown lock the vault (zeroizing the key) before exiting.
+
+use std::path::PathBuf;
+
+use actix::SyncArbiter;
+use shared::protocol::vault::VaultRequest;
+use shared::protocol::Role;
+use shared::rpc::{serve, ServerLimits};
+
+use crate::service::{Exec, StoreActor, VaultService};
+
+/// Runs until the parent goes away or a signal arrives.
+pub async fn run() -> Result<(), String> {
+    let ctx = shared::child::start("vault", |_| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    let data_dir = PathBuf::from(&ctx.bootstrap.data_dir);
+    let store = SyncArbiter::start(1, move || StoreActor::new(data_dir.clone()));
+    let service = VaultService::new(store.clone());
+    let mut shutdown = ctx.shutdown.clone();
+    let server = tokio::spawn(serve(
+        ctx.listener,
+        "vault-proc",
+        ctx.grants.clone(),
+        service,
+        ServerLimits::default(),
+    ));
+    shared::child::wait_shutdown(&mut shutdown).await;
+    server.abort();
+    // Zeroize the cached master key before the process image goes away.
+    let _ = store
+        .send(Exec {
+            role: Role::Broker,
+            request: VaultRequest::Lock,
+        })
+        .await;
+    let _ = std::fs::remove_file(&ctx.socket_path);
+    Ok(())
+}

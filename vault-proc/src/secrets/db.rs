@@ -1,0 +1,316 @@
+//! `secrets.sqlite`: the file, its permissions, its schema and the vault meta rows.
+//!
+//! The database holds metadata and ciphertext only, but it is still the one
+//! file an attacker would want, so it is created 0600 before SQLite touches it
+//! and repaired to 0600 (with a warning) when found wider. Durability over
+//! speed: rollback journal, `synchronous=FULL`, `secure_delete` so replaced
+//! ciphertext does not linger in free pages. `vault_meta` keeps the schema
+//! version (which gates the one-time migration) and the master key fingerprint.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use super::error::{VaultError, VaultResult};
+
+/// File name of the database inside the data dir.
+pub const DB_FILE_NAME: &str = "secrets.sqlite";
+/// Current schema: values encrypted under the master key in `secret_metadata`.
+pub const SCHEMA_VERSION: i64 = 2;
+/// Old schema: values in per-secret keyring entries (migrated by `migration`).
+pub const LEGACY_SCHEMA_VERSION: i64 = 1;
+
+const META_SCHEMA_VERSION: &str = "schema_version";
+const META_KEY_FINGERPRINT: &str = "key_fingerprint";
+
+const CREATE_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS secret_metadata (
+    id            TEXT PRIMARY KEY NOT NULL,
+    name          TEXT NOT NULL UNIQUE,
+    kind          TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    label         TEXT NOT NULL DEFAULT '',
+    description   TEXT NOT NULL DEFAULT '',
+    tags          TEXT NOT NULL DEFAULT '[]',
+    fields        TEXT NOT NULL DEFAULT '[]',
+    owner         TEXT,
+    expires_at    TEXT,
+    external_path TEXT,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    nonce         BLOB,
+    ciphertext    BLOB
+);
+CREATE TABLE IF NOT EXISTS vault_meta (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);";
+
+/// Columns a table from the old format may lack, added on open (nullable).
+const LATE_COLUMNS: [(&str, &str); 14] = [
+    ("name", "TEXT"),
+    ("type", "TEXT"),
+    ("label", "TEXT"),
+    ("description", "TEXT"),
+    ("tags", "TEXT"),
+    ("fields", "TEXT"),
+    ("owner", "TEXT"),
+    ("expires_at", "TEXT"),
+    ("external_path", "TEXT"),
+    ("created_at", "TEXT"),
+    ("updated_at", "TEXT"),
+    ("nonce", "BLOB"),
+    ("ciphertext", "BLOB"),
+    ("kind", "TEXT"),
+];
+
+/// Path of the database inside `data_dir`.
+pub fn db_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(DB_FILE_NAME)
+}
+
+fn io_err(context: String) -> impl FnOnce(std::io::Error) -> VaultError {
+    move |source| VaultError::Io { context, source }
+}
+
+/// Creates the file with mode 0600 if missing; repairs it to 0600 if wider.
+///
+/// Returns true when the permissions had to be repaired.
+#[cfg(unix)]
+pub fn create_or_repair_file(path: &Path) -> VaultResult<bool> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err(format!("cannot create {}", path.display())))?;
+    let mode = std::fs::metadata(path)
+        .map_err(io_err(format!("cannot stat {}", path.display())))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 == 0 {
+        return Ok(false);
+    }
+    tracing::warn!(
+        path = %path.display(),
+        mode = format!("{mode:o}"),
+        "secrets database was readable by others; restricting it to 0600"
+    );
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(io_err(format!("cannot chmod 0600 {}", path.display())))?;
+    Ok(true)
+}
+
+/// Creates the file if missing (no Unix modes on this platform).
+#[cfg(not(unix))]
+pub fn create_or_repair_file(path: &Path) -> VaultResult<bool> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(io_err(format!("cannot create {}", path.display())))?;
+    Ok(false)
+}
+
+fn ensure_dir(dir: &Path) -> VaultResult<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+        .map_err(io_err(format!("cannot create data dir {}", dir.display())))
+}
+
+/// Opens (creating if needed) `secrets.sqlite` in `data_dir`, with the schema in place.
+pub fn open(data_dir: &Path) -> VaultResult<Connection> {
+    ensure_dir(data_dir)?;
+    let path = db_path(data_dir);
+    create_or_repair_file(&path)?;
+    // A journal left by a crash gets the same treatment as the database.
+    let journal = data_dir.join(format!("{DB_FILE_NAME}-journal"));
+    if journal.exists() {
+        create_or_repair_file(&journal)?;
+    }
+    let mut conn = Connection::open(&path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=DELETE;
+         PRAGMA synchronous=FULL;
+         PRAGMA secure_delete=ON;
+         PRAGMA foreign_keys=ON;",
+    )?;
+    init_schema(&mut conn)?;
+    Ok(conn)
+}
+
+fn has_column(tx: &Transaction<'_>, column: &str) -> VaultResult<bool> {
+    let n: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('secret_metadata') WHERE name = ?1",
+        [column],
+        |r| r.get(0),
+    )?;
+    Ok(n > 0)
+}
+
+fn init_schema(conn: &mut Connection) -> VaultResult<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let existed: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name='secret_metadata')",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute_batch(CREATE_TABLES)?;
+    for (col, decl) in LATE_COLUMNS {
+        if !has_column(&tx, col)? {
+            tx.execute_batch(&format!(
+                "ALTER TABLE secret_metadata ADD COLUMN {col} {decl}"
+            ))?;
+        }
+    }
+    tx.execute_batch(
+        "CREATE UNIQUE INDEX IF NOT EXISTS secret_metadata_name ON secret_metadata(name);
+         CREATE INDEX IF NOT EXISTS secret_metadata_owner ON secret_metadata(owner);",
+    )?;
+    if meta_get(&tx, META_SCHEMA_VERSION)?.is_none() {
+        let rows: i64 = tx.query_row("SELECT COUNT(*) FROM secret_metadata", [], |r| r.get(0))?;
+        let version = if existed && rows > 0 {
+            LEGACY_SCHEMA_VERSION
+        } else {
+            SCHEMA_VERSION
+        };
+        meta_set(&tx, META_SCHEMA_VERSION, &version.to_string())?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn meta_get(conn: &Connection, key: &str) -> VaultResult<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM vault_meta WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+fn meta_set(conn: &Connection, key: &str, value: &str) -> VaultResult<()> {
+    conn.execute(
+        "INSERT INTO vault_meta(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// The schema version recorded in `vault_meta`.
+pub fn schema_version(conn: &Connection) -> VaultResult<i64> {
+    meta_get(conn, META_SCHEMA_VERSION)?
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| VaultError::internal("vault_meta has no valid schema_version"))
+}
+
+/// Records the schema version (call inside the transaction that completes a migration).
+pub fn set_schema_version(conn: &Connection, version: i64) -> VaultResult<()> {
+    meta_set(conn, META_SCHEMA_VERSION, &version.to_string())
+}
+
+/// The master key fingerprint recorded in `vault_meta`, if any.
+pub fn key_fingerprint(conn: &Connection) -> VaultResult<Option<String>> {
+    meta_get(conn, META_KEY_FINGERPRINT)
+}
+
+/// Records the master key fingerprint.
+pub fn set_key_fingerprint(conn: &Connection, fingerprint: &str) -> VaultResult<()> {
+    meta_set(conn, META_KEY_FINGERPRINT, fingerprint)
+}
+
+/// True when any row holds ciphertext (then a new master key must never be made).
+pub fn has_ciphertext(conn: &Connection) -> VaultResult<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM secret_metadata WHERE ciphertext IS NOT NULL)",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_schema_at_current_version() -> VaultResult<()> {
+        let dir = tempfile::tempdir().map_err(|e| VaultError::internal(e.to_string()))?;
+        let conn = open(dir.path())?;
+        assert_eq!(schema_version(&conn)?, SCHEMA_VERSION);
+        assert_eq!(key_fingerprint(&conn)?, None);
+        assert!(!has_ciphertext(&conn)?);
+        set_key_fingerprint(&conn, "abc")?;
+        set_key_fingerprint(&conn, "def")?;
+        assert_eq!(key_fingerprint(&conn)?.as_deref(), Some("def"));
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        assert_eq!(sync, 2, "synchronous=FULL");
+        drop(conn);
+        // Re-open keeps everything.
+        let conn = open(dir.path())?;
+        assert_eq!(key_fingerprint(&conn)?.as_deref(), Some("def"));
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_is_created_0600_and_repaired_from_0644() -> VaultResult<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().map_err(|e| VaultError::internal(e.to_string()))?;
+        let path = db_path(dir.path());
+        let mode = |p: &Path| -> VaultResult<u32> {
+            Ok(std::fs::metadata(p)
+                .map_err(|e| VaultError::internal(e.to_string()))?
+                .permissions()
+                .mode()
+                & 0o777)
+        };
+        drop(open(dir.path())?);
+        assert_eq!(mode(&path)?, 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| VaultError::internal(e.to_string()))?;
+        assert_eq!(mode(&path)?, 0o644);
+        assert!(create_or_repair_file(&path)?);
+        assert_eq!(mode(&path)?, 0o600);
+        assert!(!create_or_repair_file(&path)?);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| VaultError::internal(e.to_string()))?;
+        drop(open(dir.path())?);
+        assert_eq!(mode(&path)?, 0o600);
+        Ok(())
+    }
+
+    #[test]
+    fn old_table_without_vault_meta_is_legacy() -> VaultResult<()> {
+        let dir = tempfile::tempdir().map_err(|e| VaultError::internal(e.to_string()))?;
+        {
+            let conn = Connection::open(db_path(dir.path()))?;
+            conn.execute_batch(
+                "CREATE TABLE secret_metadata (id TEXT PRIMARY KEY, kind TEXT, label TEXT,
+                                               created_at TEXT);
+                 INSERT INTO secret_metadata VALUES ('sec_1', 'generic', 'old', '2020-01-01T00:00:00Z');",
+            )?;
+        }
+        let conn = open(dir.path())?;
+        assert_eq!(schema_version(&conn)?, LEGACY_SCHEMA_VERSION);
+        let has: bool = conn.query_row(
+            "SELECT ciphertext IS NULL AND nonce IS NULL FROM secret_metadata WHERE id='sec_1'",
+            [],
+            |r| r.get(0),
+        )?;
+        assert!(has);
+        Ok(())
+    }
+}

@@ -1,0 +1,363 @@
+//! [`SecretStore`]: the secret store API the rest of vault-proc uses.
+//!
+//! It ties the pieces together: validated input ([`super::types`]), rows in
+//! `secrets.sqlite` ([`super::rows`]), values sealed under the master key
+//! ([`super::crypto`]), and the key itself, fetched from its
+//! [`MasterKeySource`] on demand and cached in an mlocked, zeroizing buffer
+//! until [`SecretStore::lock`]. The key policy lives in [`key_policy`]: a new
+//! key is only ever generated for a database without ciphertext or
+//! fingerprint, and a key whose fingerprint differs is refused.
+//!
+//! Every method blocks (SQLite, and the OS credential store on unlock).
+
+mod key_policy;
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+use shared::protocol::secrets::{
+    ExternalSource, NewSecret, SecretData, SecretFilter, SecretMeta, SecretSelector, SecretUpdate,
+    VaultStatus,
+};
+use shared::secret::Key32;
+use time::OffsetDateTime;
+
+use super::crypto;
+use super::error::{VaultError, VaultResult};
+use super::locked_key::LockedKey;
+use super::masterkey::MasterKeySource;
+use super::migration::{self, LegacyEntries, MigrationReport};
+use super::plaintext;
+use super::rows::{self, SecretRow};
+use super::types;
+
+/// The encrypted secret store of one data dir.
+pub struct SecretStore {
+    conn: Connection,
+    source: Box<dyn MasterKeySource>,
+    key: Option<LockedKey>,
+    decrypts: u64,
+    migration: Option<MigrationReport>,
+}
+
+impl std::fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretStore")
+            .field("key_source", &self.source.name())
+            .field("unlocked", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn cached(key: &Option<LockedKey>) -> VaultResult<&Key32> {
+    key.as_ref()
+        .map(LockedKey::key)
+        .ok_or_else(|| VaultError::internal("master key not cached after unlock"))
+}
+
+/// Current time, millisecond precision, UTC.
+fn now() -> OffsetDateTime {
+    let t = OffsetDateTime::now_utc();
+    t.replace_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(t)
+}
+
+/// A timestamp strictly after `previous` (clocks can stand still or step back).
+fn bumped(previous: &str) -> String {
+    let t = now();
+    let t = match types::parse_rfc3339(previous) {
+        Ok(p) if p >= t => p + time::Duration::milliseconds(1),
+        _ => t,
+    };
+    types::format_utc(t)
+}
+
+fn shown(s: &str) -> String {
+    s.chars().take(types::MAX_NAME_LEN).collect()
+}
+
+fn meta(row: &SecretRow) -> SecretMeta {
+    let expired = row
+        .expires_at
+        .as_deref()
+        .and_then(|e| types::parse_rfc3339(e).ok())
+        .is_some_and(|e| e <= OffsetDateTime::now_utc());
+    SecretMeta {
+        reference: row.id.clone(),
+        name: row.name.clone(),
+        kind: row.kind,
+        secret_type: row.secret_type,
+        label: row.label.clone(),
+        description: row.description.clone(),
+        tags: row.tags.clone(),
+        fields: row.fields.clone(),
+        created_at: row.created_at.clone(),
+        updated_at: row.updated_at.clone(),
+        owner: row.owner.clone(),
+        expires_at: row.expires_at.clone(),
+        expired,
+        external: row
+            .external_path
+            .clone()
+            .map(|path| ExternalSource { path }),
+        has_local_value: row.ciphertext.is_some(),
+    }
+}
+
+impl SecretStore {
+    /// Opens the store in `data_dir` (creating `secrets.sqlite` if needed).
+    ///
+    /// Probes the key source first (a locked or missing credential store fails
+    /// here, fast, with a message saying what to do), then runs the one-time
+    /// migration from per-secret keyring entries when the database needs it.
+    /// Does not unlock otherwise.
+    pub fn open(data_dir: &Path, source: Box<dyn MasterKeySource>) -> VaultResult<Self> {
+        let legacy = source.legacy_entries();
+        Self::open_with_legacy(data_dir, source, legacy)
+    }
+
+    /// [`open`](Self::open) with an explicit accessor for the old per-secret entries.
+    pub fn open_with_legacy(
+        data_dir: &Path,
+        source: Box<dyn MasterKeySource>,
+        legacy: Option<Box<dyn LegacyEntries>>,
+    ) -> VaultResult<Self> {
+        source.probe()?;
+        let conn = super::db::open(data_dir)?;
+        let mut store = Self {
+            conn,
+            source,
+            key: None,
+            decrypts: 0,
+            migration: None,
+        };
+        store.migrate(legacy.as_deref())?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, legacy: Option<&dyn LegacyEntries>) -> VaultResult<()> {
+        if !migration::pending(&self.conn)? {
+            return Ok(());
+        }
+        let Some(legacy) = legacy else {
+            tracing::warn!(
+                key_source = self.source.name(),
+                "secrets.sqlite still has secrets in the old per-secret keyring format, but this \
+                 key source cannot reach those entries; they stay unmigrated"
+            );
+            return Ok(());
+        };
+        if migration::needs_key(&self.conn)? {
+            self.unlock()?;
+        }
+        let key = self.key.as_ref().map(LockedKey::key);
+        let report = migration::run(&mut self.conn, key, legacy)?;
+        tracing::info!(
+            migrated = report.migrated,
+            orphans_removed = report.orphans_removed,
+            failed = report.failed.len(),
+            completed = report.completed,
+            "migration from per-secret keyring entries"
+        );
+        self.migration = Some(report);
+        Ok(())
+    }
+
+    /// What the migration did at open, if it ran.
+    pub fn migration_report(&self) -> Option<&MigrationReport> {
+        self.migration.as_ref()
+    }
+
+    /// Lock state and key source; never unlocks.
+    pub fn status(&self) -> VaultStatus {
+        VaultStatus {
+            unlocked: self.is_unlocked(),
+            key_source: self.source.name().to_owned(),
+        }
+    }
+
+    /// True when the master key is cached in memory.
+    pub fn is_unlocked(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Zeroizes and drops the cached master key. The next operation that
+    /// needs it unlocks again (that is when the OS may prompt).
+    pub fn lock(&mut self) {
+        self.key = None;
+    }
+
+    /// Loads and verifies the master key (generating it on first use of an
+    /// empty vault) and caches it.
+    pub fn unlock(&mut self) -> VaultResult<()> {
+        if self.key.is_none() {
+            let key = key_policy::load_verified_key(&self.conn, self.source.as_ref())?;
+            self.key = Some(LockedKey::new(key));
+        }
+        Ok(())
+    }
+
+    /// How many values have been decrypted since open (for cache tests and metrics).
+    pub fn decrypt_count(&self) -> u64 {
+        self.decrypts
+    }
+
+    fn find(&self, selector: &SecretSelector) -> VaultResult<SecretRow> {
+        let (row, what) = match selector {
+            SecretSelector::Ref(id) => (
+                rows::by_id(&self.conn, id)?,
+                format!("secret {}", shown(id)),
+            ),
+            SecretSelector::Name(n) => (
+                rows::by_name(&self.conn, n)?,
+                format!("secret named \"{}\"", shown(n)),
+            ),
+        };
+        row.ok_or_else(|| VaultError::not_found(what))
+    }
+
+    fn seal(&mut self, row: &mut SecretRow, data: &SecretData) -> VaultResult<()> {
+        self.unlock()?;
+        let plain = plaintext::encode(data)?;
+        let aad = crypto::row_aad(&row.id, row.kind, row.secret_type);
+        let sealed = crypto::seal(cached(&self.key)?, &aad, &plain)?;
+        row.nonce = Some(sealed.nonce.to_vec());
+        row.ciphertext = Some(sealed.ciphertext);
+        row.fields = data.keys().cloned().collect();
+        Ok(())
+    }
+
+    /// Creates a secret and returns its metadata (never its value).
+    pub fn create(&mut self, new: NewSecret) -> VaultResult<SecretMeta> {
+        types::validate_name(&new.name)?;
+        let label = types::validate_label(new.label.as_deref())?;
+        let description = types::validate_description(new.description.as_deref())?;
+        let tags = types::validate_tags(&new.tags)?;
+        types::validate_owner(new.owner.as_deref())?;
+        if let Some(ext) = &new.external {
+            types::validate_external_path(&ext.path)?;
+        }
+        let local = new.external.is_none() || !new.data.is_empty();
+        let facts = if local {
+            types::validate_data(new.secret_type, &new.data)?
+        } else {
+            types::DataFacts::default()
+        };
+        if rows::by_name(&self.conn, &new.name)?.is_some() {
+            return Err(VaultError::Conflict { name: new.name });
+        }
+        let at = types::format_utc(now());
+        let mut row = SecretRow {
+            id: shared::ids::new_secret_id()?,
+            name: new.name,
+            kind: new.kind,
+            secret_type: new.secret_type,
+            label,
+            description,
+            tags,
+            fields: Vec::new(),
+            owner: new.owner,
+            expires_at: facts.expires_at,
+            external_path: new.external.map(|e| e.path),
+            created_at: at.clone(),
+            updated_at: at,
+            nonce: None,
+            ciphertext: None,
+        };
+        if local {
+            self.seal(&mut row, &new.data)?;
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        rows::insert(&tx, &row)?;
+        tx.commit()?;
+        Ok(meta(&row))
+    }
+
+    /// Updates a secret in place: same id, name and createdAt; a newer
+    /// updatedAt; new data is re-encrypted with a fresh nonce.
+    pub fn update(
+        &mut self,
+        selector: &SecretSelector,
+        update: SecretUpdate,
+    ) -> VaultResult<SecretMeta> {
+        let mut row = self.find(selector)?;
+        if let Some(l) = update.label.as_deref() {
+            row.label = types::validate_label(Some(l))?;
+        }
+        if let Some(d) = update.description.as_deref() {
+            row.description = types::validate_description(Some(d))?;
+        }
+        if let Some(t) = update.tags.as_deref() {
+            row.tags = types::validate_tags(t)?;
+        }
+        if let Some(data) = &update.data {
+            let facts = types::validate_data(row.secret_type, data)?;
+            row.expires_at = facts.expires_at;
+            self.seal(&mut row, data)?;
+        }
+        row.updated_at = bumped(&row.updated_at);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        rows::update(&tx, &row)?;
+        tx.commit()?;
+        Ok(meta(&row))
+    }
+
+    /// Deletes a secret; returns the metadata it had.
+    pub fn delete(&mut self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
+        let row = self.find(selector)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        rows::delete(&tx, &row.id)?;
+        tx.commit()?;
+        Ok(meta(&row))
+    }
+
+    /// Deletes every secret owned by `owner` (e.g. a deleted DNS provider); returns how many.
+    pub fn delete_owned_by(&mut self, owner: &str) -> VaultResult<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = rows::delete_by_owner(&tx, owner)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Metadata of all secrets matching `filter`, ordered by name.
+    pub fn list(&self, filter: &SecretFilter) -> VaultResult<Vec<SecretMeta>> {
+        Ok(rows::list(&self.conn, filter.kind, filter.secret_type)?
+            .iter()
+            .filter(|r| filter.tag.as_ref().is_none_or(|t| r.tags.contains(t)))
+            .map(meta)
+            .collect())
+    }
+
+    /// Metadata of one secret.
+    pub fn get_meta(&self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
+        self.find(selector).map(|r| meta(&r))
+    }
+
+    /// Decrypts a secret for use inside Rust (never for the UI). Unlocks on demand.
+    pub fn reveal(&mut self, selector: &SecretSelector) -> VaultResult<(SecretMeta, SecretData)> {
+        let row = self.find(selector)?;
+        let (Some(nonce), Some(ciphertext)) = (&row.nonce, &row.ciphertext) else {
+            return Err(VaultError::not_found(format!(
+                "a local value for secret \"{}\" (it is sourced externally)",
+                row.name
+            )));
+        };
+        self.unlock()?;
+        self.decrypts += 1;
+        let aad = crypto::row_aad(&row.id, row.kind, row.secret_type);
+        let plain = crypto::open(cached(&self.key)?, &aad, nonce, ciphertext, &row.id)?;
+        let data = plaintext::decode(&plain)?;
+        Ok((meta(&row), data))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,584 @@
+//! Tests of `SecretStore` against a real SQLite file and an in-memory key source.
+
+use super::*;
+use crate::secrets::masterkey::memory::MemorySource;
+use shared::protocol::secrets::{SecretKind, SecretType};
+use shared::secret::SecretString;
+
+type R = VaultResult<()>;
+
+fn tmp() -> VaultResult<tempfile::TempDir> {
+    tempfile::tempdir().map_err(|e| VaultError::internal(e.to_string()))
+}
+
+fn open(dir: &tempfile::TempDir, src: &MemorySource) -> VaultResult<SecretStore> {
+    SecretStore::open(dir.path(), Box::new(src.clone()))
+}
+
+fn data(pairs: &[(&str, &str)]) -> SecretData {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), SecretString::from(*v)))
+        .collect()
+}
+
+fn new(name: &str, t: SecretType, pairs: &[(&str, &str)]) -> NewSecret {
+    NewSecret {
+        name: name.into(),
+        secret_type: t,
+        kind: SecretKind::Generic,
+        data: data(pairs),
+        label: Some(format!("label of {name}")),
+        description: None,
+        tags: vec![],
+        owner: None,
+        external: None,
+    }
+}
+
+fn by_name(n: &str) -> SecretSelector {
+    SecretSelector::Name(n.into())
+}
+
+fn value(d: &SecretData, f: &str) -> Option<String> {
+    d.get(f).map(|v| v.expose().to_owned())
+}
+
+fn raw_rows(s: &SecretStore) -> VaultResult<Vec<SecretRow>> {
+    rows::list(&s.conn, None, None)
+}
+
+#[test]
+fn create_get_reveal_round_trip() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    let mut s = open(&dir, &src)?;
+    assert!(!s.is_unlocked());
+    let m = s.create(new(
+        "cf",
+        SecretType::ApiKey,
+        &[("value", "canary-token-1")],
+    ))?;
+    assert!(shared::ids::is_secret_id(&m.reference), "{}", m.reference);
+    assert_eq!(m.name, "cf");
+    assert_eq!(m.fields, vec!["value".to_owned()]);
+    assert_eq!(m.created_at, m.updated_at);
+    assert!(m.created_at.ends_with('Z'));
+    assert!(m.has_local_value && !m.expired && m.external.is_none());
+    assert_eq!(s.get_meta(&SecretSelector::Ref(m.reference.clone()))?, m);
+    assert_eq!(s.get_meta(&by_name("cf"))?, m);
+    let (m2, d) = s.reveal(&SecretSelector::Ref(m.reference.clone()))?;
+    assert_eq!(m2, m);
+    assert_eq!(value(&d, "value").as_deref(), Some("canary-token-1"));
+    assert_eq!(s.decrypt_count(), 1);
+    assert_eq!(src.stores(), 1, "one master key generated on first use");
+    assert_eq!(s.status().key_source, "memory");
+    assert!(s.status().unlocked);
+    Ok(())
+}
+
+#[test]
+fn secrets_survive_restart_and_key_is_made_once() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    {
+        let mut s = open(&dir, &src)?;
+        s.create(new("a", SecretType::ApiKey, &[("value", "va")]))?;
+        s.create(new(
+            "b",
+            SecretType::BasicAuth,
+            &[("username", "u"), ("password", "p")],
+        ))?;
+    }
+    let mut s = open(&dir, &src)?;
+    assert!(!s.is_unlocked());
+    let (_, d) = s.reveal(&by_name("b"))?;
+    assert_eq!(value(&d, "password").as_deref(), Some("p"));
+    assert_eq!(src.stores(), 1);
+    Ok(())
+}
+
+#[test]
+fn status_never_unlocks_and_lock_forces_a_reload() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    let mut s = open(&dir, &src)?;
+    s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
+    s.lock();
+    assert!(!s.is_unlocked());
+    let loads = src.loads();
+    assert!(!s.status().unlocked);
+    assert!(s.list(&SecretFilter::default())?.len() == 1);
+    assert!(s.get_meta(&by_name("a")).is_ok());
+    assert_eq!(
+        src.loads(),
+        loads,
+        "metadata operations never touch the key"
+    );
+    let (_, d) = s.reveal(&by_name("a"))?;
+    assert_eq!(value(&d, "value").as_deref(), Some("v"));
+    assert!(s.is_unlocked());
+    assert_eq!(src.loads(), loads + 1, "auto-unlock on demand");
+    s.reveal(&by_name("a"))?;
+    assert_eq!(src.loads(), loads + 1, "cached key reused");
+    s.lock();
+    s.unlock()?;
+    assert!(s.is_unlocked());
+    Ok(())
+}
+
+#[test]
+fn update_keeps_identity_and_reencrypts() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    let m = s.create(new("a", SecretType::ApiKey, &[("value", "old")]))?;
+    let before = rows::by_id(&s.conn, &m.reference)?;
+    let upd = SecretUpdate {
+        data: Some(data(&[("value", "new")])),
+        label: Some("renamed".into()),
+        description: Some("desc".into()),
+        tags: Some(vec!["prod".into()]),
+    };
+    let m2 = s.update(&SecretSelector::Ref(m.reference.clone()), upd)?;
+    assert_eq!(
+        (
+            m2.reference.as_str(),
+            m2.name.as_str(),
+            m2.created_at.as_str()
+        ),
+        (m.reference.as_str(), "a", m.created_at.as_str())
+    );
+    assert!(types::parse_rfc3339(&m2.updated_at).ok() > types::parse_rfc3339(&m.updated_at).ok());
+    assert_eq!(
+        (m2.label.as_str(), m2.description.as_str()),
+        ("renamed", "desc")
+    );
+    assert_eq!(m2.tags, vec!["prod".to_owned()]);
+    let after = rows::by_id(&s.conn, &m.reference)?;
+    assert_ne!(
+        before.as_ref().map(|r| &r.nonce),
+        after.as_ref().map(|r| &r.nonce),
+        "fresh nonce"
+    );
+    assert_ne!(before.map(|r| r.ciphertext), after.map(|r| r.ciphertext));
+    assert_eq!(
+        value(&s.reveal(&by_name("a"))?.1, "value").as_deref(),
+        Some("new")
+    );
+    // A metadata-only update keeps the ciphertext.
+    let ct = rows::by_id(&s.conn, &m.reference)?.map(|r| r.ciphertext);
+    let m3 = s.update(
+        &by_name("a"),
+        SecretUpdate {
+            label: Some("x".into()),
+            ..Default::default()
+        },
+    )?;
+    assert_eq!(
+        rows::by_id(&s.conn, &m.reference)?.map(|r| r.ciphertext),
+        ct
+    );
+    assert!(types::parse_rfc3339(&m3.updated_at).ok() > types::parse_rfc3339(&m2.updated_at).ok());
+    // Invalid new data is refused and nothing changes.
+    let bad = s.update(
+        &by_name("a"),
+        SecretUpdate {
+            data: Some(data(&[("value", " ")])),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(bad, Err(VaultError::Validation { .. })));
+    assert_eq!(
+        value(&s.reveal(&by_name("a"))?.1, "value").as_deref(),
+        Some("new")
+    );
+    assert!(matches!(
+        s.update(&by_name("zz"), SecretUpdate::default()),
+        Err(VaultError::NotFound { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn delete_removes_the_secret() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    let m = s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
+    assert_eq!(s.delete(&by_name("a"))?.reference, m.reference);
+    let sel = SecretSelector::Ref(m.reference);
+    assert!(matches!(s.get_meta(&sel), Err(VaultError::NotFound { .. })));
+    assert!(matches!(s.reveal(&sel), Err(VaultError::NotFound { .. })));
+    assert!(matches!(s.delete(&sel), Err(VaultError::NotFound { .. })));
+    // The name is free again.
+    s.create(new("a", SecretType::ApiKey, &[("value", "v2")]))?;
+    Ok(())
+}
+
+#[test]
+fn list_filters_by_kind_type_and_tag() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    let mut a = new("a", SecretType::ApiKey, &[("value", "v")]);
+    a.tags = vec!["prod".into(), "dns".into()];
+    a.kind = SecretKind::DnsProviderToken;
+    s.create(a)?;
+    let mut b = new(
+        "b",
+        SecretType::BasicAuth,
+        &[("username", "u"), ("password", "p")],
+    );
+    b.tags = vec!["prod".into()];
+    s.create(b)?;
+    s.create(new("c", SecretType::ApiKey, &[("value", "v")]))?;
+    let names = |f: SecretFilter| -> VaultResult<Vec<String>> {
+        Ok(s.list(&f)?.into_iter().map(|m| m.name).collect())
+    };
+    assert_eq!(names(SecretFilter::default())?, ["a", "b", "c"]);
+    assert_eq!(
+        names(SecretFilter {
+            kind: Some(SecretKind::DnsProviderToken),
+            ..Default::default()
+        })?,
+        ["a"]
+    );
+    assert_eq!(
+        names(SecretFilter {
+            secret_type: Some(SecretType::ApiKey),
+            ..Default::default()
+        })?,
+        ["a", "c"]
+    );
+    assert_eq!(
+        names(SecretFilter {
+            tag: Some("prod".into()),
+            ..Default::default()
+        })?,
+        ["a", "b"]
+    );
+    assert_eq!(
+        names(SecretFilter {
+            tag: Some("prod".into()),
+            secret_type: Some(SecretType::ApiKey),
+            kind: None
+        })?,
+        ["a"]
+    );
+    assert!(names(SecretFilter {
+        tag: Some("nope".into()),
+        ..Default::default()
+    })?
+    .is_empty());
+    Ok(())
+}
+
+#[test]
+fn duplicate_name_is_a_conflict() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
+    let e = s.create(new("a", SecretType::ApiKey, &[("value", "w")]));
+    assert!(matches!(e, Err(VaultError::Conflict { ref name }) if name == "a"));
+    assert_eq!(raw_rows(&s)?.len(), 1);
+    Ok(())
+}
+
+#[test]
+fn invalid_input_is_rejected_before_the_key_is_touched() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    let mut s = open(&dir, &src)?;
+    let huge = "x".repeat(1024 * 1024);
+    let cases: Vec<(NewSecret, &str)> = vec![
+        (
+            new("big", SecretType::ApiKey, &[("value", &huge)]),
+            "data.value",
+        ),
+        (
+            new("u", SecretType::ApiKey, &[("value", "v"), ("extra", "x")]),
+            "data.extra",
+        ),
+        (
+            new("bad name", SecretType::ApiKey, &[("value", "v")]),
+            "name",
+        ),
+        (new("k1", SecretType::ApiKey, &[]), "data.value"),
+        (
+            new("k2", SecretType::BasicAuth, &[("username", "u")]),
+            "data.password",
+        ),
+        (
+            new("k3", SecretType::BasicAuth, &[("password", "p")]),
+            "data.username",
+        ),
+        (new("k4", SecretType::BearerToken, &[]), "data.token"),
+        (
+            new("k5", SecretType::Oauth, &[("clientSecret", "s")]),
+            "data.clientId",
+        ),
+        (
+            new("k6", SecretType::Oauth, &[("clientId", "i")]),
+            "data.clientSecret",
+        ),
+        (new("k7", SecretType::Custom, &[]), "data"),
+        (new("k8", SecretType::PrivateKey, &[]), "data.pem"),
+        (
+            new("k9", SecretType::PrivateKey, &[("pem", "hello")]),
+            "data.pem",
+        ),
+    ];
+    for (n, field) in cases {
+        match s.create(n) {
+            Err(VaultError::Validation { field: f, message }) => {
+                assert_eq!(f, field);
+                assert!(!message.contains("xxxx"));
+            }
+            other => panic!("expected validation error on {field}, got {other:?}"),
+        }
+    }
+    assert_eq!(src.stores(), 0, "no key generated for rejected input");
+    assert!(!s.is_unlocked());
+    assert!(raw_rows(&s)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn wrong_key_is_refused_and_rows_stay_untouched() -> R {
+    let dir = tmp()?;
+    let good = MemorySource::new();
+    {
+        let mut s = open(&dir, &good)?;
+        s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
+    }
+    let wrong = MemorySource::with_key([0x42; 32]);
+    let mut s = open(&dir, &wrong)?;
+    let before = raw_rows(&s)?;
+    let fp_before = crate::secrets::db::key_fingerprint(&s.conn)?;
+    assert!(matches!(
+        s.reveal(&by_name("a")),
+        Err(VaultError::KeyMismatch { .. })
+    ));
+    assert!(matches!(
+        s.create(new("b", SecretType::ApiKey, &[("value", "w")])),
+        Err(VaultError::KeyMismatch { .. })
+    ));
+    let upd = SecretUpdate {
+        data: Some(data(&[("value", "x")])),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.update(&by_name("a"), upd),
+        Err(VaultError::KeyMismatch { .. })
+    ));
+    assert!(matches!(s.unlock(), Err(VaultError::KeyMismatch { .. })));
+    assert!(!s.is_unlocked());
+    assert_eq!(raw_rows(&s)?, before);
+    assert_eq!(crate::secrets::db::key_fingerprint(&s.conn)?, fp_before);
+    assert_eq!(wrong.stores(), 0, "never a new key over existing data");
+    // The right key still works.
+    let mut s = open(&dir, &good)?;
+    assert_eq!(
+        value(&s.reveal(&by_name("a"))?.1, "value").as_deref(),
+        Some("v")
+    );
+    Ok(())
+}
+
+#[test]
+fn missing_key_over_existing_data_is_refused() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    {
+        let mut s = open(&dir, &src)?;
+        s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
+    }
+    src.delete()?; // the keyring "forgot" the key (or a different, empty keyring)
+    let mut s = open(&dir, &src)?;
+    let e = s.reveal(&by_name("a"));
+    assert!(matches!(e, Err(VaultError::KeyMissing { .. })), "{e:?}");
+    let e = s.create(new("b", SecretType::ApiKey, &[("value", "v")]));
+    assert!(matches!(e, Err(VaultError::KeyMissing { .. })));
+    assert_eq!(src.stores(), 1, "only the first-use key was ever stored");
+    Ok(())
+}
+
+#[test]
+fn key_without_recorded_fingerprint_must_open_existing_data() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    {
+        let mut s = open(&dir, &src)?;
+        s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
+        s.conn
+            .execute("DELETE FROM vault_meta WHERE key = 'key_fingerprint'", [])?;
+    }
+    let mut wrong = open(&dir, &MemorySource::with_key([1; 32]))?;
+    assert!(matches!(
+        wrong.unlock(),
+        Err(VaultError::KeyMismatch { .. })
+    ));
+    assert_eq!(crate::secrets::db::key_fingerprint(&wrong.conn)?, None);
+    drop(wrong);
+    let mut s = open(&dir, &src)?;
+    s.unlock()?;
+    assert!(
+        crate::secrets::db::key_fingerprint(&s.conn)?.is_some(),
+        "fingerprint recorded"
+    );
+    Ok(())
+}
+
+#[test]
+fn locked_keyring_fails_fast_at_open() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    src.set_locked(true);
+    let e = open(&dir, &src);
+    assert!(matches!(e, Err(VaultError::Locked { .. })));
+    Ok(())
+}
+
+#[test]
+fn ciphertext_swapped_between_rows_does_not_open() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    s.create(new("a", SecretType::ApiKey, &[("value", "va")]))?;
+    s.create(new("b", SecretType::ApiKey, &[("value", "vb")]))?;
+    s.conn.execute(
+        "UPDATE secret_metadata SET (nonce, ciphertext) =
+           (SELECT nonce, ciphertext FROM secret_metadata WHERE name = 'a') WHERE name = 'b'",
+        [],
+    )?;
+    assert!(matches!(
+        s.reveal(&by_name("b")),
+        Err(VaultError::Decrypt { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn bearer_expiry_is_flagged() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    let past = s.create(new(
+        "old",
+        SecretType::BearerToken,
+        &[("token", "t"), ("expiresAt", "2001-01-01T01:00:00+01:00")],
+    ))?;
+    assert!(past.expired);
+    assert_eq!(past.expires_at.as_deref(), Some("2001-01-01T00:00:00Z"));
+    let future = s.create(new(
+        "new",
+        SecretType::BearerToken,
+        &[("token", "t"), ("expiresAt", "2999-01-01T00:00:00Z")],
+    ))?;
+    assert!(!future.expired);
+    let none = s.create(new("none", SecretType::BearerToken, &[("token", "t")]))?;
+    assert!(!none.expired && none.expires_at.is_none());
+    let upd = SecretUpdate {
+        data: Some(data(&[("token", "t2")])),
+        ..Default::default()
+    };
+    assert!(
+        !s.update(&by_name("old"), upd)?.expired,
+        "new data without expiry clears it"
+    );
+    Ok(())
+}
+
+#[test]
+fn owned_secrets_are_deleted_together() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    for (n, owner) in [
+        ("a", Some("dns_prov_1")),
+        ("b", Some("dns_prov_1")),
+        ("c", Some("dns_prov_2")),
+        ("d", None),
+    ] {
+        let mut x = new(n, SecretType::ApiKey, &[("value", "v")]);
+        x.kind = SecretKind::DnsProviderToken;
+        x.owner = owner.map(str::to_owned);
+        s.create(x)?;
+    }
+    assert_eq!(s.delete_owned_by("dns_prov_1")?, 2);
+    assert_eq!(s.delete_owned_by("dns_prov_1")?, 0);
+    let left: Vec<String> = s
+        .list(&SecretFilter::default())?
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(left, ["c", "d"]);
+    Ok(())
+}
+
+#[test]
+fn external_secret_without_local_value() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    let mut s = open(&dir, &src)?;
+    let mut x = new("ext", SecretType::ApiKey, &[]);
+    x.external = Some(ExternalSource {
+        path: "dns/cf".into(),
+    });
+    let m = s.create(x)?;
+    assert!(!m.has_local_value);
+    assert_eq!(m.external.map(|e| e.path).as_deref(), Some("dns/cf"));
+    assert!(matches!(
+        s.reveal(&by_name("ext")),
+        Err(VaultError::NotFound { .. })
+    ));
+    assert_eq!(src.stores(), 0);
+    // With a local fallback copy, the data is validated and stored.
+    let mut y = new("ext2", SecretType::ApiKey, &[("value", "local")]);
+    y.external = Some(ExternalSource {
+        path: "dns/cf2".into(),
+    });
+    assert!(s.create(y)?.has_local_value);
+    Ok(())
+}
+
+#[test]
+fn plaintext_never_reaches_the_database_file() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    s.create(new(
+        "a",
+        SecretType::BasicAuth,
+        &[
+            ("username", "canary-user-7f3a"),
+            ("password", "canary-pass-7f3a"),
+        ],
+    ))?;
+    drop(s);
+    let bytes = std::fs::read(crate::secrets::db::db_path(dir.path()))
+        .map_err(|e| VaultError::internal(e.to_string()))?;
+    let hay = String::from_utf8_lossy(&bytes);
+    assert!(!hay.contains("canary-user-7f3a") && !hay.contains("canary-pass-7f3a"));
+    Ok(())
+}
+
+#[test]
+fn debug_output_is_redacted() -> R {
+    let dir = tmp()?;
+    let mut s = open(&dir, &MemorySource::new())?;
+    s.create(new("a", SecretType::ApiKey, &[("value", "canary-dbg")]))?;
+    let (_, d) = s.reveal(&by_name("a"))?;
+    assert!(!format!("{s:?} {d:?}").contains("canary-dbg"));
+    Ok(())
+}
+
+#[cfg(unix)]
+#[test]
+fn open_repairs_a_world_readable_database() -> R {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    drop(open(&dir, &src)?);
+    let path = crate::secrets::db::db_path(dir.path());
+    let io = |e: std::io::Error| VaultError::internal(e.to_string());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io)?;
+    drop(open(&dir, &src)?);
+    let mode = std::fs::metadata(&path).map_err(io)?.permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    Ok(())
+}

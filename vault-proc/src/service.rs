@@ -1,0 +1,173 @@
+//! The store actor and the IPC handler in front of it.
+//!
+//! `SecretStore` (SQLite + keyring) does blocking work, so it lives in an actix
+//! `SyncArbiter` thread of its own: requests are serialized through its mailbox
+//! and the async side (sockets, handshakes) never blocks on SQLite or D-Bus.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::{Actor, Addr, Handler as ActixHandler, Message, SyncContext};
+use shared::error::{WireError, WireResult};
+use shared::protocol::secrets::{SecretKind, SecretSelector};
+use shared::protocol::vault::{ExportDoc, VaultRequest, VaultResponse};
+use shared::protocol::{NoEvent, Role};
+use shared::rpc::{BoxFuture, EventSink, Handler};
+
+use crate::permits::Permits;
+use crate::policy;
+use crate::secrets::masterkey;
+use crate::secrets::store::SecretStore;
+
+/// Version of the export document format.
+pub const EXPORT_VERSION: u32 = 1;
+
+/// Owns the secret store; runs on its own thread.
+pub struct StoreActor {
+    data_dir: PathBuf,
+    store: Option<SecretStore>,
+    permits: Permits,
+}
+
+impl StoreActor {
+    /// An actor that opens the store under `data_dir` on first use.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            store: None,
+            permits: Permits::default(),
+        }
+    }
+
+    /// Opens the store if needed. A failure (e.g. no credential store) is
+    /// returned to the caller and retried on the next request.
+    fn store(&mut self) -> WireResult<&mut SecretStore> {
+        if self.store.is_none() {
+            let source = masterkey::select_source().map_err(WireError::from)?;
+            let store = SecretStore::open(&self.data_dir, source).map_err(WireError::from)?;
+            self.store = Some(store);
+        }
+        self.store
+            .as_mut()
+            .ok_or_else(|| WireError::internal("store not open"))
+    }
+
+    fn dispatch(&mut self, role: Role, request: VaultRequest) -> WireResult<VaultResponse> {
+        if !policy::permitted(role, &request) {
+            return Err(WireError::forbidden("request not allowed for this role"));
+        }
+        match request {
+            VaultRequest::Status => Ok(VaultResponse::Status(self.store()?.status())),
+            VaultRequest::Lock => {
+                let s = self.store()?;
+                s.lock();
+                Ok(VaultResponse::Status(s.status()))
+            }
+            VaultRequest::Unlock => {
+                let s = self.store()?;
+                s.unlock().map_err(WireError::from)?;
+                Ok(VaultResponse::Status(s.status()))
+            }
+            VaultRequest::Create(new) => Ok(VaultResponse::Meta(self.store()?.create(new).map_err(WireError::from)?)),
+            VaultRequest::Update { selector, update } => {
+                Ok(VaultResponse::Meta(self.store()?.update(&selector, update).map_err(WireError::from)?))
+            }
+            VaultRequest::Delete(selector) => {
+                self.store()?.delete(&selector).map_err(WireError::from)?;
+                Ok(VaultResponse::Deleted)
+            }
+            VaultRequest::List(filter) => Ok(VaultResponse::Metas(self.store()?.list(&filter).map_err(WireError::from)?)),
+            VaultRequest::Get(selector) => Ok(VaultResponse::Meta(self.store()?.get_meta(&selector).map_err(WireError::from)?)),
+            VaultRequest::ValidateTemplate(text) => {
+                let refs = crate::templates::validate(self.store()?, &text)?;
+                Ok(VaultResponse::References(refs))
+            }
+            VaultRequest::Export { providers } => {
+                let secrets = self.store()?.list(&Default::default()).map_err(WireError::from)?;
+                Ok(VaultResponse::Export(ExportDoc { version: EXPORT_VERSION, secrets, providers, external_provider: None }))
+            }
+            VaultRequest::ExternalSet(_) | VaultRequest::ExternalGet | VaultRequest::ExternalDelete => Err(
+                WireError::invalid_request("external secret providers are not available in this build"),
+            ),
+            VaultRequest::GrantPermit { provider_id, secret_ref, ttl_ms } => {
+                self.permits.grant(provider_id, secret_ref, Duration::from_millis(ttl_ms));
+                Ok(VaultResponse::Done)
+            }
+            VaultRequest::Reveal { provider_id, secret_ref } => {
+                if !self.permits.covers(&provider_id, &secret_ref) {
+                    return Err(WireError::forbidden("no live permit covers this secret for this provider"));
+                }
+                let (meta, data) = self
+                    .store()?
+                    .reveal(&SecretSelector::Ref(secret_ref))
+                    .map_err(WireError::from)?;
+                if meta.kind != SecretKind::DnsProviderToken || meta.owner.as_deref() != Some(provider_id.as_str()) {
+                    return Err(WireError::forbidden("this secret is not the provider's token"));
+                }
+                Ok(VaultResponse::Revealed(data))
+            }
+            VaultRequest::Resolve(_) => Err(WireError::forbidden(
+                "template resolution for dns-proc requires a permit per referenced secret; not available in this build",
+            )),
+        }
+    }
+}
+
+impl Actor for StoreActor {
+    type Context = SyncContext<Self>;
+}
+
+/// One request from an authenticated peer.
+pub struct Exec {
+    /// The peer's role.
+    pub role: Role,
+    /// The request.
+    pub request: VaultRequest,
+}
+
+impl Message for Exec {
+    type Result = WireResult<VaultResponse>;
+}
+
+impl ActixHandler<Exec> for StoreActor {
+    type Result = WireResult<VaultResponse>;
+
+    fn handle(&mut self, msg: Exec, _ctx: &mut SyncContext<Self>) -> Self::Result {
+        self.dispatch(msg.role, msg.request)
+    }
+}
+
+/// The IPC handler: checks the allow-list and forwards to the store actor.
+pub struct VaultService {
+    store: Addr<StoreActor>,
+}
+
+impl VaultService {
+    /// A service in front of `store`.
+    pub fn new(store: Addr<StoreActor>) -> Arc<Self> {
+        Arc::new(Self { store })
+    }
+}
+
+impl Handler<VaultRequest, VaultResponse, NoEvent> for VaultService {
+    fn permitted(&self, role: Role, request: &VaultRequest) -> bool {
+        policy::permitted(role, request)
+    }
+
+    fn handle(
+        self: Arc<Self>,
+        role: Role,
+        request: VaultRequest,
+        _events: EventSink<NoEvent>,
+    ) -> BoxFuture<WireResult<VaultResponse>> {
+        Box::pin(async move {
+            match self.store.send(Exec { role, request }).await {
+                Ok(r) => r,
+                Err(e) => Err(WireError::unavailable(format!(
+                    "secret store is not running: {e}"
+                ))),
+            }
+        })
+    }
+}
