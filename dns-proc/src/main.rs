@@ -5,7 +5,9 @@ fn main() {
     for problem in shared::hardening::harden() {
         tracing::warn!("{problem}");
     }
-    let code = match actix_rt::System::new().block_on(dns_proc::run::run()) {
+    // Keep the runtime alive until exit: dropping it would wait for the blocking stdin reader.
+    let system = actix_rt::System::new();
+    let code = match system.block_on(dns_proc::run::run()) {
         Ok(()) => 0,
         Err(e) => {
             tracing::error!("dns-proc: {e}");

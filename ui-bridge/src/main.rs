@@ -1,7 +1,6 @@
 //! `ui-bridge`: see the library. Exit codes: 0 ok, 1 command error, 2 usage,
 //! 3 data directory in use.
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -12,13 +11,16 @@ use ui_bridge::BridgeError;
 
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 
-fn main() -> ExitCode {
+fn main() {
     shared::logging::init("ui-bridge");
     let cli = Cli::parse();
-    actix_rt::System::new().block_on(run(cli))
+    // Keep the runtime alive until exit: dropping it would wait for the blocking stdin reader.
+    let system = actix_rt::System::new();
+    let code = system.block_on(run(cli));
+    std::process::exit(code)
 }
 
-async fn run(cli: Cli) -> ExitCode {
+async fn run(cli: Cli) -> i32 {
     let data_dir = match cli.data_dir.map(Ok).unwrap_or_else(ui_bridge::default_data_dir) {
         Ok(d) => d,
         Err(e) => return fail(&e),
@@ -37,7 +39,7 @@ async fn run(cli: Cli) -> ExitCode {
                 _ = shared::child::wait_shutdown(&mut stop) => {}
             }
             link.shutdown(SHUTDOWN_GRACE).await;
-            ExitCode::SUCCESS
+            0
         }
         Mode::Call { cmd, args } => {
             let raw = args.unwrap_or_else(|| "{}".into());
@@ -49,7 +51,7 @@ async fn run(cli: Cli) -> ExitCode {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("{}", response::error_line(None, &e));
-                    return ExitCode::from(2);
+                    return 2;
                 }
             };
             let link = match BrokerLink::start(data_dir).await {
@@ -64,22 +66,22 @@ async fn run(cli: Cli) -> ExitCode {
                     {
                         println!("{}", response::result(&resp));
                     }
-                    ExitCode::SUCCESS
+                    0
                 }
                 Err(e) => {
                     eprintln!("{}", response::error(&e));
-                    ExitCode::from(1)
+                    1
                 }
             }
         }
     }
 }
 
-fn fail(e: &BridgeError) -> ExitCode {
+fn fail(e: &BridgeError) -> i32 {
     eprintln!("ui-bridge: {e}");
     match e {
-        BridgeError::InUse => ExitCode::from(3),
-        BridgeError::Usage(_) => ExitCode::from(2),
-        BridgeError::Start(_) => ExitCode::from(1),
+        BridgeError::InUse => 3,
+        BridgeError::Usage(_) => 2,
+        BridgeError::Start(_) => 1,
     }
 }

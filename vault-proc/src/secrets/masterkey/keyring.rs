@@ -296,4 +296,35 @@ mod tests {
         assert!(legacy.get("sec_x")?.is_none());
         Ok(())
     }
+
+    /// Against the real platform store; run inside a session with an unlocked
+    /// Secret Service: `cargo test -p vault-proc --lib -- --ignored real_`.
+    #[test]
+    #[ignore = "needs a running, unlocked Secret Service"]
+    fn real_platform_store_round_trip() -> VaultResult<()> {
+        let service = format!("sslboard-unit-{}", shared::ids::random_hex::<4>()?);
+        let src = KeyringSource::platform(&service)?;
+        src.probe()?;
+        assert!(src.load()?.is_none());
+        src.store(&Key32::from_bytes([3; 32]))?;
+        assert_eq!(src.load()?.map(|k| *k.expose()), Some([3; 32]));
+        src.delete()?;
+        assert!(src.load()?.is_none());
+        Ok(())
+    }
+
+    /// Without any session bus the platform store must fail fast and clearly.
+    #[test]
+    #[ignore = "run with DBUS_SESSION_BUS_ADDRESS pointing nowhere"]
+    fn real_platform_store_without_bus_fails_fast() {
+        let started = std::time::Instant::now();
+        let result = KeyringSource::platform("sslboard-unit-nobus").and_then(|s| s.probe());
+        match result {
+            Err(e @ (VaultError::KeyringUnavailable { .. } | VaultError::Locked { .. })) => {
+                assert!(e.to_string().contains("SSLBOARD_KEY_SOURCE=env"));
+            }
+            other => panic!("expected a keyring error, got {other:?}"),
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
 }

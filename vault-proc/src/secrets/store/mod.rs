@@ -360,4 +360,8 @@ impl SecretStore {
 }
 
 #[cfg(test)]
+mod key_tests;
+#[cfg(test)]
+mod safety_tests;
+#[cfg(test)]
 mod tests;

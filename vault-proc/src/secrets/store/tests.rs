@@ -5,24 +5,24 @@ use crate::secrets::masterkey::memory::MemorySource;
 use shared::protocol::secrets::{SecretKind, SecretType};
 use shared::secret::SecretString;
 
-type R = VaultResult<()>;
+pub(super) type R = VaultResult<()>;
 
-fn tmp() -> VaultResult<tempfile::TempDir> {
+pub(super) fn tmp() -> VaultResult<tempfile::TempDir> {
     tempfile::tempdir().map_err(|e| VaultError::internal(e.to_string()))
 }
 
-fn open(dir: &tempfile::TempDir, src: &MemorySource) -> VaultResult<SecretStore> {
+pub(super) fn open(dir: &tempfile::TempDir, src: &MemorySource) -> VaultResult<SecretStore> {
     SecretStore::open(dir.path(), Box::new(src.clone()))
 }
 
-fn data(pairs: &[(&str, &str)]) -> SecretData {
+pub(super) fn data(pairs: &[(&str, &str)]) -> SecretData {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), SecretString::from(*v)))
         .collect()
 }
 
-fn new(name: &str, t: SecretType, pairs: &[(&str, &str)]) -> NewSecret {
+pub(super) fn new(name: &str, t: SecretType, pairs: &[(&str, &str)]) -> NewSecret {
     NewSecret {
         name: name.into(),
         secret_type: t,
@@ -36,15 +36,15 @@ fn new(name: &str, t: SecretType, pairs: &[(&str, &str)]) -> NewSecret {
     }
 }
 
-fn by_name(n: &str) -> SecretSelector {
+pub(super) fn by_name(n: &str) -> SecretSelector {
     SecretSelector::Name(n.into())
 }
 
-fn value(d: &SecretData, f: &str) -> Option<String> {
+pub(super) fn value(d: &SecretData, f: &str) -> Option<String> {
     d.get(f).map(|v| v.expose().to_owned())
 }
 
-fn raw_rows(s: &SecretStore) -> VaultResult<Vec<SecretRow>> {
+pub(super) fn raw_rows(s: &SecretStore) -> VaultResult<Vec<SecretRow>> {
     rows::list(&s.conn, None, None)
 }
 
@@ -74,56 +74,6 @@ fn create_get_reveal_round_trip() -> R {
     assert_eq!(src.stores(), 1, "one master key generated on first use");
     assert_eq!(s.status().key_source, "memory");
     assert!(s.status().unlocked);
-    Ok(())
-}
-
-#[test]
-fn secrets_survive_restart_and_key_is_made_once() -> R {
-    let dir = tmp()?;
-    let src = MemorySource::new();
-    {
-        let mut s = open(&dir, &src)?;
-        s.create(new("a", SecretType::ApiKey, &[("value", "va")]))?;
-        s.create(new(
-            "b",
-            SecretType::BasicAuth,
-            &[("username", "u"), ("password", "p")],
-        ))?;
-    }
-    let mut s = open(&dir, &src)?;
-    assert!(!s.is_unlocked());
-    let (_, d) = s.reveal(&by_name("b"))?;
-    assert_eq!(value(&d, "password").as_deref(), Some("p"));
-    assert_eq!(src.stores(), 1);
-    Ok(())
-}
-
-#[test]
-fn status_never_unlocks_and_lock_forces_a_reload() -> R {
-    let dir = tmp()?;
-    let src = MemorySource::new();
-    let mut s = open(&dir, &src)?;
-    s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
-    s.lock();
-    assert!(!s.is_unlocked());
-    let loads = src.loads();
-    assert!(!s.status().unlocked);
-    assert!(s.list(&SecretFilter::default())?.len() == 1);
-    assert!(s.get_meta(&by_name("a")).is_ok());
-    assert_eq!(
-        src.loads(),
-        loads,
-        "metadata operations never touch the key"
-    );
-    let (_, d) = s.reveal(&by_name("a"))?;
-    assert_eq!(value(&d, "value").as_deref(), Some("v"));
-    assert!(s.is_unlocked());
-    assert_eq!(src.loads(), loads + 1, "auto-unlock on demand");
-    s.reveal(&by_name("a"))?;
-    assert_eq!(src.loads(), loads + 1, "cached key reused");
-    s.lock();
-    s.unlock()?;
-    assert!(s.is_unlocked());
     Ok(())
 }
 
@@ -342,120 +292,6 @@ fn invalid_input_is_rejected_before_the_key_is_touched() -> R {
 }
 
 #[test]
-fn wrong_key_is_refused_and_rows_stay_untouched() -> R {
-    let dir = tmp()?;
-    let good = MemorySource::new();
-    {
-        let mut s = open(&dir, &good)?;
-        s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
-    }
-    let wrong = MemorySource::with_key([0x42; 32]);
-    let mut s = open(&dir, &wrong)?;
-    let before = raw_rows(&s)?;
-    let fp_before = crate::secrets::db::key_fingerprint(&s.conn)?;
-    assert!(matches!(
-        s.reveal(&by_name("a")),
-        Err(VaultError::KeyMismatch { .. })
-    ));
-    assert!(matches!(
-        s.create(new("b", SecretType::ApiKey, &[("value", "w")])),
-        Err(VaultError::KeyMismatch { .. })
-    ));
-    let upd = SecretUpdate {
-        data: Some(data(&[("value", "x")])),
-        ..Default::default()
-    };
-    assert!(matches!(
-        s.update(&by_name("a"), upd),
-        Err(VaultError::KeyMismatch { .. })
-    ));
-    assert!(matches!(s.unlock(), Err(VaultError::KeyMismatch { .. })));
-    assert!(!s.is_unlocked());
-    assert_eq!(raw_rows(&s)?, before);
-    assert_eq!(crate::secrets::db::key_fingerprint(&s.conn)?, fp_before);
-    assert_eq!(wrong.stores(), 0, "never a new key over existing data");
-    // The right key still works.
-    let mut s = open(&dir, &good)?;
-    assert_eq!(
-        value(&s.reveal(&by_name("a"))?.1, "value").as_deref(),
-        Some("v")
-    );
-    Ok(())
-}
-
-#[test]
-fn missing_key_over_existing_data_is_refused() -> R {
-    let dir = tmp()?;
-    let src = MemorySource::new();
-    {
-        let mut s = open(&dir, &src)?;
-        s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
-    }
-    src.delete()?; // the keyring "forgot" the key (or a different, empty keyring)
-    let mut s = open(&dir, &src)?;
-    let e = s.reveal(&by_name("a"));
-    assert!(matches!(e, Err(VaultError::KeyMissing { .. })), "{e:?}");
-    let e = s.create(new("b", SecretType::ApiKey, &[("value", "v")]));
-    assert!(matches!(e, Err(VaultError::KeyMissing { .. })));
-    assert_eq!(src.stores(), 1, "only the first-use key was ever stored");
-    Ok(())
-}
-
-#[test]
-fn key_without_recorded_fingerprint_must_open_existing_data() -> R {
-    let dir = tmp()?;
-    let src = MemorySource::new();
-    {
-        let mut s = open(&dir, &src)?;
-        s.create(new("a", SecretType::ApiKey, &[("value", "v")]))?;
-        s.conn
-            .execute("DELETE FROM vault_meta WHERE key = 'key_fingerprint'", [])?;
-    }
-    let mut wrong = open(&dir, &MemorySource::with_key([1; 32]))?;
-    assert!(matches!(
-        wrong.unlock(),
-        Err(VaultError::KeyMismatch { .. })
-    ));
-    assert_eq!(crate::secrets::db::key_fingerprint(&wrong.conn)?, None);
-    drop(wrong);
-    let mut s = open(&dir, &src)?;
-    s.unlock()?;
-    assert!(
-        crate::secrets::db::key_fingerprint(&s.conn)?.is_some(),
-        "fingerprint recorded"
-    );
-    Ok(())
-}
-
-#[test]
-fn locked_keyring_fails_fast_at_open() -> R {
-    let dir = tmp()?;
-    let src = MemorySource::new();
-    src.set_locked(true);
-    let e = open(&dir, &src);
-    assert!(matches!(e, Err(VaultError::Locked { .. })));
-    Ok(())
-}
-
-#[test]
-fn ciphertext_swapped_between_rows_does_not_open() -> R {
-    let dir = tmp()?;
-    let mut s = open(&dir, &MemorySource::new())?;
-    s.create(new("a", SecretType::ApiKey, &[("value", "va")]))?;
-    s.create(new("b", SecretType::ApiKey, &[("value", "vb")]))?;
-    s.conn.execute(
-        "UPDATE secret_metadata SET (nonce, ciphertext) =
-           (SELECT nonce, ciphertext FROM secret_metadata WHERE name = 'a') WHERE name = 'b'",
-        [],
-    )?;
-    assert!(matches!(
-        s.reveal(&by_name("b")),
-        Err(VaultError::Decrypt { .. })
-    ));
-    Ok(())
-}
-
-#[test]
 fn bearer_expiry_is_flagged() -> R {
     let dir = tmp()?;
     let mut s = open(&dir, &MemorySource::new())?;
@@ -538,47 +374,7 @@ fn external_secret_without_local_value() -> R {
 }
 
 #[test]
-fn plaintext_never_reaches_the_database_file() -> R {
-    let dir = tmp()?;
-    let mut s = open(&dir, &MemorySource::new())?;
-    s.create(new(
-        "a",
-        SecretType::BasicAuth,
-        &[
-            ("username", "canary-user-7f3a"),
-            ("password", "canary-pass-7f3a"),
-        ],
-    ))?;
-    drop(s);
-    let bytes = std::fs::read(crate::secrets::db::db_path(dir.path()))
-        .map_err(|e| VaultError::internal(e.to_string()))?;
-    let hay = String::from_utf8_lossy(&bytes);
-    assert!(!hay.contains("canary-user-7f3a") && !hay.contains("canary-pass-7f3a"));
-    Ok(())
-}
-
-#[test]
-fn debug_output_is_redacted() -> R {
-    let dir = tmp()?;
-    let mut s = open(&dir, &MemorySource::new())?;
-    s.create(new("a", SecretType::ApiKey, &[("value", "canary-dbg")]))?;
-    let (_, d) = s.reveal(&by_name("a"))?;
-    assert!(!format!("{s:?} {d:?}").contains("canary-dbg"));
-    Ok(())
-}
-
-#[cfg(unix)]
-#[test]
-fn open_repairs_a_world_readable_database() -> R {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tmp()?;
-    let src = MemorySource::new();
-    drop(open(&dir, &src)?);
-    let path = crate::secrets::db::db_path(dir.path());
-    let io = |e: std::io::Error| VaultError::internal(e.to_string());
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).map_err(io)?;
-    drop(open(&dir, &src)?);
-    let mode = std::fs::metadata(&path).map_err(io)?.permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600);
-    Ok(())
+fn store_can_move_into_an_actor_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<SecretStore>();
 }
