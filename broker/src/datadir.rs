@@ -17,10 +17,11 @@ pub struct DataDirLock {
 
 /// Creates (or checks) the data dir with mode 0700 and takes the lock.
 pub fn acquire(dir: &Path) -> Result<DataDirLock, BrokerError> {
-    let repaired = shared::transport::ensure_private_dir(dir).map_err(|source| BrokerError::Io {
-        context: format!("data directory {}", dir.display()),
-        source,
-    })?;
+    let repaired =
+        shared::transport::ensure_private_dir(dir).map_err(|source| BrokerError::Io {
+            context: format!("data directory {}", dir.display()),
+            source,
+        })?;
     if repaired {
         tracing::warn!(dir = %dir.display(), "data directory was wider than 0700; repaired");
     }
@@ -31,7 +32,10 @@ pub fn acquire(dir: &Path) -> Result<DataDirLock, BrokerError> {
         .create(true)
         .truncate(false)
         .open(&path)
-        .map_err(|source| BrokerError::Io { context: format!("lock file {}", path.display()), source })?;
+        .map_err(|source| BrokerError::Io {
+            context: format!("lock file {}", path.display()),
+            source,
+        })?;
     let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
         Ok(l) => l,
         Err((mut file, _)) => {
@@ -40,11 +44,18 @@ pub fn acquire(dir: &Path) -> Result<DataDirLock, BrokerError> {
             let pid = pid.trim();
             return Err(BrokerError::InUse {
                 dir: dir.display().to_string(),
-                pid: if pid.is_empty() { "unknown".into() } else { pid.to_string() },
+                pid: if pid.is_empty() {
+                    "unknown".into()
+                } else {
+                    pid.to_string()
+                },
             });
         }
     };
-    let io = |source| BrokerError::Io { context: format!("lock file {}", path.display()), source };
+    let io = |source| BrokerError::Io {
+        context: format!("lock file {}", path.display()),
+        source,
+    };
     lock.set_len(0).map_err(io)?;
     lock.seek(SeekFrom::Start(0)).map_err(io)?;
     writeln!(lock, "{}", std::process::id()).map_err(io)?;

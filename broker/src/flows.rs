@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashSet};
 use shared::error::{ErrorCode, WireError, WireResult};
 use shared::protocol::dns::{NewProvider, ProviderUpdate, ProviderWithWarnings};
 use shared::protocol::dnsproc::{DnsRequest, DnsResponse, ProviderDraft};
-use shared::protocol::secrets::{NewSecret, SecretFilter, SecretKind, SecretSelector, SecretType, SecretUpdate};
+use shared::protocol::secrets::{
+    NewSecret, SecretFilter, SecretKind, SecretSelector, SecretType, SecretUpdate,
+};
 use shared::protocol::vault::{VaultRequest, VaultResponse};
 
 use crate::router::{unexpected, Router};
@@ -19,17 +21,34 @@ use crate::router::{unexpected, Router};
 /// The field name under which a provider token is stored (`api_key` type).
 const TOKEN_FIELD: &str = "value";
 
-fn token_data(token: shared::secret::SecretString) -> BTreeMap<String, shared::secret::SecretString> {
+fn token_data(
+    token: shared::secret::SecretString,
+) -> BTreeMap<String, shared::secret::SecretString> {
     let mut data = BTreeMap::new();
     data.insert(TOKEN_FIELD.to_string(), token);
     data
 }
 
 /// `dns_provider_create`.
-pub async fn create_provider(router: &Router, new: NewProvider) -> WireResult<ProviderWithWarnings> {
-    let NewProvider { provider_type, label, domain_suffixes, api_token, config_json } = new;
+pub async fn create_provider(
+    router: &Router,
+    new: NewProvider,
+) -> WireResult<ProviderWithWarnings> {
+    let NewProvider {
+        provider_type,
+        label,
+        domain_suffixes,
+        api_token,
+        config_json,
+    } = new;
     let api_token = api_token.filter(|t| !t.is_empty());
-    let draft = ProviderDraft { provider_type, label, domain_suffixes, config_json, has_token: api_token.is_some() };
+    let draft = ProviderDraft {
+        provider_type,
+        label,
+        domain_suffixes,
+        config_json,
+        has_token: api_token.is_some(),
+    };
     let prepared = match router.dns(DnsRequest::PrepareCreate(draft)).await? {
         DnsResponse::Prepared(p) => p,
         other => return Err(unexpected(&other)),
@@ -55,13 +74,19 @@ pub async fn create_provider(router: &Router, new: NewProvider) -> WireResult<Pr
         _ => None,
     };
     let commit = router
-        .dns(DnsRequest::CommitCreate { prepared, secret_ref: secret_ref.clone() })
+        .dns(DnsRequest::CommitCreate {
+            prepared,
+            secret_ref: secret_ref.clone(),
+        })
         .await;
     match commit {
         Ok(DnsResponse::Provider(p)) => Ok(p),
         other => {
             if let Some(r) = secret_ref {
-                if let Err(e) = router.vault(VaultRequest::Delete(SecretSelector::Ref(r.clone()))).await {
+                if let Err(e) = router
+                    .vault(VaultRequest::Delete(SecretSelector::Ref(r.clone())))
+                    .await
+                {
                     // Reconcile at next start removes it; say so without the value.
                     tracing::warn!(secret = %r, error = %e, "could not undo token of a failed provider create");
                 }
@@ -75,10 +100,16 @@ pub async fn create_provider(router: &Router, new: NewProvider) -> WireResult<Pr
 }
 
 /// `dns_provider_update`.
-pub async fn update_provider(router: &Router, mut upd: ProviderUpdate) -> WireResult<ProviderWithWarnings> {
+pub async fn update_provider(
+    router: &Router,
+    mut upd: ProviderUpdate,
+) -> WireResult<ProviderWithWarnings> {
     let token = upd.api_token.take().filter(|t| !t.is_empty());
     let prepared = match router
-        .dns(DnsRequest::PrepareUpdate { update: upd.clone(), has_token: token.is_some() })
+        .dns(DnsRequest::PrepareUpdate {
+            update: upd.clone(),
+            has_token: token.is_some(),
+        })
         .await?
     {
         DnsResponse::PreparedUpdate(p) => p,
@@ -86,10 +117,22 @@ pub async fn update_provider(router: &Router, mut upd: ProviderUpdate) -> WireRe
     };
     if let Some(token) = token {
         let Some(secret_ref) = prepared.secret_ref else {
-            return Err(WireError::validation("this provider type takes no API token").with_field("apiToken"));
+            return Err(
+                WireError::validation("this provider type takes no API token")
+                    .with_field("apiToken"),
+            );
         };
-        let update = SecretUpdate { data: Some(token_data(token)), ..SecretUpdate::default() };
-        match router.vault(VaultRequest::Update { selector: SecretSelector::Ref(secret_ref), update }).await? {
+        let update = SecretUpdate {
+            data: Some(token_data(token)),
+            ..SecretUpdate::default()
+        };
+        match router
+            .vault(VaultRequest::Update {
+                selector: SecretSelector::Ref(secret_ref),
+                update,
+            })
+            .await?
+        {
             VaultResponse::Meta(_) => {}
             other => return Err(unexpected(&other)),
         }
@@ -111,7 +154,10 @@ pub async fn delete_provider(router: &Router, id: &str) -> WireResult<()> {
 
 async fn finish_delete(router: &Router, id: &str, secret_ref: Option<String>) -> WireResult<()> {
     if let Some(r) = secret_ref {
-        match router.vault(VaultRequest::Delete(SecretSelector::Ref(r))).await {
+        match router
+            .vault(VaultRequest::Delete(SecretSelector::Ref(r)))
+            .await
+        {
             Ok(_) => {}
             Err(e) if e.code == ErrorCode::NotFound => {}
             Err(e) => return Err(e),
@@ -138,7 +184,10 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
         other => return Err(unexpected(&other)),
     };
     let live: HashSet<String> = providers.iter().map(|p| p.id.clone()).collect();
-    let filter = SecretFilter { kind: Some(SecretKind::DnsProviderToken), ..SecretFilter::default() };
+    let filter = SecretFilter {
+        kind: Some(SecretKind::DnsProviderToken),
+        ..SecretFilter::default()
+    };
     let tokens = match router.vault(VaultRequest::List(filter)).await? {
         VaultResponse::Metas(m) => m,
         other => return Err(unexpected(&other)),
@@ -147,7 +196,9 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
         let orphan = t.owner.as_ref().is_none_or(|o| !live.contains(o));
         if orphan {
             tracing::info!(secret = %t.reference, "removing a provider token whose provider does not exist");
-            router.vault(VaultRequest::Delete(SecretSelector::Ref(t.reference))).await?;
+            router
+                .vault(VaultRequest::Delete(SecretSelector::Ref(t.reference)))
+                .await?;
         }
     }
     Ok(())

@@ -13,7 +13,9 @@ pub mod supervisor;
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
     /// The data directory is held by another broker.
-    #[error("data directory {dir} is in use by another SSLBoard broker (pid {pid}); stop it first")]
+    #[error(
+        "data directory {dir} is in use by another SSLBoard broker (pid {pid}); stop it first"
+    )]
     InUse {
         /// The directory.
         dir: String,

@@ -36,7 +36,10 @@ pub struct Router {
 impl Router {
     /// A router over the supervisor's children.
     pub fn new(sup: Arc<Supervisor>) -> Arc<Self> {
-        Arc::new(Self { sup, tests: Mutex::new(HashMap::new()) })
+        Arc::new(Self {
+            sup,
+            tests: Mutex::new(HashMap::new()),
+        })
     }
 
     /// Calls vault-proc.
@@ -49,7 +52,11 @@ impl Router {
         self.sup.dns().await?.call(req, DNS_TIMEOUT).await
     }
 
-    async fn route(self: Arc<Self>, request: UiRequest, events: EventSink<UiEvent>) -> WireResult<UiResponse> {
+    async fn route(
+        self: Arc<Self>,
+        request: UiRequest,
+        events: EventSink<UiEvent>,
+    ) -> WireResult<UiResponse> {
         match request {
             UiRequest::Ping => Ok(UiResponse::Pong),
             UiRequest::VaultStatus => match self.vault(VaultRequest::Status).await? {
@@ -69,11 +76,16 @@ impl Router {
                 meta(self.vault(VaultRequest::Create(new)).await?)
             }
             UiRequest::SecretUpdate { selector, update } => {
-                self.refuse_owned(&selector, "update the provider instead").await?;
-                meta(self.vault(VaultRequest::Update { selector, update }).await?)
+                self.refuse_owned(&selector, "update the provider instead")
+                    .await?;
+                meta(
+                    self.vault(VaultRequest::Update { selector, update })
+                        .await?,
+                )
             }
             UiRequest::SecretDelete(selector) => {
-                self.refuse_owned(&selector, "delete the provider instead").await?;
+                self.refuse_owned(&selector, "delete the provider instead")
+                    .await?;
                 match self.vault(VaultRequest::Delete(selector)).await? {
                     VaultResponse::Deleted => Ok(UiResponse::Deleted),
                     other => Err(unexpected(&other)),
@@ -84,10 +96,12 @@ impl Router {
                 other => Err(unexpected(&other)),
             },
             UiRequest::SecretGet(selector) => meta(self.vault(VaultRequest::Get(selector)).await?),
-            UiRequest::TemplateValidate(t) => match self.vault(VaultRequest::ValidateTemplate(t)).await? {
-                VaultResponse::References(r) => Ok(UiResponse::References(r)),
-                other => Err(unexpected(&other)),
-            },
+            UiRequest::TemplateValidate(t) => {
+                match self.vault(VaultRequest::ValidateTemplate(t)).await? {
+                    VaultResponse::References(r) => Ok(UiResponse::References(r)),
+                    other => Err(unexpected(&other)),
+                }
+            }
             UiRequest::ConfigExport => {
                 let providers = match self.dns(DnsRequest::List).await? {
                     DnsResponse::Providers(p) => p,
@@ -98,30 +112,45 @@ impl Router {
                     other => Err(unexpected(&other)),
                 }
             }
-            UiRequest::ExternalProviderSet(cfg) => self.external(VaultRequest::ExternalSet(cfg)).await,
+            UiRequest::ExternalProviderSet(cfg) => {
+                self.external(VaultRequest::ExternalSet(cfg)).await
+            }
             UiRequest::ExternalProviderGet => self.external(VaultRequest::ExternalGet).await,
-            UiRequest::ExternalProviderDelete => match self.vault(VaultRequest::ExternalDelete).await? {
-                VaultResponse::Done | VaultResponse::Deleted => Ok(UiResponse::Deleted),
-                other => Err(unexpected(&other)),
-            },
-            UiRequest::DnsProviderCreate(new) => flows::create_provider(&self, new).await.map(UiResponse::Provider),
-            UiRequest::DnsProviderUpdate(upd) => flows::update_provider(&self, upd).await.map(UiResponse::Provider),
-            UiRequest::DnsProviderDelete(id) => flows::delete_provider(&self, &id).await.map(|_| UiResponse::Deleted),
+            UiRequest::ExternalProviderDelete => {
+                match self.vault(VaultRequest::ExternalDelete).await? {
+                    VaultResponse::Done | VaultResponse::Deleted => Ok(UiResponse::Deleted),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::DnsProviderCreate(new) => flows::create_provider(&self, new)
+                .await
+                .map(UiResponse::Provider),
+            UiRequest::DnsProviderUpdate(upd) => flows::update_provider(&self, upd)
+                .await
+                .map(UiResponse::Provider),
+            UiRequest::DnsProviderDelete(id) => flows::delete_provider(&self, &id)
+                .await
+                .map(|_| UiResponse::Deleted),
             UiRequest::DnsProviderList => match self.dns(DnsRequest::List).await? {
                 DnsResponse::Providers(p) => Ok(UiResponse::Providers(p)),
                 other => Err(unexpected(&other)),
             },
-            UiRequest::DnsResolve { hostname, value } => match self.dns(DnsRequest::Resolve { hostname, value }).await? {
-                DnsResponse::Resolution(r) => Ok(UiResponse::Resolution(r)),
-                other => Err(unexpected(&other)),
-            },
+            UiRequest::DnsResolve { hostname, value } => {
+                match self.dns(DnsRequest::Resolve { hostname, value }).await? {
+                    DnsResponse::Resolution(r) => Ok(UiResponse::Resolution(r)),
+                    other => Err(unexpected(&other)),
+                }
+            }
             UiRequest::DnsProviderTest(params) => self.test_connection(params, events).await,
             UiRequest::DnsProviderTestCancel(ui_id) => {
                 let dns_id = self.tests.lock().ok().and_then(|t| t.get(&ui_id).copied());
                 let Some(dns_id) = dns_id else {
                     return Ok(UiResponse::Cancelled(false));
                 };
-                match self.dns(DnsRequest::CancelTest { request_id: dns_id }).await? {
+                match self
+                    .dns(DnsRequest::CancelTest { request_id: dns_id })
+                    .await?
+                {
                     DnsResponse::Cancelled(c) => Ok(UiResponse::Cancelled(c)),
                     other => Err(unexpected(&other)),
                 }
@@ -168,7 +197,12 @@ impl Router {
         if let Some(secret_ref) = provider.secret_ref.clone() {
             // The vault reveals this token to dns-proc only while this permit lives.
             let ttl_ms = (timeout + Duration::from_secs(90)).as_millis() as u64;
-            self.vault(VaultRequest::GrantPermit { provider_id: provider.id.clone(), secret_ref, ttl_ms }).await?;
+            self.vault(VaultRequest::GrantPermit {
+                provider_id: provider.id.clone(),
+                secret_ref,
+                ttl_ms,
+            })
+            .await?;
         }
         let dns = self.sup.dns().await?;
         let dns_id = dns.alloc_id();
@@ -183,7 +217,12 @@ impl Router {
             }
         });
         let result = dns
-            .call_as(dns_id, DnsRequest::Test(params), timeout + Duration::from_secs(120), Some(tx))
+            .call_as(
+                dns_id,
+                DnsRequest::Test(params),
+                timeout + Duration::from_secs(120),
+                Some(tx),
+            )
             .await;
         let _ = forward.await;
         if let Ok(mut t) = self.tests.lock() {
@@ -202,11 +241,18 @@ impl Handler<UiRequest, UiResponse, UiEvent> for Router {
         role == Role::Ui
     }
 
-    fn handle(self: Arc<Self>, role: Role, request: UiRequest, events: EventSink<UiEvent>) -> BoxFuture<WireResult<UiResponse>> {
+    fn handle(
+        self: Arc<Self>,
+        role: Role,
+        request: UiRequest,
+        events: EventSink<UiEvent>,
+    ) -> BoxFuture<WireResult<UiResponse>> {
         Box::pin(async move {
             match role {
                 Role::Ui => self.route(request, events).await,
-                Role::Broker | Role::Dns => Err(WireError::forbidden("only the UI role may send UI commands")),
+                Role::Broker | Role::Dns => Err(WireError::forbidden(
+                    "only the UI role may send UI commands",
+                )),
             }
         })
     }
@@ -223,6 +269,9 @@ fn meta(r: VaultResponse) -> WireResult<UiResponse> {
 /// variant name is reported, never its contents.
 pub fn unexpected<T: std::fmt::Debug>(r: &T) -> WireError {
     let dbg = format!("{r:?}");
-    let name: String = dbg.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let name: String = dbg
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     WireError::internal(format!("unexpected answer from a child process: {name}"))
 }

@@ -19,17 +19,29 @@ pub async fn run() -> Result<(), BrokerError> {
         .map_err(|e| BrokerError::Startup(e.to_string()))?;
     let data_dir = PathBuf::from(&bootstrap.data_dir);
     let _lock = datadir::acquire(&data_dir)?;
-    let socket_dir = shared::transport::fresh_socket_dir()
-        .map_err(|source| BrokerError::Io { context: "socket directory".into(), source })?;
+    let socket_dir = shared::transport::fresh_socket_dir().map_err(|source| BrokerError::Io {
+        context: "socket directory".into(),
+        source,
+    })?;
     let _cleanup = RemoveDirOnDrop(socket_dir.clone());
     let bin = |name: &str| {
-        shared::lifecycle::sibling_binary(name).map_err(|source| BrokerError::Io { context: format!("finding {name}"), source })
+        shared::lifecycle::sibling_binary(name).map_err(|source| BrokerError::Io {
+            context: format!("finding {name}"),
+            source,
+        })
     };
-    let sup = Supervisor::new(data_dir, socket_dir.clone(), bin("vault-proc")?, bin("dns-proc")?);
+    let sup = Supervisor::new(
+        data_dir,
+        socket_dir.clone(),
+        bin("vault-proc")?,
+        bin("dns-proc")?,
+    );
     let loops = sup.spawn_all();
     if !sup.wait_ready(Duration::from_secs(20)).await {
         sup.shutdown().await;
-        return Err(BrokerError::Child("vault-proc or dns-proc did not start; see the log above".into()));
+        return Err(BrokerError::Child(
+            "vault-proc or dns-proc did not start; see the log above".into(),
+        ));
     }
     let router = Router::new(sup.clone());
     if let Err(e) = flows::reconcile(&router).await {
@@ -39,7 +51,13 @@ pub async fn run() -> Result<(), BrokerError> {
         .await
         .map_err(|e| BrokerError::Startup(e.to_string()))?;
     let mut shutdown = ctx.shutdown.clone();
-    let server = tokio::spawn(serve(ctx.listener, "broker", ctx.grants.clone(), router, ServerLimits::default()));
+    let server = tokio::spawn(serve(
+        ctx.listener,
+        "broker",
+        ctx.grants.clone(),
+        router,
+        ServerLimits::default(),
+    ));
     tracing::info!(pid = std::process::id(), "broker ready");
     shared::child::wait_shutdown(&mut shutdown).await;
     tracing::info!("broker shutting down");

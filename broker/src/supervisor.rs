@@ -75,7 +75,12 @@ const READY_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Supervisor {
     /// A supervisor for children found at the given paths.
-    pub fn new(data_dir: PathBuf, socket_dir: PathBuf, vault_bin: PathBuf, dns_bin: PathBuf) -> Arc<Self> {
+    pub fn new(
+        data_dir: PathBuf,
+        socket_dir: PathBuf,
+        vault_bin: PathBuf,
+        dns_bin: PathBuf,
+    ) -> Arc<Self> {
         Arc::new(Self {
             data_dir,
             socket_dir,
@@ -123,7 +128,10 @@ impl Supervisor {
     /// Pids of the running children (for diagnostics and tests).
     pub async fn pids(&self) -> (Option<u32>, Option<u32>) {
         let c = self.children.lock().await;
-        (c.vault.as_ref().map(|r| r.pid), c.dns.as_ref().map(|r| r.pid))
+        (
+            c.vault.as_ref().map(|r| r.pid),
+            c.dns.as_ref().map(|r| r.pid),
+        )
     }
 
     /// Stops supervising and closes both control pipes (children exit on EOF).
@@ -179,17 +187,30 @@ impl Supervisor {
         let bootstrap = Bootstrap {
             data_dir: self.data_dir.to_string_lossy().into_owned(),
             socket_dir: Some(self.socket_dir.to_string_lossy().into_owned()),
-            parent: PeerGrant { pid: std::process::id(), key: key.clone() },
+            parent: PeerGrant {
+                pid: std::process::id(),
+                key: key.clone(),
+            },
         };
         let bin = match kind {
             ChildKind::Vault => &self.vault_bin,
             ChildKind::Dns => &self.dns_bin,
         };
-        let Spawned { child, pid, control, ready } =
-            spawn_child(bin, &[], &bootstrap, READY_TIMEOUT).await.map_err(|e| e.to_string())?;
+        let Spawned {
+            child,
+            pid,
+            control,
+            ready,
+        } = spawn_child(bin, &[], &bootstrap, READY_TIMEOUT)
+            .await
+            .map_err(|e| e.to_string())?;
         let socket = PathBuf::from(&ready.socket);
         let mut children = self.children.lock().await;
-        let running = Running { pid, control, socket: ready.socket.clone() };
+        let running = Running {
+            pid,
+            control,
+            socket: ready.socket.clone(),
+        };
         match kind {
             ChildKind::Vault => {
                 let client = RpcClient::connect(&socket, "vault-proc", Role::Broker, &key, pid)
@@ -222,11 +243,18 @@ impl Supervisor {
             tracing::error!("random source failed; dns-proc cannot reach vault-proc");
             return;
         };
-        let allow = Control::AllowDnsPeer(PeerGrant { pid: dns.pid, key: key.clone() });
+        let allow = Control::AllowDnsPeer(PeerGrant {
+            pid: dns.pid,
+            key: key.clone(),
+        });
         if let Err(e) = send_control(&mut vault.control, &allow).await {
             tracing::warn!(error = %e, "could not send dns grant to vault-proc");
         }
-        let addr = Control::VaultAddress(ServerAddress { socket: vault.socket.clone(), pid: vault.pid, key: key.clone() });
+        let addr = Control::VaultAddress(ServerAddress {
+            socket: vault.socket.clone(),
+            pid: vault.pid,
+            key: key.clone(),
+        });
         if let Err(e) = send_control(&mut dns.control, &addr).await {
             tracing::warn!(error = %e, "could not send vault address to dns-proc");
         }
@@ -234,7 +262,10 @@ impl Supervisor {
     }
 }
 
-async fn current<Q, R, E>(slot: &watch::Sender<Option<Arc<RpcClient<Q, R, E>>>>, name: &str) -> WireResult<Arc<RpcClient<Q, R, E>>>
+/// The published client of one child (None while it restarts).
+type Slot<Q, R, E> = watch::Sender<Option<Arc<RpcClient<Q, R, E>>>>;
+
+async fn current<Q, R, E>(slot: &Slot<Q, R, E>, name: &str) -> WireResult<Arc<RpcClient<Q, R, E>>>
 where
     Q: serde::Serialize + Send + 'static,
     R: serde::de::DeserializeOwned + Send + 'static,
@@ -250,13 +281,16 @@ where
             }
             // Re-check at least every 50 ms: a closed client is replaced without a change
             // notification until the restart completes.
-            if let Ok(Err(_)) = tokio::time::timeout(Duration::from_millis(50), rx.changed()).await {
+            if let Ok(Err(_)) = tokio::time::timeout(Duration::from_millis(50), rx.changed()).await
+            {
                 return None;
             }
         }
     };
     match tokio::time::timeout(Duration::from_secs(3), wait).await {
         Ok(Some(c)) => Ok(c),
-        _ => Err(WireError::unavailable(format!("{name} is restarting; try again"))),
+        _ => Err(WireError::unavailable(format!(
+            "{name} is restarting; try again"
+        ))),
     }
 }

@@ -30,7 +30,13 @@ pub async fn run() -> Result<(), String> {
     let registry = SyncArbiter::start(1, move || RegistryActor::new(data_dir.clone()));
     let service = DnsService::new(registry, vault);
     let mut shutdown = ctx.shutdown.clone();
-    let server = tokio::spawn(serve(ctx.listener, "dns-proc", ctx.grants.clone(), service, ServerLimits::default()));
+    let server = tokio::spawn(serve(
+        ctx.listener,
+        "dns-proc",
+        ctx.grants.clone(),
+        service,
+        ServerLimits::default(),
+    ));
     shared::child::wait_shutdown(&mut shutdown).await;
     server.abort();
     let _ = std::fs::remove_file(&ctx.socket_path);

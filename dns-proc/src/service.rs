@@ -26,22 +26,32 @@ pub struct RegistryActor {
 impl RegistryActor {
     /// An actor that opens `dns.sqlite` under `data_dir` on first use.
     pub fn new(data_dir: PathBuf) -> Self {
-        Self { data_dir, registry: None }
+        Self {
+            data_dir,
+            registry: None,
+        }
     }
 
     fn registry(&mut self) -> WireResult<&mut ProviderRegistry> {
         if self.registry.is_none() {
             self.registry = Some(ProviderRegistry::open(&self.data_dir).map_err(WireError::from)?);
         }
-        self.registry.as_mut().ok_or_else(|| WireError::internal("registry not open"))
+        self.registry
+            .as_mut()
+            .ok_or_else(|| WireError::internal("registry not open"))
     }
 
     fn dispatch(&mut self, request: DnsRequest) -> WireResult<DnsResponse> {
         let r = self.registry()?;
         Ok(match request {
             DnsRequest::PrepareCreate(draft) => DnsResponse::Prepared(r.prepare_create(&draft)?),
-            DnsRequest::CommitCreate { prepared, secret_ref } => DnsResponse::Provider(r.commit_create(prepared, secret_ref)?),
-            DnsRequest::PrepareUpdate { update, has_token } => DnsResponse::PreparedUpdate(r.prepare_update(&update, has_token)?),
+            DnsRequest::CommitCreate {
+                prepared,
+                secret_ref,
+            } => DnsResponse::Provider(r.commit_create(prepared, secret_ref)?),
+            DnsRequest::PrepareUpdate { update, has_token } => {
+                DnsResponse::PreparedUpdate(r.prepare_update(&update, has_token)?)
+            }
             DnsRequest::CommitUpdate(update) => DnsResponse::Provider(r.commit_update(update)?),
             DnsRequest::DeleteBegin(id) => DnsResponse::Deleting(r.delete_begin(&id)?),
             DnsRequest::DeleteFinish(id) => {
@@ -51,9 +61,13 @@ impl RegistryActor {
             DnsRequest::ListDeleting => DnsResponse::DeletingList(r.list_deleting()?),
             DnsRequest::List => DnsResponse::Providers(r.list()?),
             DnsRequest::Get(id) => DnsResponse::Provider(r.get(&id)?),
-            DnsRequest::Resolve { hostname, value } => DnsResponse::Resolution(r.resolve(&hostname, value.as_deref())?),
+            DnsRequest::Resolve { hostname, value } => {
+                DnsResponse::Resolution(r.resolve(&hostname, value.as_deref())?)
+            }
             DnsRequest::Test(_) | DnsRequest::CancelTest { .. } => {
-                return Err(WireError::internal("test requests are not handled by the registry actor"))
+                return Err(WireError::internal(
+                    "test requests are not handled by the registry actor",
+                ))
             }
         })
     }
@@ -97,7 +111,12 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
         policy::permitted(role, request)
     }
 
-    fn handle(self: Arc<Self>, _role: Role, request: DnsRequest, _events: EventSink<DnsEvent>) -> BoxFuture<WireResult<DnsResponse>> {
+    fn handle(
+        self: Arc<Self>,
+        _role: Role,
+        request: DnsRequest,
+        _events: EventSink<DnsEvent>,
+    ) -> BoxFuture<WireResult<DnsResponse>> {
         Box::pin(async move {
             match request {
                 DnsRequest::Test(_) => Err(WireError::new(
@@ -107,7 +126,9 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
                 DnsRequest::CancelTest { .. } => Ok(DnsResponse::Cancelled(false)),
                 other => match self.registry.send(Exec(other)).await {
                     Ok(r) => r,
-                    Err(e) => Err(WireError::unavailable(format!("provider registry is not running: {e}"))),
+                    Err(e) => Err(WireError::unavailable(format!(
+                        "provider registry is not running: {e}"
+                    ))),
                 },
             }
         })

@@ -51,7 +51,9 @@ pub struct ChildContext {
 /// Reads the bootstrap: the first control message on stdin.
 pub async fn read_stdin_bootstrap() -> Result<(Bootstrap, tokio::io::Stdin), ChildError> {
     let mut stdin = tokio::io::stdin();
-    let bootstrap: Bootstrap = read_bootstrap(&mut stdin).await.map_err(ChildError::Bootstrap)?;
+    let bootstrap: Bootstrap = read_bootstrap(&mut stdin)
+        .await
+        .map_err(ChildError::Bootstrap)?;
     Ok((bootstrap, stdin))
 }
 
@@ -61,8 +63,19 @@ where
     F: Fn(Control) + Send + 'static,
 {
     let (bootstrap, stdin) = read_stdin_bootstrap().await?;
-    let socket_dir = bootstrap.socket_dir.clone().ok_or(ChildError::NoSocketDir)?;
-    start_with(name, Path::new(&socket_dir), Role::Broker, bootstrap, stdin, on_control).await
+    let socket_dir = bootstrap
+        .socket_dir
+        .clone()
+        .ok_or(ChildError::NoSocketDir)?;
+    start_with(
+        name,
+        Path::new(&socket_dir),
+        Role::Broker,
+        bootstrap,
+        stdin,
+        on_control,
+    )
+    .await
 }
 
 /// Listens at `<socket_dir>/<name>.sock` accepting `parent_role` with the
@@ -112,8 +125,16 @@ where
     });
     spawn_signal_watch(tx);
     let mut stdout = tokio::io::stdout();
-    report_ready(&mut stdout, &socket_path).await.map_err(ChildError::Ready)?;
-    Ok(ChildContext { bootstrap, socket_path, listener, grants, shutdown: rx })
+    report_ready(&mut stdout, &socket_path)
+        .await
+        .map_err(ChildError::Ready)?;
+    Ok(ChildContext {
+        bootstrap,
+        socket_path,
+        listener,
+        grants,
+        shutdown: rx,
+    })
 }
 
 /// Sets the shutdown flag on SIGTERM or SIGINT.
@@ -121,7 +142,10 @@ pub fn spawn_signal_watch(tx: Arc<watch::Sender<bool>>) {
     #[cfg(unix)]
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             tracing::warn!("could not install signal handlers");
             return;
         };

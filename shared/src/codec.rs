@@ -34,8 +34,8 @@ pub enum CodecError {
 
 /// Encodes a value; fails when the result would exceed [`MAX_PAYLOAD`].
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
-    let bytes =
-        bincode::serde::encode_to_vec(value, config()).map_err(|e| CodecError::Encode(e.to_string()))?;
+    let bytes = bincode::serde::encode_to_vec(value, config())
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
     if bytes.len() > MAX_PAYLOAD {
         return Err(CodecError::Encode(format!(
             "payload of {} bytes exceeds the {MAX_PAYLOAD}-byte limit",
@@ -71,11 +71,17 @@ mod tests {
 
     #[test]
     fn round_trip_and_trailing_bytes() -> Result<(), CodecError> {
-        let m = Msg::A { x: 7, s: "hi".into() };
+        let m = Msg::A {
+            x: 7,
+            s: "hi".into(),
+        };
         let mut bytes = encode(&m)?;
         assert_eq!(decode::<Msg>(&bytes)?, m);
         bytes.push(0);
-        assert!(matches!(decode::<Msg>(&bytes), Err(CodecError::Trailing(1))));
+        assert!(matches!(
+            decode::<Msg>(&bytes),
+            Err(CodecError::Trailing(1))
+        ));
         Ok(())
     }
 
@@ -91,7 +97,10 @@ mod tests {
     #[test]
     fn golden_bytes_are_stable() -> Result<(), CodecError> {
         // Wire stability: this exact encoding is part of the protocol.
-        let m = Msg::A { x: 300, s: "ok".into() };
+        let m = Msg::A {
+            x: 300,
+            s: "ok".into(),
+        };
         assert_eq!(hex::encode(encode(&m)?), "00fb012c026f6b");
         Ok(())
     }

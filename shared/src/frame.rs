@@ -44,7 +44,9 @@ pub async fn read_payload<R: AsyncRead + Unpin>(r: &mut R) -> Result<Vec<u8>, Fr
 }
 
 /// Reads and decodes one frame.
-pub async fn read_frame<T: DeserializeOwned, R: AsyncRead + Unpin>(r: &mut R) -> Result<T, FrameError> {
+pub async fn read_frame<T: DeserializeOwned, R: AsyncRead + Unpin>(
+    r: &mut R,
+) -> Result<T, FrameError> {
     let payload = read_payload(r).await?;
     Ok(codec::decode(&payload)?)
 }
@@ -63,7 +65,10 @@ pub fn encode_frame<T: Serialize>(value: &T) -> Result<Vec<u8>, FrameError> {
 }
 
 /// Encodes and writes one frame, then flushes.
-pub async fn write_frame<T: Serialize, W: AsyncWrite + Unpin>(w: &mut W, value: &T) -> Result<(), FrameError> {
+pub async fn write_frame<T: Serialize, W: AsyncWrite + Unpin>(
+    w: &mut W,
+    value: &T,
+) -> Result<(), FrameError> {
     let buf = encode_frame(value)?;
     w.write_all(&buf).await?;
     w.flush().await?;
@@ -81,11 +86,20 @@ mod tests {
         let v: (u32, String) = read_frame(&mut r).await?;
         assert_eq!(v, (1, "x".into()));
         let mut empty: &[u8] = &[];
-        assert!(matches!(read_frame::<u8, _>(&mut empty).await, Err(FrameError::Closed)));
+        assert!(matches!(
+            read_frame::<u8, _>(&mut empty).await,
+            Err(FrameError::Closed)
+        ));
         let mut huge: &[u8] = &[0xff, 0xff, 0xff, 0xff];
-        assert!(matches!(read_payload(&mut huge).await, Err(FrameError::TooLarge(_))));
+        assert!(matches!(
+            read_payload(&mut huge).await,
+            Err(FrameError::TooLarge(_))
+        ));
         let mut short: &[u8] = &[0, 0, 0, 9, 1, 2];
-        assert!(matches!(read_payload(&mut short).await, Err(FrameError::Io(_))));
+        assert!(matches!(
+            read_payload(&mut short).await,
+            Err(FrameError::Io(_))
+        ));
         Ok(())
     }
 }

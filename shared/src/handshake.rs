@@ -11,9 +11,9 @@ use sha2::Sha256;
 use thiserror::Error;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::protocol::control::PeerGrant;
 use crate::frame::{read_frame, write_frame, FrameError};
 use crate::ids::random_bytes;
+use crate::protocol::control::PeerGrant;
 use crate::protocol::{Role, PROTOCOL_VERSION};
 use crate::secret::Key32;
 use crate::transport::PeerIdentity;
@@ -90,9 +90,16 @@ pub enum HandshakeError {
 const SERVER_LABEL: &[u8] = b"sslboard/handshake/v1/server";
 const CLIENT_LABEL: &[u8] = b"sslboard/handshake/v1/client";
 
-fn proof(key: &Key32, label: &[u8], role: Role, first: &[u8; 32], second: &[u8; 32]) -> Result<[u8; 32], HandshakeError> {
+fn proof(
+    key: &Key32,
+    label: &[u8],
+    role: Role,
+    first: &[u8; 32],
+    second: &[u8; 32],
+) -> Result<[u8; 32], HandshakeError> {
     // EXPOSE: the capability key keys the HMAC; it never leaves this function.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose()).map_err(|_| HandshakeError::BadProof)?;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
+        .map_err(|_| HandshakeError::BadProof)?;
     mac.update(label);
     mac.update(role.as_str().as_bytes());
     mac.update(&[0]);
@@ -101,9 +108,17 @@ fn proof(key: &Key32, label: &[u8], role: Role, first: &[u8; 32], second: &[u8; 
     Ok(mac.finalize().into_bytes().into())
 }
 
-fn verify(key: &Key32, label: &[u8], role: Role, first: &[u8; 32], second: &[u8; 32], got: &[u8; 32]) -> Result<(), HandshakeError> {
+fn verify(
+    key: &Key32,
+    label: &[u8],
+    role: Role,
+    first: &[u8; 32],
+    second: &[u8; 32],
+    got: &[u8; 32],
+) -> Result<(), HandshakeError> {
     // EXPOSE: as in `proof`; verify_slice compares in constant time.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose()).map_err(|_| HandshakeError::BadProof)?;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
+        .map_err(|_| HandshakeError::BadProof)?;
     mac.update(label);
     mac.update(role.as_str().as_bytes());
     mac.update(&[0]);
@@ -112,9 +127,16 @@ fn verify(key: &Key32, label: &[u8], role: Role, first: &[u8; 32], second: &[u8;
     mac.verify_slice(got).map_err(|_| HandshakeError::BadProof)
 }
 
-fn check_peer(peer: PeerIdentity, expected_pid: u32, own_uid: Option<u32>) -> Result<(), HandshakeError> {
+fn check_peer(
+    peer: PeerIdentity,
+    expected_pid: u32,
+    own_uid: Option<u32>,
+) -> Result<(), HandshakeError> {
     if own_uid.is_some() && peer.uid != own_uid {
-        return Err(HandshakeError::Peer(format!("uid {:?} is not ours", peer.uid)));
+        return Err(HandshakeError::Peer(format!(
+            "uid {:?} is not ours",
+            peer.uid
+        )));
     }
     if peer.pid != Some(expected_pid) {
         return Err(HandshakeError::Peer(format!(
@@ -126,24 +148,46 @@ fn check_peer(peer: PeerIdentity, expected_pid: u32, own_uid: Option<u32>) -> Re
 }
 
 async fn reject<W: AsyncWrite + Unpin>(w: &mut W, err: HandshakeError) -> HandshakeError {
-    let _ = write_frame(w, &HandshakeMsg::Rejected { reason: err.to_string() }).await;
+    let _ = write_frame(
+        w,
+        &HandshakeMsg::Rejected {
+            reason: err.to_string(),
+        },
+    )
+    .await;
     err
 }
 
 /// Server side. `grant_for` returns the grant of a role allowed to connect here.
 /// Returns the authenticated role.
-pub async fn server<R, W, G>(r: &mut R, w: &mut W, peer: PeerIdentity, grant_for: G) -> Result<Role, HandshakeError>
+pub async fn server<R, W, G>(
+    r: &mut R,
+    w: &mut W,
+    peer: PeerIdentity,
+    grant_for: G,
+) -> Result<Role, HandshakeError>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
     G: Fn(Role) -> Option<PeerGrant>,
 {
     let (version, role, client_nonce) = match read_frame(r).await? {
-        HandshakeMsg::Hello { version, role, client_nonce } => (version, role, client_nonce),
+        HandshakeMsg::Hello {
+            version,
+            role,
+            client_nonce,
+        } => (version, role, client_nonce),
         _ => return Err(reject(w, HandshakeError::Unexpected).await),
     };
     if version != PROTOCOL_VERSION {
-        return Err(reject(w, HandshakeError::Version { ours: PROTOCOL_VERSION, theirs: version }).await);
+        return Err(reject(
+            w,
+            HandshakeError::Version {
+                ours: PROTOCOL_VERSION,
+                theirs: version,
+            },
+        )
+        .await);
     }
     let Some(grant) = grant_for(role) else {
         return Err(reject(w, HandshakeError::Role(role.as_str())).await);
@@ -153,12 +197,27 @@ where
     }
     let server_nonce: [u8; 32] = random_bytes().map_err(|_| HandshakeError::Random)?;
     let server_proof = proof(&grant.key, SERVER_LABEL, role, &client_nonce, &server_nonce)?;
-    write_frame(w, &HandshakeMsg::Challenge { version: PROTOCOL_VERSION, server_nonce, server_proof }).await?;
+    write_frame(
+        w,
+        &HandshakeMsg::Challenge {
+            version: PROTOCOL_VERSION,
+            server_nonce,
+            server_proof,
+        },
+    )
+    .await?;
     let got = match read_frame(r).await? {
         HandshakeMsg::Proof { proof } => proof,
         _ => return Err(reject(w, HandshakeError::Unexpected).await),
     };
-    if let Err(e) = verify(&grant.key, CLIENT_LABEL, role, &server_nonce, &client_nonce, &got) {
+    if let Err(e) = verify(
+        &grant.key,
+        CLIENT_LABEL,
+        role,
+        &server_nonce,
+        &client_nonce,
+        &got,
+    ) {
         return Err(reject(w, e).await);
     }
     write_frame(w, &HandshakeMsg::Accepted).await?;
@@ -181,18 +240,40 @@ where
 {
     check_peer(peer, expected_pid, crate::transport::own_uid())?;
     let client_nonce: [u8; 32] = random_bytes().map_err(|_| HandshakeError::Random)?;
-    write_frame(w, &HandshakeMsg::Hello { version: PROTOCOL_VERSION, role, client_nonce }).await?;
+    write_frame(
+        w,
+        &HandshakeMsg::Hello {
+            version: PROTOCOL_VERSION,
+            role,
+            client_nonce,
+        },
+    )
+    .await?;
     let (server_nonce, server_proof) = match read_frame(r).await? {
-        HandshakeMsg::Challenge { version, server_nonce, server_proof } => {
+        HandshakeMsg::Challenge {
+            version,
+            server_nonce,
+            server_proof,
+        } => {
             if version != PROTOCOL_VERSION {
-                return Err(HandshakeError::Version { ours: PROTOCOL_VERSION, theirs: version });
+                return Err(HandshakeError::Version {
+                    ours: PROTOCOL_VERSION,
+                    theirs: version,
+                });
             }
             (server_nonce, server_proof)
         }
         HandshakeMsg::Rejected { reason } => return Err(HandshakeError::Rejected(reason)),
         _ => return Err(HandshakeError::Unexpected),
     };
-    if let Err(e) = verify(key, SERVER_LABEL, role, &client_nonce, &server_nonce, &server_proof) {
+    if let Err(e) = verify(
+        key,
+        SERVER_LABEL,
+        role,
+        &client_nonce,
+        &server_nonce,
+        &server_proof,
+    ) {
         return Err(reject(w, e).await);
     }
     let p = proof(key, CLIENT_LABEL, role, &server_nonce, &client_nonce)?;
@@ -209,16 +290,36 @@ mod tests {
     use super::*;
 
     fn me() -> PeerIdentity {
-        PeerIdentity { pid: Some(std::process::id()), uid: crate::transport::own_uid() }
+        PeerIdentity {
+            pid: Some(std::process::id()),
+            uid: crate::transport::own_uid(),
+        }
     }
 
-    async fn run(client_key: Key32, server_key: Key32, role: Role, allowed: Role) -> (Result<Role, HandshakeError>, Result<(), HandshakeError>) {
+    async fn run(
+        client_key: Key32,
+        server_key: Key32,
+        role: Role,
+        allowed: Role,
+    ) -> (Result<Role, HandshakeError>, Result<(), HandshakeError>) {
         let (a, b) = tokio::io::duplex(4096);
         let (mut ar, mut aw) = tokio::io::split(a);
         let (mut br, mut bw) = tokio::io::split(b);
-        let grant = PeerGrant { pid: std::process::id(), key: server_key };
-        let srv = server(&mut ar, &mut aw, me(), move |r| (r == allowed).then(|| grant.clone()));
-        let cli = client(&mut br, &mut bw, me(), role, &client_key, std::process::id());
+        let grant = PeerGrant {
+            pid: std::process::id(),
+            key: server_key,
+        };
+        let srv = server(&mut ar, &mut aw, me(), move |r| {
+            (r == allowed).then(|| grant.clone())
+        });
+        let cli = client(
+            &mut br,
+            &mut bw,
+            me(),
+            role,
+            &client_key,
+            std::process::id(),
+        );
         tokio::join!(srv, cli)
     }
 
@@ -232,7 +333,13 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_key_and_wrong_role_are_refused() {
-        let (s, c) = run(Key32::from_bytes([1; 32]), Key32::from_bytes([2; 32]), Role::Dns, Role::Dns).await;
+        let (s, c) = run(
+            Key32::from_bytes([1; 32]),
+            Key32::from_bytes([2; 32]),
+            Role::Dns,
+            Role::Dns,
+        )
+        .await;
         assert!(s.is_err() && c.is_err());
         let k = Key32::from_bytes([1; 32]);
         let (s, c) = run(k.clone(), k, Role::Broker, Role::Dns).await;
@@ -242,10 +349,42 @@ mod tests {
 
     #[test]
     fn peer_checks() {
-        assert!(check_peer(PeerIdentity { pid: Some(5), uid: Some(1) }, 5, Some(1)).is_ok());
-        assert!(check_peer(PeerIdentity { pid: Some(6), uid: Some(1) }, 5, Some(1)).is_err());
-        assert!(check_peer(PeerIdentity { pid: Some(5), uid: Some(2) }, 5, Some(1)).is_err());
-        assert!(check_peer(PeerIdentity { pid: None, uid: Some(1) }, 5, Some(1)).is_err());
+        assert!(check_peer(
+            PeerIdentity {
+                pid: Some(5),
+                uid: Some(1)
+            },
+            5,
+            Some(1)
+        )
+        .is_ok());
+        assert!(check_peer(
+            PeerIdentity {
+                pid: Some(6),
+                uid: Some(1)
+            },
+            5,
+            Some(1)
+        )
+        .is_err());
+        assert!(check_peer(
+            PeerIdentity {
+                pid: Some(5),
+                uid: Some(2)
+            },
+            5,
+            Some(1)
+        )
+        .is_err());
+        assert!(check_peer(
+            PeerIdentity {
+                pid: None,
+                uid: Some(1)
+            },
+            5,
+            Some(1)
+        )
+        .is_err());
     }
 
     #[test]

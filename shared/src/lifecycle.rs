@@ -78,7 +78,12 @@ pub fn sibling_binary(name: &str) -> std::io::Result<PathBuf> {
 /// Spawns `binary` with piped stdin/stdout, writes `bootstrap` into its stdin,
 /// and waits for its [`Ready`] line on stdout. Environment is inherited minus
 /// anything the caller removed; nothing secret is ever put in argv or env.
-pub async fn spawn_child<B: Serialize>(binary: &Path, args: &[&str], bootstrap: &B, ready_timeout: Duration) -> Result<Spawned, SpawnError> {
+pub async fn spawn_child<B: Serialize>(
+    binary: &Path,
+    args: &[&str],
+    bootstrap: &B,
+    ready_timeout: Duration,
+) -> Result<Spawned, SpawnError> {
     let name = binary
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -102,14 +107,23 @@ pub async fn spawn_child<B: Serialize>(binary: &Path, args: &[&str], bootstrap: 
             });
         }
     }
-    let mut child = cmd.spawn().map_err(|source| SpawnError::Start { name: name.clone(), source })?;
+    let mut child = cmd.spawn().map_err(|source| SpawnError::Start {
+        name: name.clone(),
+        source,
+    })?;
     let pid = child.id().unwrap_or(0);
     let (Some(mut control), Some(mut out)) = (child.stdin.take(), child.stdout.take()) else {
-        return Err(SpawnError::Start { name, source: std::io::Error::other("pipes missing") });
+        return Err(SpawnError::Start {
+            name,
+            source: std::io::Error::other("pipes missing"),
+        });
     };
     write_frame(&mut control, bootstrap)
         .await
-        .map_err(|source| SpawnError::Pipe { name: name.clone(), source })?;
+        .map_err(|source| SpawnError::Pipe {
+            name: name.clone(),
+            source,
+        })?;
     let ready: Ready = match tokio::time::timeout(ready_timeout, read_frame(&mut out)).await {
         Ok(Ok(r)) => r,
         Ok(Err(FrameError::Closed)) => {
@@ -125,7 +139,12 @@ pub async fn spawn_child<B: Serialize>(binary: &Path, args: &[&str], bootstrap: 
     // Keep stdout open for the child's lifetime but never read it again:
     // the child writes nothing else there.
     tokio::spawn(drain(out));
-    Ok(Spawned { child, pid, control, ready })
+    Ok(Spawned {
+        child,
+        pid,
+        control,
+        ready,
+    })
 }
 
 async fn drain(mut out: ChildStdout) {
@@ -133,16 +152,31 @@ async fn drain(mut out: ChildStdout) {
 }
 
 /// Child side: reads the first control message (the bootstrap) from `stdin`.
-pub async fn read_bootstrap<B: DeserializeOwned, R: AsyncRead + Unpin>(stdin: &mut R) -> Result<B, FrameError> {
+pub async fn read_bootstrap<B: DeserializeOwned, R: AsyncRead + Unpin>(
+    stdin: &mut R,
+) -> Result<B, FrameError> {
     read_frame(stdin).await
 }
 
 /// Child side: reports readiness on `stdout`.
-pub async fn report_ready<W: AsyncWrite + Unpin>(stdout: &mut W, socket: &Path) -> Result<(), FrameError> {
-    write_frame(stdout, &Ready { socket: socket.to_string_lossy().into_owned(), pid: std::process::id() }).await
+pub async fn report_ready<W: AsyncWrite + Unpin>(
+    stdout: &mut W,
+    socket: &Path,
+) -> Result<(), FrameError> {
+    write_frame(
+        stdout,
+        &Ready {
+            socket: socket.to_string_lossy().into_owned(),
+            pid: std::process::id(),
+        },
+    )
+    .await
 }
 
 /// Sends a control message to a child.
-pub async fn send_control<T: Serialize>(control: &mut ChildStdin, msg: &T) -> Result<(), FrameError> {
+pub async fn send_control<T: Serialize>(
+    control: &mut ChildStdin,
+    msg: &T,
+) -> Result<(), FrameError> {
     write_frame(control, msg).await
 }

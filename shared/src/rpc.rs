@@ -46,7 +46,11 @@ pub struct EventSink<E> {
 
 impl<E> Clone for EventSink<E> {
     fn clone(&self) -> Self {
-        Self { id: self.id, tx: self.tx.clone(), _e: PhantomData }
+        Self {
+            id: self.id,
+            tx: self.tx.clone(),
+            _e: PhantomData,
+        }
     }
 }
 
@@ -72,7 +76,12 @@ pub trait Handler<Q, R, E>: Send + Sync + 'static {
     fn permitted(&self, role: Role, request: &Q) -> bool;
 
     /// Handles one request from an authenticated peer of `role`.
-    fn handle(self: Arc<Self>, role: Role, request: Q, events: EventSink<E>) -> BoxFuture<WireResult<R>>;
+    fn handle(
+        self: Arc<Self>,
+        role: Role,
+        request: Q,
+        events: EventSink<E>,
+    ) -> BoxFuture<WireResult<R>>;
 }
 
 /// Limits of a server.
@@ -86,13 +95,21 @@ pub struct ServerLimits {
 
 impl Default for ServerLimits {
     fn default() -> Self {
-        Self { max_in_flight: 256, handshake_timeout: Duration::from_secs(3) }
+        Self {
+            max_in_flight: 256,
+            handshake_timeout: Duration::from_secs(3),
+        }
     }
 }
 
 /// Accepts connections forever, each in its own task.
-pub async fn serve<Q, R, E, H>(listener: Listener, name: &'static str, grants: GrantTable, handler: Arc<H>, limits: ServerLimits)
-where
+pub async fn serve<Q, R, E, H>(
+    listener: Listener,
+    name: &'static str,
+    grants: GrantTable,
+    handler: Arc<H>,
+    limits: ServerLimits,
+) where
     Q: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
     E: Serialize + Send + 'static,
@@ -103,7 +120,9 @@ where
             Ok(stream) => {
                 let grants = grants.clone();
                 let handler = handler.clone();
-                tokio::spawn(connection::<Q, R, E, H>(stream, name, grants, handler, limits));
+                tokio::spawn(connection::<Q, R, E, H>(
+                    stream, name, grants, handler, limits,
+                ));
             }
             Err(e) => {
                 tracing::warn!(server = name, error = %e, "accept failed");
@@ -113,8 +132,13 @@ where
     }
 }
 
-async fn connection<Q, R, E, H>(stream: Stream, name: &'static str, grants: GrantTable, handler: Arc<H>, limits: ServerLimits)
-where
+async fn connection<Q, R, E, H>(
+    stream: Stream,
+    name: &'static str,
+    grants: GrantTable,
+    handler: Arc<H>,
+    limits: ServerLimits,
+) where
     Q: DeserializeOwned + Send + 'static,
     R: Serialize + Send + 'static,
     E: Serialize + Send + 'static,
@@ -131,7 +155,12 @@ where
     let mut r = &*stream;
     let mut w = &*stream;
     let grant_for = |role: Role| grants.read().ok().and_then(|g| g.get(&role).cloned());
-    let role = match tokio::time::timeout(limits.handshake_timeout, handshake::server(&mut r, &mut w, peer, grant_for)).await {
+    let role = match tokio::time::timeout(
+        limits.handshake_timeout,
+        handshake::server(&mut r, &mut w, peer, grant_for),
+    )
+    .await
+    {
         Ok(Ok(role)) => role,
         Ok(Err(e)) => {
             tracing::warn!(server = name, peer_pid = ?peer.pid, error = %e, "handshake refused");
@@ -166,10 +195,17 @@ where
         };
         let id = msg.id;
         if !handler.permitted(role, &msg.request) {
-            tracing::warn!(server = name, role = role.as_str(), "request not on the role's allow-list; closing connection");
+            tracing::warn!(
+                server = name,
+                role = role.as_str(),
+                "request not on the role's allow-list; closing connection"
+            );
             let refused: ServerMsg<R, E> = ServerMsg::Response {
                 id,
-                result: Err(WireError::forbidden(format!("role {} may not make this request", role.as_str()))),
+                result: Err(WireError::forbidden(format!(
+                    "role {} may not make this request",
+                    role.as_str()
+                ))),
             };
             if let Ok(buf) = encode_frame(&refused) {
                 let _ = tx.send(buf).await;
@@ -179,14 +215,20 @@ where
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             let busy: ServerMsg<R, E> = ServerMsg::Response {
                 id,
-                result: Err(WireError::unavailable(format!("{name} is busy: too many requests in flight"))),
+                result: Err(WireError::unavailable(format!(
+                    "{name} is busy: too many requests in flight"
+                ))),
             };
             if let Ok(buf) = encode_frame(&busy) {
                 let _ = tx.send(buf).await;
             }
             continue;
         };
-        let sink = EventSink { id, tx: tx.clone(), _e: PhantomData };
+        let sink = EventSink {
+            id,
+            tx: tx.clone(),
+            _e: PhantomData,
+        };
         let tx = tx.clone();
         let handler = handler.clone();
         tokio::spawn(async move {
@@ -195,8 +237,12 @@ where
             let buf = match encode_frame(&reply) {
                 Ok(b) => b,
                 Err(e) => {
-                    let fallback: ServerMsg<R, E> =
-                        ServerMsg::Response { id, result: Err(WireError::internal(format!("response could not be encoded: {e}"))) };
+                    let fallback: ServerMsg<R, E> = ServerMsg::Response {
+                        id,
+                        result: Err(WireError::internal(format!(
+                            "response could not be encoded: {e}"
+                        ))),
+                    };
                     match encode_frame(&fallback) {
                         Ok(b) => b,
                         Err(_) => return,
@@ -255,16 +301,25 @@ where
 {
     /// Connects to `socket`, which must be served by process `server_pid`, and
     /// authenticates as `role` with `key`.
-    pub async fn connect(socket: &Path, peer: &'static str, role: Role, key: &Key32, server_pid: u32) -> Result<Self, ConnectError> {
+    pub async fn connect(
+        socket: &Path,
+        peer: &'static str,
+        role: Role,
+        key: &Key32,
+        server_pid: u32,
+    ) -> Result<Self, ConnectError> {
         let stream = transport::connect(socket).await?;
         let ident = peer_identity(&stream)?;
         let stream = Arc::new(stream);
         {
             let mut r = &*stream;
             let mut w = &*stream;
-            tokio::time::timeout(Duration::from_secs(3), handshake::client(&mut r, &mut w, ident, role, key, server_pid))
-                .await
-                .map_err(|_| ConnectError::Timeout)??;
+            tokio::time::timeout(
+                Duration::from_secs(3),
+                handshake::client(&mut r, &mut w, ident, role, key, server_pid),
+            )
+            .await
+            .map_err(|_| ConnectError::Timeout)??;
         }
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(1024);
         let pending: PendingMap<R, E> = Arc::new(Mutex::new(HashMap::new()));
@@ -293,7 +348,10 @@ where
                         }
                     }
                     Ok(ServerMsg::Event { id, event }) => {
-                        let tx = rpending.lock().ok().and_then(|p| p.get(&id).and_then(|c| c.events.clone()));
+                        let tx = rpending
+                            .lock()
+                            .ok()
+                            .and_then(|p| p.get(&id).and_then(|c| c.events.clone()));
                         if let Some(tx) = tx {
                             let _ = tx.send(event);
                         }
@@ -312,10 +370,20 @@ where
                 Err(_) => Vec::new(),
             };
             for call in drained {
-                let _ = call.done.send(Err(WireError::unavailable(format!("connection to {peer} was lost"))));
+                let _ = call.done.send(Err(WireError::unavailable(format!(
+                    "connection to {peer} was lost"
+                ))));
             }
         });
-        Ok(Self { tx, pending, next_id: AtomicU64::new(1), closed, reader, peer, _q: PhantomData })
+        Ok(Self {
+            tx,
+            pending,
+            next_id: AtomicU64::new(1),
+            closed,
+            reader,
+            peer,
+            _q: PhantomData,
+        })
     }
 
     /// True once the connection is gone; the owner should reconnect.
@@ -335,29 +403,51 @@ where
     }
 
     /// Calls with a pre-allocated id, forwarding events to `events`.
-    pub async fn call_as(&self, id: u64, request: Q, timeout: Duration, events: Option<mpsc::UnboundedSender<E>>) -> WireResult<R> {
+    pub async fn call_as(
+        &self,
+        id: u64,
+        request: Q,
+        timeout: Duration,
+        events: Option<mpsc::UnboundedSender<E>>,
+    ) -> WireResult<R> {
         if self.is_closed() {
-            return Err(WireError::unavailable(format!("{} is not connected", self.peer)));
+            return Err(WireError::unavailable(format!(
+                "{} is not connected",
+                self.peer
+            )));
         }
-        let buf = encode_frame(&ClientMsg { id, request })
-            .map_err(|e| WireError::invalid_request(format!("request could not be encoded: {e}")))?;
+        let buf = encode_frame(&ClientMsg { id, request }).map_err(|e| {
+            WireError::invalid_request(format!("request could not be encoded: {e}"))
+        })?;
         let (done, wait) = oneshot::channel();
         if let Ok(mut p) = self.pending.lock() {
             if p.contains_key(&id) {
-                return Err(WireError::invalid_request(format!("request id {id} is already in flight")));
+                return Err(WireError::invalid_request(format!(
+                    "request id {id} is already in flight"
+                )));
             }
             p.insert(id, PendingCall { done, events });
         }
         if self.tx.send(buf).await.is_err() {
             self.forget(id);
-            return Err(WireError::unavailable(format!("connection to {} was lost", self.peer)));
+            return Err(WireError::unavailable(format!(
+                "connection to {} was lost",
+                self.peer
+            )));
         }
         match tokio::time::timeout(timeout, wait).await {
             Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(WireError::unavailable(format!("connection to {} was lost", self.peer))),
+            Ok(Err(_)) => Err(WireError::unavailable(format!(
+                "connection to {} was lost",
+                self.peer
+            ))),
             Err(_) => {
                 self.forget(id);
-                Err(WireError::unavailable(format!("{} did not answer within {} ms", self.peer, timeout.as_millis())))
+                Err(WireError::unavailable(format!(
+                    "{} did not answer within {} ms",
+                    self.peer,
+                    timeout.as_millis()
+                )))
             }
         }
     }

@@ -85,7 +85,10 @@ pub fn ensure_private_dir(path: &Path) -> io::Result<bool> {
         use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
         match std::fs::symlink_metadata(path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                std::fs::DirBuilder::new().recursive(true).mode(0o700).create(path)?;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(path)?;
                 // The mode above is filtered by umask only downwards; set it exactly.
                 std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
                 Ok(false)
@@ -107,7 +110,11 @@ pub fn ensure_private_dir(path: &Path) -> io::Result<bool> {
                 if Some(meta.uid()) != own_uid() {
                     return Err(io::Error::new(
                         io::ErrorKind::PermissionDenied,
-                        format!("{} is owned by uid {}, not by us; refusing to use it", path.display(), meta.uid()),
+                        format!(
+                            "{} is owned by uid {}, not by us; refusing to use it",
+                            path.display(),
+                            meta.uid()
+                        ),
                     ));
                 }
                 if meta.mode() & 0o077 != 0 {

@@ -13,7 +13,9 @@ pub mod tree;
 pub fn required_env(name: &str) -> String {
     match std::env::var(name) {
         Ok(v) if !v.is_empty() => v,
-        _ => panic!("{name} is not set: run the tests through scripts/test, which starts the real services"),
+        _ => panic!(
+            "{name} is not set: run the tests through scripts/test, which starts the real services"
+        ),
     }
 }
 
@@ -28,6 +30,10 @@ pub fn random_hex(bytes: usize) -> String {
 pub fn bin_dir() -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let deps = exe.parent().expect("deps dir");
-    let dir = if deps.ends_with("deps") { deps.parent().expect("target dir") } else { deps };
+    let dir = if deps.ends_with("deps") {
+        deps.parent().expect("target dir")
+    } else {
+        deps
+    };
     dir.to_path_buf()
 }

@@ -7,12 +7,20 @@ use std::time::{Duration, Instant};
 /// (pid, ppid, comm) of every process.
 pub fn all() -> Vec<(u32, u32, String)> {
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
     for e in dir.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // comm is in parentheses and may contain spaces.
-        let (Some(l), Some(r)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let (Some(l), Some(r)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
         let comm = stat[l + 1..r].to_string();
         let rest: Vec<&str> = stat[r + 2..].split(' ').collect();
         let state = rest.first().copied().unwrap_or("");
@@ -56,7 +64,12 @@ pub fn wait_child(root: u32, name: &str) -> u32 {
 /// True while `pid` exists and is not a zombie.
 pub fn alive(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(s) => !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Ok(s) => !s
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
         Err(_) => false,
     }
 }
@@ -97,7 +110,9 @@ pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
     let mut read_any = false;
     for line in maps.lines() {
         let mut parts = line.split_whitespace();
-        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else { continue };
+        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
+            continue;
+        };
         if !perms.starts_with('r') {
             continue;
         }
@@ -105,8 +120,12 @@ pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
         if path.starts_with("[vvar") || path.starts_with("[vsyscall") {
             continue;
         }
-        let Some((a, b)) = range.split_once('-') else { continue };
-        let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else { continue };
+        let Some((a, b)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
+            continue;
+        };
         let mut buf = vec![0u8; (b - a) as usize];
         if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
             continue;

@@ -84,7 +84,10 @@ pub fn command(opts: &TreeOptions, args: &[&str]) -> Command {
             cmd.env("SSLBOARD_KEYRING_SERVICE", service);
         }
         KeySource::None => {
-            cmd.env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}/no-such-bus", opts.runtime_dir.display()));
+            cmd.env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}/no-such-bus", opts.runtime_dir.display()),
+            );
         }
     }
     for (k, v) in &opts.extra_env {
@@ -99,7 +102,12 @@ impl TreeOptions {
         let data_dir = base.join("data");
         let runtime_dir = base.join("run");
         std::fs::create_dir_all(&runtime_dir).expect("runtime dir");
-        Self { data_dir, runtime_dir, key, extra_env: Vec::new() }
+        Self {
+            data_dir,
+            runtime_dir,
+            key,
+            extra_env: Vec::new(),
+        }
     }
 }
 
@@ -144,9 +152,23 @@ impl Tree {
                 }
             }
         });
-        let mut t = Tree { child, stdin, lines: rx, backlog: VecDeque::new(), stdout_log, stderr_log, next_id: 1000, opts };
+        let mut t = Tree {
+            child,
+            stdin,
+            lines: rx,
+            backlog: VecDeque::new(),
+            stdout_log,
+            stderr_log,
+            next_id: 1000,
+            opts,
+        };
         let pong = t.request("ping", json!({}));
-        assert_eq!(pong["ok"], json!(true), "tree did not come up: {pong}\nstderr:\n{}", t.stderr());
+        assert_eq!(
+            pong["ok"],
+            json!(true),
+            "tree did not come up: {pong}\nstderr:\n{}",
+            t.stderr()
+        );
         t
     }
 
@@ -162,7 +184,10 @@ impl Tree {
 
     /// Every descendant pid.
     pub fn all_pids(&self) -> Vec<u32> {
-        let mut v: Vec<u32> = procs::descendants(self.pid()).into_values().flatten().collect();
+        let mut v: Vec<u32> = procs::descendants(self.pid())
+            .into_values()
+            .flatten()
+            .collect();
         v.push(self.pid());
         v
     }
@@ -189,7 +214,10 @@ impl Tree {
             return Some(v);
         }
         match self.lines.recv_timeout(timeout) {
-            Ok(l) => Some(serde_json::from_str(&l).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l:?}"))),
+            Ok(l) => Some(
+                serde_json::from_str(&l)
+                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {l:?}")),
+            ),
             Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => None,
         }
     }
@@ -201,7 +229,10 @@ impl Tree {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let Some(v) = self.next_line(left) else {
-                panic!("no response to request {id} within {timeout:?}\nstderr tail:\n{}", self.stderr_tail(4000));
+                panic!(
+                    "no response to request {id} within {timeout:?}\nstderr tail:\n{}",
+                    self.stderr_tail(4000)
+                );
             };
             if v.get("event").is_some() && v["id"] == json!(id) {
                 events.push(v);
@@ -230,8 +261,15 @@ impl Tree {
     /// Like `request` but asserts failure and returns the error code.
     pub fn err(&mut self, cmd: &str, args: Value) -> (String, Value) {
         let r = self.request(cmd, args.clone());
-        assert_eq!(r["ok"], json!(false), "{cmd} {args} unexpectedly succeeded: {r}");
-        (r["error"]["code"].as_str().unwrap_or_default().to_string(), r["error"].clone())
+        assert_eq!(
+            r["ok"],
+            json!(false),
+            "{cmd} {args} unexpectedly succeeded: {r}"
+        );
+        (
+            r["error"]["code"].as_str().unwrap_or_default().to_string(),
+            r["error"].clone(),
+        )
     }
 
     /// Everything the tree wrote to stderr so far.
@@ -253,7 +291,10 @@ impl Tree {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return start.elapsed();
             }
-            assert!(Instant::now() < deadline, "ui-bridge did not exit after EOF");
+            assert!(
+                Instant::now() < deadline,
+                "ui-bridge did not exit after EOF"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }

@@ -56,7 +56,10 @@ fn answered_within(tree: &mut Tree, limit: Duration) -> Duration {
             return start.elapsed();
         }
         assert_eq!(r["error"]["code"], json!("unavailable"), "{r}");
-        assert!(start.elapsed() < limit, "not answered within {limit:?}: {r}");
+        assert!(
+            start.elapsed() < limit,
+            "not answered within {limit:?}: {r}"
+        );
     }
 }
 
@@ -68,7 +71,10 @@ fn killed_processes_are_restarted_and_answer_within_a_second() {
         procs::kill9(old);
         assert!(procs::wait_gone(&[old], Duration::from_secs(2)));
         let took = answered_within(&mut tree, Duration::from_secs(5));
-        assert!(took < Duration::from_secs(1), "{name}: next request answered after {took:?}");
+        assert!(
+            took < Duration::from_secs(1),
+            "{name}: next request answered after {took:?}"
+        );
         let new = tree.pid_of(name);
         assert_ne!(old, new, "{name} was not restarted");
     }
@@ -80,7 +86,10 @@ fn killed_processes_are_restarted_and_answer_within_a_second() {
     let pids = tree.all_pids();
     let took = tree.close();
     assert!(took < Duration::from_secs(2), "shutdown took {took:?}");
-    assert!(procs::wait_gone(&pids, Duration::from_millis(500)), "processes left behind: {pids:?}");
+    assert!(
+        procs::wait_gone(&pids, Duration::from_millis(500)),
+        "processes left behind: {pids:?}"
+    );
 }
 
 #[test]
@@ -90,13 +99,19 @@ fn eof_and_sigterm_shut_everything_down_quickly() {
     assert_eq!(pids.len(), 4, "{pids:?}");
     let took = tree.close();
     assert!(took < Duration::from_secs(2), "EOF shutdown took {took:?}");
-    assert!(procs::wait_gone(&pids, Duration::from_millis(500)), "orphans: {pids:?}");
+    assert!(
+        procs::wait_gone(&pids, Duration::from_millis(500)),
+        "orphans: {pids:?}"
+    );
 
     let (_t2, tree) = env_tree();
     let pids = tree.all_pids();
     let start = Instant::now();
     procs::signal(tree.pid(), nix::sys::signal::Signal::SIGTERM);
-    assert!(procs::wait_gone(&pids, Duration::from_secs(2)), "SIGTERM left processes: {pids:?}");
+    assert!(
+        procs::wait_gone(&pids, Duration::from_secs(2)),
+        "SIGTERM left processes: {pids:?}"
+    );
     assert!(start.elapsed() < Duration::from_secs(2));
 }
 
@@ -105,7 +120,10 @@ fn killing_ui_bridge_takes_the_tree_down() {
     let (_t, tree) = env_tree();
     let pids = tree.all_pids();
     procs::kill9(tree.pid());
-    assert!(procs::wait_gone(&pids, Duration::from_secs(2)), "orphans after kill -9 of ui-bridge: {pids:?}");
+    assert!(
+        procs::wait_gone(&pids, Duration::from_secs(2)),
+        "orphans after kill -9 of ui-bridge: {pids:?}"
+    );
 }
 
 #[test]
@@ -122,7 +140,10 @@ fn garbage_on_stdin_never_kills_the_session() {
         b"{\"id\":5,\"cmd\":7}\n".to_vec(),
         b"{\"id\":6,\"cmd\":\"secret_get\",\"args\":{\"ref\":5}}\n".to_vec(),
         b"\xff\xfe\x00\x01binary\n".to_vec(),
-        vec![b'x'; 3 * 1024 * 1024].into_iter().chain(*b"\n").collect(),
+        vec![b'x'; 3 * 1024 * 1024]
+            .into_iter()
+            .chain(*b"\n")
+            .collect(),
         b"{\"id\":-1,\"cmd\":\"ping\"}\n".to_vec(),
     ];
     let expected = garbage.len();
@@ -131,7 +152,9 @@ fn garbage_on_stdin_never_kills_the_session() {
     }
     let mut errors = 0;
     while errors < expected {
-        let v = tree.next_line(Duration::from_secs(10)).expect("an error line for each garbage line");
+        let v = tree
+            .next_line(Duration::from_secs(10))
+            .expect("an error line for each garbage line");
         assert_eq!(v["ok"], json!(false), "{v}");
         let code = v["error"]["code"].as_str().unwrap();
         assert!(code == "invalid_request" || code == "validation", "{v}");
@@ -156,9 +179,21 @@ fn capability_keys_are_never_in_argv_or_environment() {
     for name in ["broker", "vault-proc", "dns-proc"] {
         let pid = tree.pid_of(name);
         let cmdline = procs::proc_file(pid, "cmdline");
-        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).collect();
-        assert_eq!(args.len(), 1, "{name} has arguments: {:?}", String::from_utf8_lossy(&cmdline));
-        assert_eq!(procs::proc_file(pid, "environ"), own_env, "{name}'s environment differs from ui-bridge's");
+        let args: Vec<&[u8]> = cmdline
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .collect();
+        assert_eq!(
+            args.len(),
+            1,
+            "{name} has arguments: {:?}",
+            String::from_utf8_lossy(&cmdline)
+        );
+        assert_eq!(
+            procs::proc_file(pid, "environ"),
+            own_env,
+            "{name}'s environment differs from ui-bridge's"
+        );
     }
 }
 
@@ -168,10 +203,18 @@ fn socket_dir(tree: &Tree) -> PathBuf {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("sslboard-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("sslboard-")
+        })
         .expect("socket dir");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
     dir
 }
 
@@ -229,11 +272,21 @@ fn rogue_connections_are_rejected_and_do_not_disturb_the_tree() {
     for sock in ["broker.sock", "vault.sock", "dns.sock"] {
         let path = dir.join(sock);
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "{sock}");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{sock}"
+        );
         let attempts: Vec<(&str, Vec<u8>)> = vec![
             ("wrong version", frame(&hello(999, 1))),
-            ("wrong role (ui on a child socket / dns on broker)", frame(&hello(1, if sock == "broker.sock" { 2 } else { 0 }))),
-            ("right version and role from the wrong pid", frame(&hello(1, if sock == "broker.sock" { 0 } else { 1 }))),
+            (
+                "wrong role (ui on a child socket / dns on broker)",
+                frame(&hello(1, if sock == "broker.sock" { 2 } else { 0 })),
+            ),
+            (
+                "right version and role from the wrong pid",
+                frame(&hello(1, if sock == "broker.sock" { 0 } else { 1 })),
+            ),
             ("4 GiB frame header", vec![0xff, 0xff, 0xff, 0xff]),
             ("random bytes", random.clone()),
             ("proof before hello", frame(&[2u8; 33])),
@@ -281,9 +334,13 @@ fn call_mode_prints_the_result_and_fails_with_a_code() {
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["unlocked"], json!(false));
-    let out = command(&opts, &["call", "secret_get", r#"{"name":"missing"}"#]).output().unwrap();
+    let out = command(&opts, &["call", "secret_get", r#"{"name":"missing"}"#])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let e: serde_json::Value = serde_json::from_slice(&out.stderr[out.stderr.iter().position(|b| *b == b'{').unwrap()..]).unwrap();
+    let e: serde_json::Value =
+        serde_json::from_slice(&out.stderr[out.stderr.iter().position(|b| *b == b'{').unwrap()..])
+            .unwrap();
     assert_eq!(e["code"], json!("not_found"));
     let out = command(&opts, &["call", "nope"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

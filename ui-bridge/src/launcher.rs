@@ -48,7 +48,10 @@ impl BrokerLink {
             exited: watch::channel(false).0,
         });
         let child = link.spawn_once().await.map_err(|e| match e {
-            SpawnError::Exited { code: Some(BROKER_EXIT_IN_USE), .. } => BridgeError::InUse,
+            SpawnError::Exited {
+                code: Some(BROKER_EXIT_IN_USE),
+                ..
+            } => BridgeError::InUse,
             other => BridgeError::Start(other.to_string()),
         })?;
         tokio::spawn(link.clone().supervise(child));
@@ -56,16 +59,36 @@ impl BrokerLink {
     }
 
     async fn spawn_once(&self) -> Result<Child, SpawnError> {
-        let key = Key32::random().map_err(|e| SpawnError::Start { name: "broker".into(), source: std::io::Error::other(e.to_string()) })?;
+        let key = Key32::random().map_err(|e| SpawnError::Start {
+            name: "broker".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
         let bootstrap = Bootstrap {
             data_dir: self.data_dir.to_string_lossy().into_owned(),
             socket_dir: None,
-            parent: PeerGrant { pid: std::process::id(), key: key.clone() },
+            parent: PeerGrant {
+                pid: std::process::id(),
+                key: key.clone(),
+            },
         };
-        let Spawned { child, pid, control, ready } = spawn_child(&self.broker_bin, &[], &bootstrap, Duration::from_secs(30)).await?;
-        let client = UiClient::connect(std::path::Path::new(&ready.socket), "broker", Role::Ui, &key, pid)
-            .await
-            .map_err(|e| SpawnError::Start { name: "broker".into(), source: std::io::Error::other(e.to_string()) })?;
+        let Spawned {
+            child,
+            pid,
+            control,
+            ready,
+        } = spawn_child(&self.broker_bin, &[], &bootstrap, Duration::from_secs(30)).await?;
+        let client = UiClient::connect(
+            std::path::Path::new(&ready.socket),
+            "broker",
+            Role::Ui,
+            &key,
+            pid,
+        )
+        .await
+        .map_err(|e| SpawnError::Start {
+            name: "broker".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
         *self.control.lock().await = Some(control);
         self.client.send_replace(Some(Arc::new(client)));
         tracing::debug!(pid, "broker connected");
@@ -117,16 +140,25 @@ impl BrokerLink {
                 }
             }
             if Instant::now() >= deadline || self.shutting_down.load(Ordering::SeqCst) {
-                return Err(WireError::unavailable("the broker is restarting; try again"));
+                return Err(WireError::unavailable(
+                    "the broker is restarting; try again",
+                ));
             }
             let _ = tokio::time::timeout(Duration::from_millis(25), rx.changed()).await;
         }
     }
 
     /// Sends one request with the UI's request id, forwarding events.
-    pub async fn call(&self, ui_id: u64, request: UiRequest, events: Option<mpsc::UnboundedSender<UiEvent>>) -> WireResult<UiResponse> {
+    pub async fn call(
+        &self,
+        ui_id: u64,
+        request: UiRequest,
+        events: Option<mpsc::UnboundedSender<UiEvent>>,
+    ) -> WireResult<UiResponse> {
         let timeout = match &request {
-            UiRequest::DnsProviderTest(p) => Duration::from_secs(p.timeout_secs.unwrap_or(60).min(600) + 240),
+            UiRequest::DnsProviderTest(p) => {
+                Duration::from_secs(p.timeout_secs.unwrap_or(60).min(600) + 240)
+            }
             _ => Duration::from_secs(120),
         };
         let client = self.client().await?;

@@ -21,7 +21,11 @@ fn main() {
 }
 
 async fn run(cli: Cli) -> i32 {
-    let data_dir = match cli.data_dir.map(Ok).unwrap_or_else(ui_bridge::default_data_dir) {
+    let data_dir = match cli
+        .data_dir
+        .map(Ok)
+        .unwrap_or_else(ui_bridge::default_data_dir)
+    {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };
@@ -33,7 +37,12 @@ async fn run(cli: Cli) -> i32 {
             };
             let (tx, mut stop) = tokio::sync::watch::channel(false);
             shared::child::spawn_signal_watch(std::sync::Arc::new(tx));
-            let session = ui_bridge::stdio::run(link.clone(), tokio::io::stdin(), tokio::io::stdout(), Duration::from_millis(1000));
+            let session = ui_bridge::stdio::run(
+                link.clone(),
+                tokio::io::stdin(),
+                tokio::io::stdout(),
+                Duration::from_millis(1000),
+            );
             tokio::select! {
                 _ = session => {}
                 _ = shared::child::wait_shutdown(&mut stop) => {}
@@ -45,7 +54,11 @@ async fn run(cli: Cli) -> i32 {
             let raw = args.unwrap_or_else(|| "{}".into());
             let raw = match serde_json::value::RawValue::from_string(raw) {
                 Ok(r) => r,
-                Err(_) => return fail(&BridgeError::Usage("arguments must be a JSON object".into())),
+                Err(_) => {
+                    return fail(&BridgeError::Usage(
+                        "arguments must be a JSON object".into(),
+                    ))
+                }
             };
             let req = match request::parse_command(&cmd, Some(&raw)) {
                 Ok(r) => r,

@@ -55,7 +55,11 @@ async fn read_line<R: AsyncBufRead + Unpin>(r: &mut R) -> std::io::Result<Line> 
         let used = found.unwrap_or(chunk.len());
         r.consume(used);
         if found.is_some() {
-            return Ok(if too_long { Line::TooLong } else { Line::Text(buf) });
+            return Ok(if too_long {
+                Line::TooLong
+            } else {
+                Line::Text(buf)
+            });
         }
     }
 }
@@ -84,7 +88,9 @@ where
         let line = match read_line(&mut reader).await {
             Ok(Line::Eof) | Err(_) => break,
             Ok(Line::TooLong) => {
-                let err = shared::error::WireError::invalid_request(format!("line exceeds {MAX_LINE} bytes"));
+                let err = shared::error::WireError::invalid_request(format!(
+                    "line exceeds {MAX_LINE} bytes"
+                ));
                 let _ = out_tx.send(error_line(None, &err)).await;
                 continue;
             }
@@ -134,7 +140,10 @@ where
         // Reap finished tasks so the set does not grow without bound.
         while in_flight.try_join_next().is_some() {}
     }
-    let _ = tokio::time::timeout(drain, async { while in_flight.join_next().await.is_some() {} }).await;
+    let _ = tokio::time::timeout(drain, async {
+        while in_flight.join_next().await.is_some() {}
+    })
+    .await;
     in_flight.abort_all();
     drop(out_tx);
     let _ = tokio::time::timeout(Duration::from_millis(200), writer).await;

@@ -88,7 +88,10 @@ fn parse_json<'a, T: Deserialize<'a>>(text: &'a str, ty: ProviderType) -> Result
 impl ProviderConfig {
     /// Parses and validates `text` (None = `{}`) for `ty`.
     pub fn parse(ty: ProviderType, text: Option<&str>) -> Result<Self, DnsError> {
-        let text = text.map(str::trim).filter(|t| !t.is_empty() && *t != "null").unwrap_or("{}");
+        let text = text
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && *t != "null")
+            .unwrap_or("{}");
         if text.len() > 16 * 1024 {
             return Err(bad("config is larger than 16 KiB"));
         }
@@ -97,12 +100,18 @@ impl ProviderConfig {
                 let c: Route53Config = parse_json(text, ty)?;
                 if let Some(z) = &c.hosted_zone_id {
                     let z = z.trim_start_matches("/hostedzone/");
-                    if z.is_empty() || z.len() > 64 || !z.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    if z.is_empty() || z.len() > 64 || !z.bytes().all(|b| b.is_ascii_alphanumeric())
+                    {
                         return Err(bad("hostedZoneId must be an alphanumeric Route53 zone id"));
                     }
                 }
                 if let Some(r) = &c.region {
-                    if r.is_empty() || r.len() > 32 || !r.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                    if r.is_empty()
+                        || r.len() > 32
+                        || !r
+                            .bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    {
                         return Err(bad("region must look like `us-east-1`"));
                     }
                 }
@@ -111,14 +120,26 @@ impl ProviderConfig {
             ProviderType::Powerdns => {
                 let c: PowerDnsConfig = parse_json(text, ty)?;
                 let url = c.server_url.trim();
-                let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+                let rest = url
+                    .strip_prefix("http://")
+                    .or_else(|| url.strip_prefix("https://"));
                 if rest.is_none_or(|r| r.is_empty() || r.contains(char::is_whitespace)) {
                     return Err(bad("serverUrl must be an http:// or https:// URL"));
                 }
-                if c.server_id.is_empty() || !c.server_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
-                    return Err(bad("serverId may contain letters, digits, `-`, `_` and `.`"));
+                if c.server_id.is_empty()
+                    || !c
+                        .server_id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+                {
+                    return Err(bad(
+                        "serverId may contain letters, digits, `-`, `_` and `.`",
+                    ));
                 }
-                Ok(ProviderConfig::PowerDns(PowerDnsConfig { server_url: url.trim_end_matches('/').to_string(), server_id: c.server_id }))
+                Ok(ProviderConfig::PowerDns(PowerDnsConfig {
+                    server_url: url.trim_end_matches('/').to_string(),
+                    server_id: c.server_id,
+                }))
             }
             ProviderType::Rfc2136 => {
                 let c: Rfc2136Config = parse_json(text, ty)?;
@@ -128,12 +149,20 @@ impl ProviderConfig {
                 if host.is_empty() || port.parse::<u16>().map_or(true, |p| p == 0) {
                     return Err(bad("server must be host:port with a port from 1 to 65535"));
                 }
-                let key = normalize_name(&c.tsig_key_name, "TSIG key name").map_err(|_| bad("tsigKeyName must be a DNS name"))?;
+                let key = normalize_name(&c.tsig_key_name, "TSIG key name")
+                    .map_err(|_| bad("tsigKeyName must be a DNS name"))?;
                 let alg = c.tsig_algorithm.to_ascii_lowercase();
                 if !TSIG_ALGORITHMS.contains(&alg.as_str()) {
-                    return Err(bad(format!("tsigAlgorithm must be one of {}", TSIG_ALGORITHMS.join(", "))));
+                    return Err(bad(format!(
+                        "tsigAlgorithm must be one of {}",
+                        TSIG_ALGORITHMS.join(", ")
+                    )));
                 }
-                Ok(ProviderConfig::Rfc2136(Rfc2136Config { server: c.server, tsig_key_name: key, tsig_algorithm: alg }))
+                Ok(ProviderConfig::Rfc2136(Rfc2136Config {
+                    server: c.server,
+                    tsig_key_name: key,
+                    tsig_algorithm: alg,
+                }))
             }
             ProviderType::Cloudflare | ProviderType::Digitalocean | ProviderType::Manual => {
                 let _: Empty = parse_json(text, ty)?;
@@ -174,10 +203,16 @@ mod tests {
             (Cloudflare, None),
             (Cloudflare, Some("{}")),
             (Manual, Some("null")),
-            (Route53, Some(r#"{"hostedZoneId":"Z123ABC","region":"eu-west-1"}"#)),
+            (
+                Route53,
+                Some(r#"{"hostedZoneId":"Z123ABC","region":"eu-west-1"}"#),
+            ),
             (Route53, Some("{}")),
             (Powerdns, Some(r#"{"serverUrl":"http://127.0.0.1:8081/"}"#)),
-            (Rfc2136, Some(r#"{"server":"127.0.0.1:53","tsigKeyName":"acme-key"}"#)),
+            (
+                Rfc2136,
+                Some(r#"{"server":"127.0.0.1:53","tsigKeyName":"acme-key"}"#),
+            ),
         ];
         for (t, c) in ok {
             assert!(ProviderConfig::parse(*t, *c).is_ok(), "{t:?} {c:?}");
@@ -189,7 +224,10 @@ mod tests {
             (Powerdns, Some("{}")),
             (Powerdns, Some(r#"{"serverUrl":"ftp://x"}"#)),
             (Rfc2136, Some(r#"{"server":"127.0.0.1","tsigKeyName":"k"}"#)),
-            (Rfc2136, Some(r#"{"server":"h:53","tsigKeyName":"k","tsigAlgorithm":"md5"}"#)),
+            (
+                Rfc2136,
+                Some(r#"{"server":"h:53","tsigKeyName":"k","tsigAlgorithm":"md5"}"#),
+            ),
             (Digitalocean, Some("[1]")),
             (Manual, Some("not json")),
         ];
@@ -197,6 +235,9 @@ mod tests {
             assert!(ProviderConfig::parse(*t, *c).is_err(), "{t:?} {c:?}");
         }
         let p = ProviderConfig::parse(Powerdns, Some(r#"{"serverUrl":"http://h:1/"}"#)).unwrap();
-        assert_eq!(p.to_json(), r#"{"serverUrl":"http://h:1","serverId":"localhost"}"#);
+        assert_eq!(
+            p.to_json(),
+            r#"{"serverUrl":"http://h:1","serverId":"localhost"}"#
+        );
     }
 }

@@ -31,16 +31,23 @@ pub enum DnsError {
 impl DnsError {
     /// A validation error on `field`.
     pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
-        DnsError::Validation { field, message: message.into() }
+        DnsError::Validation {
+            field,
+            message: message.into(),
+        }
     }
 }
 
 impl From<DnsError> for WireError {
     fn from(e: DnsError) -> Self {
         match &e {
-            DnsError::Validation { field, .. } => WireError::new(ErrorCode::Validation, e.to_string()).with_field(*field),
+            DnsError::Validation { field, .. } => {
+                WireError::new(ErrorCode::Validation, e.to_string()).with_field(*field)
+            }
             DnsError::NotFound(_) => WireError::new(ErrorCode::NotFound, e.to_string()),
-            DnsError::Db(_) | DnsError::Io(_) | DnsError::Internal(_) => WireError::new(ErrorCode::Internal, e.to_string()),
+            DnsError::Db(_) | DnsError::Io(_) | DnsError::Internal(_) => {
+                WireError::new(ErrorCode::Internal, e.to_string())
+            }
         }
     }
 }

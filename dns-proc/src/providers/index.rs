@@ -47,7 +47,9 @@ impl SuffixIndex {
         self.remove(&entry.id);
         for s in suffixes {
             let v = self.by_suffix.entry(s.clone()).or_default();
-            let pos = v.binary_search_by(|e| order(e, &entry)).unwrap_or_else(|p| p);
+            let pos = v
+                .binary_search_by(|e| order(e, &entry))
+                .unwrap_or_else(|p| p);
             v.insert(pos, entry.clone());
         }
         self.suffixes_of.insert(entry.id.clone(), suffixes.to_vec());
@@ -94,19 +96,35 @@ impl SuffixIndex {
 
     /// Warnings about suffixes of provider `id` that other providers manage too.
     pub fn warnings_for(&self, id: &str) -> Vec<String> {
-        let Some(suffixes) = self.suffixes_of.get(id) else { return Vec::new() };
+        let Some(suffixes) = self.suffixes_of.get(id) else {
+            return Vec::new();
+        };
         suffixes
             .iter()
-            .filter_map(|s| self.by_suffix.get(s).filter(|v| v.len() > 1).map(|v| ambiguity_warning(s, v)))
+            .filter_map(|s| {
+                self.by_suffix
+                    .get(s)
+                    .filter(|v| v.len() > 1)
+                    .map(|v| ambiguity_warning(s, v))
+            })
             .collect()
     }
 }
 
 /// "suffix X is managed by A (id), B (id); A (id) will be used".
 pub fn ambiguity_warning(suffix: &str, all: &[Entry]) -> String {
-    let names: Vec<String> = all.iter().map(|e| format!("{} ({})", e.label, e.id)).collect();
-    let used = all.first().map(|e| format!("{} ({})", e.label, e.id)).unwrap_or_default();
-    format!("ambiguous configuration: suffix {suffix} is managed by {}; {used} will be used", names.join(", "))
+    let names: Vec<String> = all
+        .iter()
+        .map(|e| format!("{} ({})", e.label, e.id))
+        .collect();
+    let used = all
+        .first()
+        .map(|e| format!("{} ({})", e.label, e.id))
+        .unwrap_or_default();
+    format!(
+        "ambiguous configuration: suffix {suffix} is managed by {}; {used} will be used",
+        names.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -115,7 +133,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn e(id: &str, t: &str) -> Entry {
-        Entry { id: id.into(), label: id.to_uppercase(), created_at: t.into() }
+        Entry {
+            id: id.into(),
+            label: id.to_uppercase(),
+            created_at: t.into(),
+        }
     }
 
     #[test]
@@ -123,20 +145,41 @@ mod tests {
         let mut ix = SuffixIndex::default();
         ix.insert(e("a", "1"), &["sslboard.com".into()]);
         ix.insert(e("b", "2"), &["api.sslboard.com".into()]);
-        assert_eq!(ix.resolve("api.sslboard.com").map(|m| m.used.id.as_str()), Some("b"));
-        assert_eq!(ix.resolve("x.api.sslboard.com").map(|m| m.used.id.as_str()), Some("b"));
-        assert_eq!(ix.resolve("desktop.sslboard.com").map(|m| m.used.id.as_str()), Some("a"));
-        assert_eq!(ix.resolve("sslboard.com").map(|m| m.used.id.as_str()), Some("a"));
+        assert_eq!(
+            ix.resolve("api.sslboard.com").map(|m| m.used.id.as_str()),
+            Some("b")
+        );
+        assert_eq!(
+            ix.resolve("x.api.sslboard.com").map(|m| m.used.id.as_str()),
+            Some("b")
+        );
+        assert_eq!(
+            ix.resolve("desktop.sslboard.com")
+                .map(|m| m.used.id.as_str()),
+            Some("a")
+        );
+        assert_eq!(
+            ix.resolve("sslboard.com").map(|m| m.used.id.as_str()),
+            Some("a")
+        );
         assert!(ix.resolve("notsslboard.com").is_none());
         assert!(ix.resolve("unassigned.example.com").is_none());
         ix.insert(e("c", "3"), &["sslboard.com".into()]);
         let m = ix.resolve("www.sslboard.com").unwrap();
         assert_eq!((m.used.id.as_str(), m.all.len()), ("a", 2));
         let w = ix.warnings_for("c");
-        assert!(w[0].contains("A (a)") && w[0].contains("C (c)") && w[0].ends_with("A (a) will be used"), "{w:?}");
+        assert!(
+            w[0].contains("A (a)")
+                && w[0].contains("C (c)")
+                && w[0].ends_with("A (a) will be used"),
+            "{w:?}"
+        );
         assert_eq!(ix.ambiguous_ids().len(), 2);
         ix.remove("a");
-        assert_eq!(ix.resolve("www.sslboard.com").map(|m| m.used.id.as_str()), Some("c"));
+        assert_eq!(
+            ix.resolve("www.sslboard.com").map(|m| m.used.id.as_str()),
+            Some("c")
+        );
         assert!(ix.ambiguous_ids().is_empty());
     }
 

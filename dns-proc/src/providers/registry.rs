@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use shared::protocol::dns::{ManualInstructions, ProviderMeta, ProviderType, ProviderUpdate, ProviderWithWarnings, Resolution};
+use shared::protocol::dns::{
+    ManualInstructions, ProviderMeta, ProviderType, ProviderUpdate, ProviderWithWarnings,
+    Resolution,
+};
 use shared::protocol::dnsproc::{PreparedProvider, PreparedUpdate, ProviderDraft};
 
 use super::config::ProviderConfig;
@@ -41,7 +44,13 @@ pub fn now_rfc3339() -> String {
 fn parse_type(s: &str) -> Result<ProviderType, DnsError> {
     ProviderType::parse(s.trim()).ok_or_else(|| {
         let shown: String = s.chars().take(40).collect();
-        DnsError::validation("type", format!("unsupported provider type `{shown}`; supported types: {}", ProviderType::supported_list()))
+        DnsError::validation(
+            "type",
+            format!(
+                "unsupported provider type `{shown}`; supported types: {}",
+                ProviderType::supported_list()
+            ),
+        )
     })
 }
 
@@ -51,13 +60,20 @@ fn check_label(label: &str) -> Result<String, DnsError> {
         return Err(DnsError::validation("label", "label must not be empty"));
     }
     if l.chars().count() > MAX_LABEL_CHARS || l.chars().any(char::is_control) {
-        return Err(DnsError::validation("label", format!("label must be at most {MAX_LABEL_CHARS} printable characters")));
+        return Err(DnsError::validation(
+            "label",
+            format!("label must be at most {MAX_LABEL_CHARS} printable characters"),
+        ));
     }
     Ok(l.to_string())
 }
 
 fn entry(row: &ProviderRow) -> Entry {
-    Entry { id: row.id.clone(), label: row.label.clone(), created_at: row.created_at.clone() }
+    Entry {
+        id: row.id.clone(),
+        label: row.label.clone(),
+        created_at: row.created_at.clone(),
+    }
 }
 
 impl ProviderRegistry {
@@ -93,7 +109,10 @@ impl ProviderRegistry {
     }
 
     fn with_warnings(&self, row: &ProviderRow) -> Result<ProviderWithWarnings, DnsError> {
-        Ok(ProviderWithWarnings { provider: self.meta(row)?, warnings: self.index.warnings_for(&row.id) })
+        Ok(ProviderWithWarnings {
+            provider: self.meta(row)?,
+            warnings: self.index.warnings_for(&row.id),
+        })
     }
 
     /// Validates a draft and assigns the new provider's id.
@@ -103,8 +122,18 @@ impl ProviderRegistry {
         let suffixes = parse_suffixes(&draft.domain_suffixes)?;
         let config = ProviderConfig::parse(ty, draft.config_json.as_deref())?;
         match (ty.needs_token(), draft.has_token) {
-            (true, false) => return Err(DnsError::validation("apiToken", format!("a {} provider needs an API token", ty.as_str()))),
-            (false, true) => return Err(DnsError::validation("apiToken", "a manual provider takes no API token")),
+            (true, false) => {
+                return Err(DnsError::validation(
+                    "apiToken",
+                    format!("a {} provider needs an API token", ty.as_str()),
+                ))
+            }
+            (false, true) => {
+                return Err(DnsError::validation(
+                    "apiToken",
+                    "a manual provider takes no API token",
+                ))
+            }
             _ => {}
         }
         let id = shared::ids::new_provider_id().map_err(|e| DnsError::Internal(e.to_string()))?;
@@ -119,15 +148,23 @@ impl ProviderRegistry {
     }
 
     /// Stores a prepared provider (validated again: the broker is trusted, the bytes are not).
-    pub fn commit_create(&mut self, p: PreparedProvider, secret_ref: Option<String>) -> Result<ProviderWithWarnings, DnsError> {
+    pub fn commit_create(
+        &mut self,
+        p: PreparedProvider,
+        secret_ref: Option<String>,
+    ) -> Result<ProviderWithWarnings, DnsError> {
         let ty = parse_type(&p.provider_type)?;
         if !shared::ids::is_provider_id(&p.id) {
             return Err(DnsError::validation("id", "malformed provider id"));
         }
         if ty.needs_token() != secret_ref.is_some() {
-            return Err(DnsError::validation("apiToken", "token presence does not match the provider type"));
+            return Err(DnsError::validation(
+                "apiToken",
+                "token presence does not match the provider type",
+            ));
         }
-        let suffixes = parse_suffixes(&shared::protocol::dns::SuffixInput::List(p.domain_suffixes))?;
+        let suffixes =
+            parse_suffixes(&shared::protocol::dns::SuffixInput::List(p.domain_suffixes))?;
         let config = ProviderConfig::parse(ty, Some(&p.config_json))?;
         let now = now_rfc3339();
         let row = ProviderRow {
@@ -146,7 +183,12 @@ impl ProviderRegistry {
         self.with_warnings(&row)
     }
 
-    fn apply(&self, row: &ProviderRow, upd: &ProviderUpdate, has_token: bool) -> Result<ProviderRow, DnsError> {
+    fn apply(
+        &self,
+        row: &ProviderRow,
+        upd: &ProviderUpdate,
+        has_token: bool,
+    ) -> Result<ProviderRow, DnsError> {
         let ty = parse_type(&row.provider_type)?;
         let mut next = row.clone();
         if let Some(l) = &upd.label {
@@ -167,16 +209,26 @@ impl ProviderRegistry {
             next.config_json = new_cfg.to_json();
         }
         if has_token && row.secret_ref.is_none() {
-            return Err(DnsError::validation("apiToken", format!("a {} provider takes no API token", ty.as_str())));
+            return Err(DnsError::validation(
+                "apiToken",
+                format!("a {} provider takes no API token", ty.as_str()),
+            ));
         }
         Ok(next)
     }
 
     /// Validates an update; returns the provider's secret ref for the token step.
-    pub fn prepare_update(&self, upd: &ProviderUpdate, has_token: bool) -> Result<PreparedUpdate, DnsError> {
+    pub fn prepare_update(
+        &self,
+        upd: &ProviderUpdate,
+        has_token: bool,
+    ) -> Result<PreparedUpdate, DnsError> {
         let row = self.active(&upd.id)?;
         self.apply(&row, upd, has_token)?;
-        Ok(PreparedUpdate { id: row.id, secret_ref: row.secret_ref })
+        Ok(PreparedUpdate {
+            id: row.id,
+            secret_ref: row.secret_ref,
+        })
     }
 
     /// Applies an update (token handled by the broker before this).
@@ -210,7 +262,12 @@ impl ProviderRegistry {
 
     /// Providers whose delete did not finish, with their secret refs.
     pub fn list_deleting(&self) -> Result<Vec<(String, Option<String>)>, DnsError> {
-        Ok(self.store.list("deleting")?.into_iter().map(|r| (r.id, r.secret_ref)).collect())
+        Ok(self
+            .store
+            .list("deleting")?
+            .into_iter()
+            .map(|r| (r.id, r.secret_ref))
+            .collect())
     }
 
     /// Every active provider, oldest first, with ambiguity flags.
@@ -237,9 +294,17 @@ impl ProviderRegistry {
     pub fn resolve(&self, hostname: &str, value: Option<&str>) -> Result<Resolution, DnsError> {
         let host = normalize_hostname(hostname)?;
         if let Some(m) = self.index.resolve(&host) {
-            let warnings = if m.all.len() > 1 { vec![ambiguity_warning(m.suffix, m.all)] } else { Vec::new() };
+            let warnings = if m.all.len() > 1 {
+                vec![ambiguity_warning(m.suffix, m.all)]
+            } else {
+                Vec::new()
+            };
             let row = self.active(&m.used.id)?;
-            return Ok(Resolution::Provider { provider: self.meta(&row)?, matched_suffix: m.suffix.to_string(), warnings });
+            return Ok(Resolution::Provider {
+                provider: self.meta(&row)?,
+                matched_suffix: m.suffix.to_string(),
+                warnings,
+            });
         }
         let record_name = format!("_acme-challenge.{host}");
         Ok(Resolution::Manual {

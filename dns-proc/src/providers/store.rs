@@ -57,7 +57,12 @@ pub fn secure_file(path: &Path) -> Result<bool, DnsError> {
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         let io = |e: std::io::Error| DnsError::Io(format!("{}: {e}", path.display()));
-        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path).map_err(io)?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
         let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
         if mode & 0o077 != 0 {
             std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
@@ -82,7 +87,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProviderRow> {
     })
 }
 
-const COLUMNS: &str = "id, type, label, suffixes, secret_ref, config, created_at, updated_at, state";
+const COLUMNS: &str =
+    "id, type, label, suffixes, secret_ref, config, created_at, updated_at, state";
 
 impl ProviderStore {
     /// Opens (creating if needed) `<data_dir>/dns.sqlite`.
@@ -107,11 +113,24 @@ impl ProviderStore {
 
     /// Inserts a new provider.
     pub fn insert(&mut self, p: &ProviderRow) -> Result<(), DnsError> {
-        let suffixes = serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))?;
+        let suffixes =
+            serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))?;
         let tx = self.conn.transaction()?;
         tx.execute(
-            &format!("INSERT INTO providers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-            params![p.id, p.provider_type, p.label, suffixes, p.secret_ref, p.config_json, p.created_at, p.updated_at, p.state],
+            &format!(
+                "INSERT INTO providers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ),
+            params![
+                p.id,
+                p.provider_type,
+                p.label,
+                suffixes,
+                p.secret_ref,
+                p.config_json,
+                p.created_at,
+                p.updated_at,
+                p.state
+            ],
         )?;
         tx.commit()?;
         Ok(())
@@ -119,7 +138,8 @@ impl ProviderStore {
 
     /// Replaces label, suffixes, config and updated_at.
     pub fn update(&mut self, p: &ProviderRow) -> Result<(), DnsError> {
-        let suffixes = serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))?;
+        let suffixes =
+            serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))?;
         let tx = self.conn.transaction()?;
         let n = tx.execute(
             "UPDATE providers SET label = ?2, suffixes = ?3, config = ?4, updated_at = ?5 WHERE id = ?1 AND state = 'active'",
@@ -136,15 +156,19 @@ impl ProviderStore {
     pub fn get(&self, id: &str) -> Result<Option<ProviderRow>, DnsError> {
         Ok(self
             .conn
-            .query_row(&format!("SELECT {COLUMNS} FROM providers WHERE id = ?1"), params![id], row)
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM providers WHERE id = ?1"),
+                params![id],
+                row,
+            )
             .optional()?)
     }
 
     /// Every provider in `state`, oldest first.
     pub fn list(&self, state: &str) -> Result<Vec<ProviderRow>, DnsError> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM providers WHERE state = ?1 ORDER BY created_at, id"))?;
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM providers WHERE state = ?1 ORDER BY created_at, id"
+        ))?;
         let rows = st.query_map(params![state], row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
@@ -152,7 +176,10 @@ impl ProviderStore {
     /// Marks a provider as being deleted.
     pub fn mark_deleting(&mut self, id: &str) -> Result<bool, DnsError> {
         let tx = self.conn.transaction()?;
-        let n = tx.execute("UPDATE providers SET state = 'deleting' WHERE id = ?1", params![id])?;
+        let n = tx.execute(
+            "UPDATE providers SET state = 'deleting' WHERE id = ?1",
+            params![id],
+        )?;
         tx.commit()?;
         Ok(n > 0)
     }
@@ -184,7 +211,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let p = ProviderRow {
             id: "dns_prov_1".into(),

@@ -18,25 +18,46 @@ pub fn normalize_name(raw: &str, what: &str) -> Result<String, DnsError> {
     let trimmed = raw.trim();
     let shown: String = trimmed.chars().take(80).collect();
     if trimmed.is_empty() {
-        return Err(DnsError::validation("domainSuffixes", format!("empty {what}")));
+        return Err(DnsError::validation(
+            "domainSuffixes",
+            format!("empty {what}"),
+        ));
     }
     if trimmed.contains('*') {
-        return Err(DnsError::validation("domainSuffixes", format!("{what} `{shown}` contains `*`; suffixes match whole labels without wildcards")));
+        return Err(DnsError::validation(
+            "domainSuffixes",
+            format!("{what} `{shown}` contains `*`; suffixes match whole labels without wildcards"),
+        ));
     }
     let no_dot = trimmed.strip_suffix('.').unwrap_or(trimmed);
-    let ascii = idna::domain_to_ascii(no_dot)
-        .map_err(|_| DnsError::validation("domainSuffixes", format!("{what} `{shown}` is not a valid domain name")))?;
+    let ascii = idna::domain_to_ascii(no_dot).map_err(|_| {
+        DnsError::validation(
+            "domainSuffixes",
+            format!("{what} `{shown}` is not a valid domain name"),
+        )
+    })?;
     if ascii.is_empty() || ascii.len() > MAX_NAME {
-        return Err(DnsError::validation("domainSuffixes", format!("{what} `{shown}` is empty or longer than {MAX_NAME} characters")));
+        return Err(DnsError::validation(
+            "domainSuffixes",
+            format!("{what} `{shown}` is empty or longer than {MAX_NAME} characters"),
+        ));
     }
     for label in ascii.split('.') {
         let ok = !label.is_empty()
             && label.len() <= MAX_LABEL
-            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
             && !label.starts_with('-')
             && !label.ends_with('-');
         if !ok {
-            return Err(DnsError::validation("domainSuffixes", format!("{what} `{shown}` has an invalid label `{}`", label.chars().take(64).collect::<String>())));
+            return Err(DnsError::validation(
+                "domainSuffixes",
+                format!(
+                    "{what} `{shown}` has an invalid label `{}`",
+                    label.chars().take(64).collect::<String>()
+                ),
+            ));
         }
     }
     Ok(ascii)
@@ -45,11 +66,17 @@ pub fn normalize_name(raw: &str, what: &str) -> Result<String, DnsError> {
 /// Parses suffix input into a normalized, de-duplicated, non-empty list.
 pub fn parse_suffixes(input: &SuffixInput) -> Result<Vec<String>, DnsError> {
     let raw: Vec<&str> = match input {
-        SuffixInput::Text(t) => t.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).collect(),
+        SuffixInput::Text(t) => t
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .collect(),
         SuffixInput::List(l) => l.iter().map(String::as_str).collect(),
     };
     if raw.len() > 500 {
-        return Err(DnsError::validation("domainSuffixes", "at most 500 suffixes per provider"));
+        return Err(DnsError::validation(
+            "domainSuffixes",
+            "at most 500 suffixes per provider",
+        ));
     }
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for s in raw {
@@ -59,7 +86,10 @@ pub fn parse_suffixes(input: &SuffixInput) -> Result<Vec<String>, DnsError> {
         }
     }
     if out.is_empty() {
-        return Err(DnsError::validation("domainSuffixes", "at least one domain suffix is required"));
+        return Err(DnsError::validation(
+            "domainSuffixes",
+            "at least one domain suffix is required",
+        ));
     }
     Ok(out)
 }
@@ -84,15 +114,38 @@ mod tests {
 
     #[test]
     fn comma_or_space_separated() {
-        assert_eq!(text("sslboard.com, qcready.com").unwrap(), vec!["sslboard.com", "qcready.com"]);
-        assert_eq!(text("sslboard.com qcready.com").unwrap(), vec!["sslboard.com", "qcready.com"]);
-        assert_eq!(text(" SSLBoard.COM.,sslboard.com\tqcready.com\n").unwrap(), vec!["sslboard.com", "qcready.com"]);
+        assert_eq!(
+            text("sslboard.com, qcready.com").unwrap(),
+            vec!["sslboard.com", "qcready.com"]
+        );
+        assert_eq!(
+            text("sslboard.com qcready.com").unwrap(),
+            vec!["sslboard.com", "qcready.com"]
+        );
+        assert_eq!(
+            text(" SSLBoard.COM.,sslboard.com\tqcready.com\n").unwrap(),
+            vec!["sslboard.com", "qcready.com"]
+        );
     }
 
     #[test]
     fn idna_and_rejections() {
-        assert_eq!(text("bücher.example").unwrap(), vec!["xn--bcher-kva.example"]);
-        for bad in ["", " , ", "*.example.com", "a..b", "-a.com", "a-.com", "exa mple", "a.com..", &"a".repeat(64), "bad!.com"] {
+        assert_eq!(
+            text("bücher.example").unwrap(),
+            vec!["xn--bcher-kva.example"]
+        );
+        for bad in [
+            "",
+            " , ",
+            "*.example.com",
+            "a..b",
+            "-a.com",
+            "a-.com",
+            "exa mple",
+            "a.com..",
+            &"a".repeat(64),
+            "bad!.com",
+        ] {
             assert!(text(bad).is_err(), "{bad:?} accepted");
         }
         let long = vec!["abcdefghij"; 26].join(".");
@@ -103,8 +156,14 @@ mod tests {
 
     #[test]
     fn hostnames() {
-        assert_eq!(normalize_hostname("*.SSLBoard.com.").unwrap(), "sslboard.com");
-        assert_eq!(normalize_hostname("_acme-challenge.x.com").unwrap(), "_acme-challenge.x.com");
+        assert_eq!(
+            normalize_hostname("*.SSLBoard.com.").unwrap(),
+            "sslboard.com"
+        );
+        assert_eq!(
+            normalize_hostname("_acme-challenge.x.com").unwrap(),
+            "_acme-challenge.x.com"
+        );
         assert!(normalize_hostname("a.*.com").is_err());
     }
 }

@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::dns::{
-    ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput, TestOutcome, TestParams,
-    TestProgress,
+    ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput, TestOutcome,
+    TestParams, TestProgress,
 };
 
 /// A provider that passed validation and has an id, waiting for its secret.

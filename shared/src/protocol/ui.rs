@@ -6,10 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::dns::{NewProvider, ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, TestOutcome, TestParams, TestProgress};
+use super::dns::{
+    NewProvider, ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, TestOutcome,
+    TestParams, TestProgress,
+};
 use super::secrets::{
-    ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretFilter, SecretMeta, SecretSelector,
-    SecretUpdate, TemplateReference, VaultStatus,
+    ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretFilter, SecretMeta,
+    SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
 };
 use super::vault::ExportDoc;
 

@@ -1,7 +1,12 @@
 //! Benchmarks of the SSLBoard core, run by `scripts/bench` against the release
 //! build. Prints figures and ratios; asserts nothing (machines are noisy).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
 use std::time::{Duration, Instant};
 
@@ -43,7 +48,10 @@ fn ui_ping() {
             d
         })
         .collect();
-    report("ui ping round trip (ui-bridge → broker → back, stdio)", samples);
+    report(
+        "ui ping round trip (ui-bridge → broker → back, stdio)",
+        samples,
+    );
 }
 
 fn cold_start() {
@@ -52,8 +60,8 @@ fn cold_start() {
         let t = tempfile::tempdir().unwrap();
         let s = Instant::now();
         let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
-    opts.extra_env.push(("SSLBOARD_LOG".into(), "warn".into()));
-    let mut tree = Tree::start(opts);
+        opts.extra_env.push(("SSLBOARD_LOG".into(), "warn".into()));
+        let mut tree = Tree::start(opts);
         let r = tree.request("vault_status", json!({}));
         samples.push(s.elapsed());
         assert_eq!(r["ok"], json!(true));

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use shared::error::WireError;
 use shared::protocol::dns::{NewProvider, ProviderUpdate, SuffixInput, TestParams};
 use shared::protocol::secrets::{
-    ExternalProviderConfig, ExternalProviderKind, ExternalSource, NewSecret, SecretFilter, SecretKind,
-    SecretSelector, SecretType, SecretUpdate,
+    ExternalProviderConfig, ExternalProviderKind, ExternalSource, NewSecret, SecretFilter,
+    SecretKind, SecretSelector, SecretType, SecretUpdate,
 };
 use shared::secret::SecretString;
 
@@ -31,7 +31,9 @@ fn selector(reference: Option<String>, name: Option<String>) -> Result<SecretSel
     match (reference, name) {
         (Some(r), None) => Ok(SecretSelector::Ref(r)),
         (None, Some(n)) => Ok(SecretSelector::Name(n)),
-        _ => Err(WireError::invalid_request("give exactly one of `ref` or `name`")),
+        _ => Err(WireError::invalid_request(
+            "give exactly one of `ref` or `name`",
+        )),
     }
 }
 
@@ -46,7 +48,8 @@ fn parse_kind(kind: Option<String>) -> Result<Option<SecretKind>, WireError> {
     kind.map(|k| {
         SecretKind::parse(&k).ok_or_else(|| {
             let all: Vec<&str> = SecretKind::ALL.iter().map(|k| k.as_str()).collect();
-            WireError::validation(format!("unknown kind `{k}`; supported: {}", all.join(", "))).with_field("kind")
+            WireError::validation(format!("unknown kind `{k}`; supported: {}", all.join(", ")))
+                .with_field("kind")
         })
     })
     .transpose()
@@ -56,7 +59,8 @@ fn parse_type(t: Option<String>) -> Result<Option<SecretType>, WireError> {
     t.map(|t| {
         SecretType::parse(&t).ok_or_else(|| {
             let all: Vec<&str> = SecretType::ALL.iter().map(|t| t.as_str()).collect();
-            WireError::validation(format!("unknown type `{t}`; supported: {}", all.join(", "))).with_field("type")
+            WireError::validation(format!("unknown type `{t}`; supported: {}", all.join(", ")))
+                .with_field("type")
         })
     })
     .transpose()
@@ -91,7 +95,8 @@ impl SecretCreateArgs {
     pub fn into_new(self) -> Result<NewSecret, WireError> {
         Ok(NewSecret {
             name: self.name,
-            secret_type: parse_type(Some(self.secret_type))?.ok_or_else(|| WireError::validation("type is required"))?,
+            secret_type: parse_type(Some(self.secret_type))?
+                .ok_or_else(|| WireError::validation("type is required"))?,
             kind: parse_kind(self.kind)?.unwrap_or(SecretKind::Generic),
             data: self.data,
             label: self.label,
@@ -120,7 +125,15 @@ impl SecretUpdateArgs {
     /// Selector and change.
     pub fn into_parts(self) -> Result<(SecretSelector, SecretUpdate), WireError> {
         let sel = selector(self.reference, self.name)?;
-        Ok((sel, SecretUpdate { data: self.data, label: self.label, description: self.description, tags: self.tags }))
+        Ok((
+            sel,
+            SecretUpdate {
+                data: self.data,
+                label: self.label,
+                description: self.description,
+                tags: self.tags,
+            },
+        ))
     }
 }
 
@@ -137,7 +150,11 @@ pub struct SecretListArgs {
 impl SecretListArgs {
     /// The filter.
     pub fn into_filter(self) -> Result<SecretFilter, WireError> {
-        Ok(SecretFilter { kind: parse_kind(self.kind)?, secret_type: parse_type(self.secret_type)?, tag: self.tag })
+        Ok(SecretFilter {
+            kind: parse_kind(self.kind)?,
+            secret_type: parse_type(self.secret_type)?,
+            tag: self.tag,
+        })
     }
 }
 
@@ -169,7 +186,10 @@ impl ExternalSetArgs {
             "openbao" => ExternalProviderKind::Openbao,
             "vault" => ExternalProviderKind::Vault,
             other => {
-                return Err(WireError::validation(format!("unknown kind `{other}`; supported: openbao, vault")).with_field("kind"))
+                return Err(WireError::validation(format!(
+                    "unknown kind `{other}`; supported: openbao, vault"
+                ))
+                .with_field("kind"))
             }
         };
         Ok(ExternalProviderConfig {
@@ -278,7 +298,11 @@ pub struct TestArgs {
 impl TestArgs {
     /// The typed request.
     pub fn into_params(self) -> TestParams {
-        TestParams { id: self.id, suffix: self.suffix, timeout_secs: self.timeout_secs }
+        TestParams {
+            id: self.id,
+            suffix: self.suffix,
+            timeout_secs: self.timeout_secs,
+        }
     }
 }
 

@@ -60,7 +60,9 @@ pub const COMMANDS: &[&str] = &[
 
 fn args<'a, T: Deserialize<'a>>(cmd: &str, raw: Option<&'a RawValue>) -> Result<T, WireError> {
     let text = raw.map(|r| r.get()).unwrap_or("{}");
-    serde_json::from_str(text).map_err(|e| WireError::invalid_request(format!("bad arguments for `{cmd}`: {}", describe(&e))))
+    serde_json::from_str(text).map_err(|e| {
+        WireError::invalid_request(format!("bad arguments for `{cmd}`: {}", describe(&e)))
+    })
 }
 
 /// A serde_json error without the input echoed back (it could be a secret).
@@ -77,15 +79,28 @@ fn describe(e: &serde_json::Error) -> String {
     if !kind.is_empty() {
         return format!("{kind} at line {} column {}", e.line(), e.column());
     }
-    if let Some(field) = msg.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+    if let Some(field) = msg
+        .strip_prefix("unknown field `")
+        .and_then(|m| m.split('`').next())
+    {
         return format!("unknown field `{field}`");
     }
-    if let Some(field) = msg.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+    if let Some(field) = msg
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
         return format!("missing field `{field}`");
     }
     if msg.starts_with("invalid type") {
-        let expected = msg.split("expected ").nth(1).map(|x| x.split(" at line").next().unwrap_or(x)).unwrap_or("another type");
-        return format!("a value has the wrong type (expected {expected}) at column {}", e.column());
+        let expected = msg
+            .split("expected ")
+            .nth(1)
+            .map(|x| x.split(" at line").next().unwrap_or(x))
+            .unwrap_or("another type");
+        return format!(
+            "a value has the wrong type (expected {expected}) at column {}",
+            e.column()
+        );
     }
     format!("invalid arguments at column {}", e.column())
 }
@@ -100,7 +115,12 @@ pub fn parse_line(line: &str) -> Result<(u64, UiRequest), Rejected> {
         )),
     })?;
     let id = env.id;
-    parse_command(&env.cmd, env.args).map(|r| (id, r)).map_err(|error| Rejected { id: Some(id), error })
+    parse_command(&env.cmd, env.args)
+        .map(|r| (id, r))
+        .map_err(|error| Rejected {
+            id: Some(id),
+            error,
+        })
 }
 
 /// Parses a command name and its raw arguments.
@@ -115,27 +135,46 @@ pub fn parse_command(cmd: &str, raw: Option<&RawValue>) -> Result<UiRequest, Wir
             let (selector, update) = args::<SecretUpdateArgs>(cmd, raw)?.into_parts()?;
             UiRequest::SecretUpdate { selector, update }
         }
-        "secret_delete" => UiRequest::SecretDelete(args::<SelectorArgs>(cmd, raw)?.into_selector()?),
+        "secret_delete" => {
+            UiRequest::SecretDelete(args::<SelectorArgs>(cmd, raw)?.into_selector()?)
+        }
         "secret_get" => UiRequest::SecretGet(args::<SelectorArgs>(cmd, raw)?.into_selector()?),
         "secret_list" => UiRequest::SecretList(args::<SecretListArgs>(cmd, raw)?.into_filter()?),
-        "template_validate" => UiRequest::TemplateValidate(args::<TemplateArgs>(cmd, raw)?.template),
+        "template_validate" => {
+            UiRequest::TemplateValidate(args::<TemplateArgs>(cmd, raw)?.template)
+        }
         "config_export" => unit(cmd, raw, UiRequest::ConfigExport)?,
-        "external_provider_set" => UiRequest::ExternalProviderSet(args::<ExternalSetArgs>(cmd, raw)?.into_config()?),
+        "external_provider_set" => {
+            UiRequest::ExternalProviderSet(args::<ExternalSetArgs>(cmd, raw)?.into_config()?)
+        }
         "external_provider_get" => unit(cmd, raw, UiRequest::ExternalProviderGet)?,
         "external_provider_delete" => unit(cmd, raw, UiRequest::ExternalProviderDelete)?,
-        "dns_provider_create" => UiRequest::DnsProviderCreate(args::<ProviderCreateArgs>(cmd, raw)?.into_new()),
+        "dns_provider_create" => {
+            UiRequest::DnsProviderCreate(args::<ProviderCreateArgs>(cmd, raw)?.into_new())
+        }
         "dns_provider_list" => unit(cmd, raw, UiRequest::DnsProviderList)?,
-        "dns_provider_update" => UiRequest::DnsProviderUpdate(args::<ProviderUpdateArgs>(cmd, raw)?.into_update()),
+        "dns_provider_update" => {
+            UiRequest::DnsProviderUpdate(args::<ProviderUpdateArgs>(cmd, raw)?.into_update())
+        }
         "dns_provider_delete" => UiRequest::DnsProviderDelete(args::<IdArgs>(cmd, raw)?.id),
-        "dns_provider_test" => UiRequest::DnsProviderTest(args::<TestArgs>(cmd, raw)?.into_params()),
-        "dns_provider_test_cancel" => UiRequest::DnsProviderTestCancel(args::<CancelArgs>(cmd, raw)?.request_id),
+        "dns_provider_test" => {
+            UiRequest::DnsProviderTest(args::<TestArgs>(cmd, raw)?.into_params())
+        }
+        "dns_provider_test_cancel" => {
+            UiRequest::DnsProviderTestCancel(args::<CancelArgs>(cmd, raw)?.request_id)
+        }
         "dns_resolve" => {
             let a = args::<ResolveArgs>(cmd, raw)?;
-            UiRequest::DnsResolve { hostname: a.hostname, value: a.value }
+            UiRequest::DnsResolve {
+                hostname: a.hostname,
+                value: a.value,
+            }
         }
         other => {
             let shown: String = other.chars().take(64).collect();
-            return Err(WireError::invalid_request(format!("unknown command `{shown}`")));
+            return Err(WireError::invalid_request(format!(
+                "unknown command `{shown}`"
+            )));
         }
     })
 }
@@ -151,8 +190,14 @@ mod tests {
 
     #[test]
     fn envelope_and_commands() {
-        assert!(matches!(parse_line(r#"{"id":1,"cmd":"ping"}"#), Ok((1, UiRequest::Ping))));
-        assert!(matches!(parse_line(r#"{"id":2,"cmd":"ping","args":{}}"#), Ok((2, UiRequest::Ping))));
+        assert!(matches!(
+            parse_line(r#"{"id":1,"cmd":"ping"}"#),
+            Ok((1, UiRequest::Ping))
+        ));
+        assert!(matches!(
+            parse_line(r#"{"id":2,"cmd":"ping","args":{}}"#),
+            Ok((2, UiRequest::Ping))
+        ));
         let r = parse_line(r#"{"id":3,"cmd":"nope"}"#);
         assert!(matches!(r, Err(Rejected { id: Some(3), .. })));
         let r = parse_line("not json");
@@ -166,10 +211,14 @@ mod tests {
     #[test]
     fn secret_values_are_not_echoed_in_errors() {
         let line = r#"{"id":5,"cmd":"secret_create","args":{"name":"a","type":"api_key","data":{"value":7}}}"#;
-        let Err(r) = parse_line(line) else { panic!("must fail") };
+        let Err(r) = parse_line(line) else {
+            panic!("must fail")
+        };
         assert!(!r.error.message.contains('7'), "{}", r.error.message);
         let line = r#"{"id":6,"cmd":"secret_create","args":{"name":"a","type":"api_key","data":{"value":"CANARY"},"bogus":"CANARY2"}}"#;
-        let Err(r) = parse_line(line) else { panic!("must fail") };
+        let Err(r) = parse_line(line) else {
+            panic!("must fail")
+        };
         assert!(!r.error.message.contains("CANARY"), "{}", r.error.message);
     }
 
@@ -178,7 +227,11 @@ mod tests {
         for cmd in COMMANDS {
             match parse_command(cmd, None) {
                 Ok(_) => {}
-                Err(e) => assert!(!e.message.starts_with("unknown command"), "{cmd}: {}", e.message),
+                Err(e) => assert!(
+                    !e.message.starts_with("unknown command"),
+                    "{cmd}: {}",
+                    e.message
+                ),
             }
         }
     }

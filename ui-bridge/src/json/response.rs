@@ -30,7 +30,9 @@ pub fn error(err: &WireError) -> Value {
 /// `{"event", "id", "data"}`.
 pub fn event_line(id: u64, ev: &UiEvent) -> Value {
     match ev {
-        UiEvent::DnsTestProgress(p) => json!({ "event": "dns_test_progress", "id": id, "data": progress(p) }),
+        UiEvent::DnsTestProgress(p) => {
+            json!({ "event": "dns_test_progress", "id": id, "data": progress(p) })
+        }
     }
 }
 
@@ -46,13 +48,21 @@ pub fn result(resp: &UiResponse) -> Value {
         UiResponse::VaultStatus(s) => json!({ "unlocked": s.unlocked, "keySource": s.key_source }),
         UiResponse::Unlocked(u) => json!({ "unlocked": u }),
         UiResponse::Secret(m) => secret(m),
-        UiResponse::Secrets(list) => json!({ "secrets": list.iter().map(secret).collect::<Vec<_>>() }),
+        UiResponse::Secrets(list) => {
+            json!({ "secrets": list.iter().map(secret).collect::<Vec<_>>() })
+        }
         UiResponse::Deleted => json!({ "deleted": true }),
-        UiResponse::References(r) => json!({ "references": r.iter().map(reference).collect::<Vec<_>>() }),
+        UiResponse::References(r) => {
+            json!({ "references": r.iter().map(reference).collect::<Vec<_>>() })
+        }
         UiResponse::Export(doc) => export(doc),
         UiResponse::ExternalProvider(m) => external(m.as_ref()),
-        UiResponse::Provider(p) => json!({ "provider": provider(&p.provider), "warnings": p.warnings }),
-        UiResponse::Providers(list) => json!({ "providers": list.iter().map(provider).collect::<Vec<_>>() }),
+        UiResponse::Provider(p) => {
+            json!({ "provider": provider(&p.provider), "warnings": p.warnings })
+        }
+        UiResponse::Providers(list) => {
+            json!({ "providers": list.iter().map(provider).collect::<Vec<_>>() })
+        }
         UiResponse::TestOutcome(o) => outcome(o),
         UiResponse::Cancelled(c) => json!({ "cancelled": c }),
         UiResponse::Resolution(r) => resolution(r),
@@ -141,7 +151,11 @@ fn outcome(o: &TestOutcome) -> Value {
 
 fn resolution(r: &Resolution) -> Value {
     match r {
-        Resolution::Provider { provider: p, matched_suffix, warnings } => json!({
+        Resolution::Provider {
+            provider: p,
+            matched_suffix,
+            warnings,
+        } => json!({
             "mode": "provider",
             "provider": provider(p),
             "matchedSuffix": matched_suffix,
