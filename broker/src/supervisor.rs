@@ -268,8 +268,8 @@ type Slot<Q, R, E> = watch::Sender<Option<Arc<RpcClient<Q, R, E>>>>;
 async fn current<Q, R, E>(slot: &Slot<Q, R, E>, name: &str) -> WireResult<Arc<RpcClient<Q, R, E>>>
 where
     Q: serde::Serialize + Send + 'static,
-    R: serde::de::DeserializeOwned + Send + 'static,
-    E: serde::de::DeserializeOwned + Send + 'static,
+    R: serde::de::DeserializeOwned + serde::Serialize + Send + 'static,
+    E: serde::de::DeserializeOwned + serde::Serialize + Send + 'static,
 {
     let mut rx = slot.subscribe();
     let wait = async {

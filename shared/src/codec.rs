@@ -30,6 +30,9 @@ pub enum CodecError {
     /// The message was valid but bytes were left over.
     #[error("decode failed: {0} trailing bytes")]
     Trailing(usize),
+    /// The bytes decode, but are not the one canonical encoding of their value.
+    #[error("decode failed: non-canonical encoding")]
+    NonCanonical,
 }
 
 /// Encodes a value; fails when the result would exceed [`MAX_PAYLOAD`].
@@ -45,8 +48,10 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     Ok(bytes)
 }
 
-/// Decodes a value that must use every byte of `bytes`.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+/// Decodes a value that must use every byte of `bytes` and be encoded
+/// canonically (re-encoding gives the same bytes), so one message has exactly
+/// one wire form: no malleable encodings slip past a check on bytes.
+pub fn decode<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, CodecError> {
     if bytes.len() > MAX_PAYLOAD {
         return Err(CodecError::Decode("payload exceeds the limit".into()));
     }
@@ -54,6 +59,11 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
         .map_err(|e| CodecError::Decode(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Trailing(bytes.len() - used));
+    }
+    let canonical = bincode::serde::encode_to_vec(&value, config())
+        .map_err(|e| CodecError::Encode(e.to_string()))?;
+    if canonical != bytes {
+        return Err(CodecError::NonCanonical);
     }
     Ok(value)
 }
@@ -92,6 +102,13 @@ mod tests {
         // A length prefix announcing a huge vector must not allocate it.
         let evil = [1u8, 0xfc, 0xff, 0xff, 0xff, 0xff];
         assert!(decode::<Msg>(&evil).is_err());
+    }
+
+    #[test]
+    fn non_canonical_varints_are_refused() {
+        // 300 as a u16 varint is canonical; 5 written with the u16 marker is not.
+        assert!(decode::<u32>(&[251, 0, 5]).is_err());
+        assert!(matches!(decode::<u32>(&[5]), Ok(5)));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub async fn read_payload<R: AsyncRead + Unpin>(r: &mut R) -> Result<Vec<u8>, Fr
 }
 
 /// Reads and decodes one frame.
-pub async fn read_frame<T: DeserializeOwned, R: AsyncRead + Unpin>(
+pub async fn read_frame<T: DeserializeOwned + Serialize, R: AsyncRead + Unpin>(
     r: &mut R,
 ) -> Result<T, FrameError> {
     let payload = read_payload(r).await?;

@@ -152,7 +152,7 @@ async fn drain(mut out: ChildStdout) {
 }
 
 /// Child side: reads the first control message (the bootstrap) from `stdin`.
-pub async fn read_bootstrap<B: DeserializeOwned, R: AsyncRead + Unpin>(
+pub async fn read_bootstrap<B: DeserializeOwned + Serialize, R: AsyncRead + Unpin>(
     stdin: &mut R,
 ) -> Result<B, FrameError> {
     read_frame(stdin).await

@@ -110,7 +110,7 @@ pub async fn serve<Q, R, E, H>(
     handler: Arc<H>,
     limits: ServerLimits,
 ) where
-    Q: DeserializeOwned + Send + 'static,
+    Q: DeserializeOwned + Serialize + Send + 'static,
     R: Serialize + Send + 'static,
     E: Serialize + Send + 'static,
     H: Handler<Q, R, E>,
@@ -139,7 +139,7 @@ async fn connection<Q, R, E, H>(
     handler: Arc<H>,
     limits: ServerLimits,
 ) where
-    Q: DeserializeOwned + Send + 'static,
+    Q: DeserializeOwned + Serialize + Send + 'static,
     R: Serialize + Send + 'static,
     E: Serialize + Send + 'static,
     H: Handler<Q, R, E>,
@@ -296,8 +296,8 @@ impl<Q, R, E> Drop for RpcClient<Q, R, E> {
 impl<Q, R, E> RpcClient<Q, R, E>
 where
     Q: Serialize + Send + 'static,
-    R: DeserializeOwned + Send + 'static,
-    E: DeserializeOwned + Send + 'static,
+    R: DeserializeOwned + Serialize + Send + 'static,
+    E: DeserializeOwned + Serialize + Send + 'static,
 {
     /// Connects to `socket`, which must be served by process `server_pid`, and
     /// authenticates as `role` with `key`.

@@ -58,7 +58,14 @@ impl StoreActor {
             return Err(WireError::forbidden("request not allowed for this role"));
         }
         match request {
-            VaultRequest::Status => Ok(VaultResponse::Status(self.store()?.status())),
+            VaultRequest::Status => match self.store() {
+                Ok(s) => Ok(VaultResponse::Status(s.status())),
+                // Status never unlocks and never fails: no usable store reads as locked.
+                Err(e) => Ok(VaultResponse::Status(shared::protocol::secrets::VaultStatus {
+                    unlocked: false,
+                    key_source: format!("unavailable ({})", e.code.as_str()),
+                })),
+            },
             VaultRequest::Lock => {
                 let s = self.store()?;
                 s.lock();

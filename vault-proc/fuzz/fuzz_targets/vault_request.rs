@@ -1,0 +1,18 @@
+//! vault-proc's inbound decoder: arbitrary payloads decode to a request or an
+//! error; decoded requests re-encode identically and pass the allow-list check
+//! without panicking.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use shared::protocol::vault::VaultRequest;
+use shared::protocol::{ClientMsg, Role};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(msg) = shared::codec::decode::<ClientMsg<VaultRequest>>(data) {
+        for role in Role::ALL {
+            let _ = vault_proc::policy::permitted(role, &msg.request);
+        }
+        let again = shared::codec::encode(&msg).expect("re-encodes");
+        assert_eq!(again, data);
+    }
+});
