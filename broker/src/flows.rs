@@ -73,6 +73,7 @@ pub async fn create_provider(
         }
         _ => None,
     };
+    shared::failpoint::hit("provider_create_after_secret");
     let commit = router
         .dns(DnsRequest::CommitCreate {
             prepared,

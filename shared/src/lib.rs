@@ -6,6 +6,7 @@
 pub mod child;
 pub mod codec;
 pub mod error;
+pub mod failpoint;
 pub mod frame;
 pub mod handshake;
 pub mod ids;

@@ -186,3 +186,81 @@ fn per_secret_keyring_entries_are_migrated_once() {
         .unwrap()
         .delete_credential();
 }
+
+/// Seeds one old-format row and its keyring entry; returns the store.
+fn seed_legacy(dir: &std::path::Path, svc: &str, id: &str, value: &[u8]) {
+    let conn = Connection::open(dir.join("secrets.sqlite")).unwrap();
+    conn.execute_batch("CREATE TABLE secret_metadata (id TEXT PRIMARY KEY, kind TEXT, label TEXT, created_at TEXT);").unwrap();
+    conn.execute(
+        "INSERT INTO secret_metadata VALUES (?1, 'generic', 'old', '2024-01-01T00:00:00Z')",
+        [id],
+    )
+    .unwrap();
+    platform_store()
+        .unwrap()
+        .build(svc, id, None)
+        .unwrap()
+        .set_secret(value)
+        .unwrap();
+}
+
+#[test]
+fn a_crash_between_encrypting_and_deleting_the_old_entry_loses_nothing() {
+    bus();
+    let svc = service();
+    let dir = tempfile::tempdir().unwrap();
+    let id = "sec_000000000000000000000000000000aa";
+    seed_legacy(dir.path(), &svc, id, b"crash-canary");
+    // Re-run this test binary as a child that opens the store with the
+    // failpoint set: it aborts right after committing the ciphertext.
+    let exe = std::env::current_exe().unwrap();
+    let status = std::process::Command::new(exe)
+        .args(["--exact", "crash_child", "--nocapture"])
+        .env("SSLBOARD_FAILPOINT", "migration_after_commit")
+        .env("CRASH_CHILD_DIR", dir.path())
+        .env("CRASH_CHILD_SERVICE", &svc)
+        .status()
+        .unwrap();
+    assert!(
+        !status.success(),
+        "the child did not crash at the failpoint"
+    );
+    // The old entry is still there, and so is the committed ciphertext.
+    assert!(platform_store()
+        .unwrap()
+        .build(&svc, id, None)
+        .unwrap()
+        .get_secret()
+        .is_ok());
+    let mut s = SecretStore::open(dir.path(), source(&svc)).unwrap();
+    let (_, data) = s.reveal(&SecretSelector::Ref(id.into())).unwrap();
+    assert_eq!(data["value"].expose(), "crash-canary");
+    assert!(
+        platform_store()
+            .unwrap()
+            .build(&svc, id, None)
+            .unwrap()
+            .get_secret()
+            .is_err(),
+        "old entry left behind"
+    );
+    let _ = platform_store()
+        .unwrap()
+        .build(&svc, "master-key", None)
+        .unwrap()
+        .delete_credential();
+}
+
+/// Child half of the crash test (does nothing unless run by it).
+#[test]
+fn crash_child() {
+    let (Ok(dir), Ok(svc)) = (
+        std::env::var("CRASH_CHILD_DIR"),
+        std::env::var("CRASH_CHILD_SERVICE"),
+    ) else {
+        return;
+    };
+    bus();
+    let _ = SecretStore::open(std::path::Path::new(&dir), source(&svc));
+    unreachable!("the failpoint should have aborted the process");
+}

@@ -229,6 +229,7 @@ pub fn run(
         }
         report.migrated += 1;
         // The ciphertext is committed: now the old entry may go.
+        shared::failpoint::hit("migration_after_commit");
         if let Err(e) = legacy.delete(&row.id) {
             tracing::warn!(reference = %row.id, "migrated, but could not delete the old entry: {e}");
             report.failed.push(row.id);
