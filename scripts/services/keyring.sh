@@ -1,8 +1,9 @@
 # Secret Service for tests: gnome-keyring in a private D-Bus session, its
 # login keyring created and unlocked with a throwaway password, all state in
-# $1/keyring. Exports SSLBOARD_TEST_DBUS_ADDRESS.
+# $1/keyring (password $2, default a throwaway one). Exports
+# SSLBOARD_TEST_DBUS_ADDRESS into $1/env.
 start_keyring() {
-  local dir=$1/keyring
+  local dir=$1/keyring password=${2:-sslboard-test-keyring}
   need_apt gnome-keyring dbus libsecret-tools dbus-x11
   mkdir -p "$dir/home" "$dir/data" "$dir/run"
   chmod 700 "$dir/run"
@@ -26,7 +27,7 @@ CONF
   WAIT_SECS=10 wait_for test -S "$dir/run/bus" || die_service dbus "$1"
   # gnome-keyring-daemon forks a daemon onto the bus and exits; it reads the
   # password from stdin to create/unlock the login keyring.
-  printf '%s' "sslboard-test-keyring" | env -u DISPLAY -u WAYLAND_DISPLAY HOME="$dir/home" XDG_DATA_HOME="$dir/data" \
+  printf '%s' "$password" | env -u DISPLAY -u WAYLAND_DISPLAY HOME="$dir/home" XDG_DATA_HOME="$dir/data" \
     XDG_RUNTIME_DIR="$dir/run" DBUS_SESSION_BUS_ADDRESS="$addr" \
     gnome-keyring-daemon --unlock --components=secrets >"$1/gnome-keyring.log" 2>&1 || die_service gnome-keyring "$1"
   WAIT_SECS=10 wait_for sh -c "DBUS_SESSION_BUS_ADDRESS='$addr' dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets | grep -q 'boolean true'" \

@@ -4,6 +4,7 @@
 //! `{{secrets.<name>.<field>}}` templates for dns-proc, and answers the broker
 //! with metadata only. The storage internals live in [`secrets`].
 
+pub mod external;
 pub mod permits;
 pub mod policy;
 pub mod run;

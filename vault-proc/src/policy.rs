@@ -22,6 +22,6 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::ExternalDelete
         | VaultRequest::GrantPermit { .. } => role == Role::Broker,
         // Values leave vault-proc only towards dns-proc.
-        VaultRequest::Reveal { .. } | VaultRequest::Resolve(_) => role == Role::Dns,
+        VaultRequest::Reveal { .. } | VaultRequest::Resolve { .. } => role == Role::Dns,
     }
 }

@@ -15,10 +15,14 @@ use shared::protocol::vault::{ExportDoc, VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
+use crate::external::config as external_config;
+use crate::external::fetch::ExternalCache;
 use crate::permits::Permits;
 use crate::policy;
 use crate::secrets::masterkey;
+use crate::secrets::resolve::ResolutionContext;
 use crate::secrets::store::SecretStore;
+use crate::secrets::VaultError;
 
 /// Version of the export document format.
 pub const EXPORT_VERSION: u32 = 1;
@@ -28,6 +32,7 @@ pub struct StoreActor {
     data_dir: PathBuf,
     store: Option<SecretStore>,
     permits: Permits,
+    external: ExternalCache,
 }
 
 impl StoreActor {
@@ -37,6 +42,7 @@ impl StoreActor {
             data_dir,
             store: None,
             permits: Permits::default(),
+            external: ExternalCache::default(),
         }
     }
 
@@ -61,10 +67,12 @@ impl StoreActor {
             VaultRequest::Status => match self.store() {
                 Ok(s) => Ok(VaultResponse::Status(s.status())),
                 // Status never unlocks and never fails: no usable store reads as locked.
-                Err(e) => Ok(VaultResponse::Status(shared::protocol::secrets::VaultStatus {
-                    unlocked: false,
-                    key_source: format!("unavailable ({})", e.code.as_str()),
-                })),
+                Err(e) => Ok(VaultResponse::Status(
+                    shared::protocol::secrets::VaultStatus {
+                        unlocked: false,
+                        key_source: format!("unavailable ({})", e.code.as_str()),
+                    },
+                )),
             },
             VaultRequest::Lock => {
                 let s = self.store()?;
@@ -76,48 +84,132 @@ impl StoreActor {
                 s.unlock().map_err(WireError::from)?;
                 Ok(VaultResponse::Status(s.status()))
             }
-            VaultRequest::Create(new) => Ok(VaultResponse::Meta(self.store()?.create(new).map_err(WireError::from)?)),
-            VaultRequest::Update { selector, update } => {
-                Ok(VaultResponse::Meta(self.store()?.update(&selector, update).map_err(WireError::from)?))
-            }
+            VaultRequest::Create(new) => Ok(VaultResponse::Meta(
+                self.store()?.create(new).map_err(WireError::from)?,
+            )),
+            VaultRequest::Update { selector, update } => Ok(VaultResponse::Meta(
+                self.store()?
+                    .update(&selector, update)
+                    .map_err(WireError::from)?,
+            )),
             VaultRequest::Delete(selector) => {
                 self.store()?.delete(&selector).map_err(WireError::from)?;
                 Ok(VaultResponse::Deleted)
             }
-            VaultRequest::List(filter) => Ok(VaultResponse::Metas(self.store()?.list(&filter).map_err(WireError::from)?)),
-            VaultRequest::Get(selector) => Ok(VaultResponse::Meta(self.store()?.get_meta(&selector).map_err(WireError::from)?)),
+            VaultRequest::List(filter) => Ok(VaultResponse::Metas(
+                self.store()?.list(&filter).map_err(WireError::from)?,
+            )),
+            VaultRequest::Get(selector) => Ok(VaultResponse::Meta(
+                self.store()?.get_meta(&selector).map_err(WireError::from)?,
+            )),
             VaultRequest::ValidateTemplate(text) => {
                 let refs = crate::templates::validate(self.store()?, &text)?;
                 Ok(VaultResponse::References(refs))
             }
             VaultRequest::Export { providers } => {
-                let secrets = self.store()?.list(&Default::default()).map_err(WireError::from)?;
-                Ok(VaultResponse::Export(ExportDoc { version: EXPORT_VERSION, secrets, providers, external_provider: None }))
+                let store = self.store()?;
+                let secrets = store.list(&Default::default()).map_err(WireError::from)?;
+                let external_provider = external_config::get(store).map_err(WireError::from)?;
+                Ok(VaultResponse::Export(ExportDoc {
+                    version: EXPORT_VERSION,
+                    secrets,
+                    providers,
+                    external_provider,
+                }))
             }
-            VaultRequest::ExternalSet(_) | VaultRequest::ExternalGet | VaultRequest::ExternalDelete => Err(
-                WireError::invalid_request("external secret providers are not available in this build"),
-            ),
-            VaultRequest::GrantPermit { provider_id, secret_ref, ttl_ms } => {
-                self.permits.grant(provider_id, secret_ref, Duration::from_millis(ttl_ms));
+            VaultRequest::ExternalSet(cfg) => {
+                self.external.reset();
+                let meta = external_config::set(self.store()?, cfg).map_err(WireError::from)?;
+                Ok(VaultResponse::External(Some(meta)))
+            }
+            VaultRequest::ExternalGet => Ok(VaultResponse::External(
+                external_config::get(self.store()?).map_err(WireError::from)?,
+            )),
+            VaultRequest::ExternalDelete => {
+                self.external.reset();
+                external_config::delete(self.store()?).map_err(WireError::from)?;
+                Ok(VaultResponse::Deleted)
+            }
+            VaultRequest::GrantPermit {
+                provider_id,
+                secret_ref,
+                ttl_ms,
+            } => {
+                self.permits
+                    .grant(provider_id, secret_ref, Duration::from_millis(ttl_ms));
                 Ok(VaultResponse::Done)
             }
-            VaultRequest::Reveal { provider_id, secret_ref } => {
+            VaultRequest::Reveal {
+                provider_id,
+                secret_ref,
+            } => {
                 if !self.permits.covers(&provider_id, &secret_ref) {
-                    return Err(WireError::forbidden("no live permit covers this secret for this provider"));
+                    return Err(WireError::forbidden(
+                        "no live permit covers this secret for this provider",
+                    ));
                 }
-                let (meta, data) = self
+                let meta = self
                     .store()?
-                    .reveal(&SecretSelector::Ref(secret_ref))
+                    .get_meta(&SecretSelector::Ref(secret_ref.clone()))
                     .map_err(WireError::from)?;
-                if meta.kind != SecretKind::DnsProviderToken || meta.owner.as_deref() != Some(provider_id.as_str()) {
-                    return Err(WireError::forbidden("this secret is not the provider's token"));
+                if meta.kind != SecretKind::DnsProviderToken
+                    || meta.owner.as_deref() != Some(provider_id.as_str())
+                {
+                    return Err(WireError::forbidden(
+                        "this secret is not the provider's token",
+                    ));
                 }
+                let store = self
+                    .store
+                    .as_mut()
+                    .ok_or_else(|| WireError::internal("store not open"))?;
+                let (_, data) = self
+                    .external
+                    .fetch(store, &SecretSelector::Ref(secret_ref))
+                    .map_err(WireError::from)?;
                 Ok(VaultResponse::Revealed(data))
             }
-            VaultRequest::Resolve(_) => Err(WireError::forbidden(
-                "template resolution for dns-proc requires a permit per referenced secret; not available in this build",
-            )),
+            VaultRequest::Resolve {
+                provider_id,
+                template,
+            } => self.resolve(&provider_id, &template),
         }
+    }
+
+    /// Resolves every reference of `template` for dns-proc: all-or-nothing,
+    /// each secret fetched once, each covered by a live permit for the provider.
+    fn resolve(&mut self, provider_id: &str, template: &str) -> WireResult<VaultResponse> {
+        self.store()?;
+        let Self {
+            store,
+            permits,
+            external,
+            ..
+        } = self;
+        let store = store
+            .as_mut()
+            .ok_or_else(|| WireError::internal("store not open"))?;
+        let mut fetch =
+            |name: &str| -> Result<Option<shared::protocol::secrets::SecretData>, VaultError> {
+                let meta = match store.get_meta(&SecretSelector::Name(name.to_string())) {
+                    Ok(m) => m,
+                    Err(VaultError::NotFound { .. }) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                if !permits.covers(provider_id, &meta.reference) {
+                    return Err(VaultError::Forbidden(format!(
+                        "no live permit covers secret \"{name}\" for this provider"
+                    )));
+                }
+                external
+                    .fetch(store, &SecretSelector::Ref(meta.reference))
+                    .map(|(_, d)| Some(d))
+            };
+        let mut ctx = ResolutionContext::new(&mut fetch);
+        let text = ctx.resolve(template).map_err(WireError::from)?;
+        Ok(VaultResponse::Resolved(shared::secret::SecretString::new(
+            text.to_string(),
+        )))
     }
 }
 

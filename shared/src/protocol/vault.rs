@@ -66,8 +66,14 @@ pub enum VaultRequest {
         /// Secret reference.
         secret_ref: String,
     },
-    /// dns-proc: substitute every reference in a template (all-or-nothing).
-    Resolve(String),
+    /// dns-proc: substitute every reference in a template (all-or-nothing);
+    /// every referenced secret must be covered by a live permit for the provider.
+    Resolve {
+        /// Provider the operation is for.
+        provider_id: String,
+        /// The template text.
+        template: String,
+    },
 }
 
 /// The export document (references only).

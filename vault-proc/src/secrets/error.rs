@@ -104,6 +104,17 @@ pub enum VaultError {
     /// An unexpected internal failure (random source, corrupted row, …).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The external secret provider failed and no local copy exists.
+    #[error("external provider {provider} failed: {cause}")]
+    Provider {
+        /// Which provider (its address).
+        provider: String,
+        /// What went wrong (no secret material).
+        cause: String,
+    },
+    /// The caller's permit does not cover this secret.
+    #[error("not permitted: {0}")]
+    Forbidden(String),
 }
 
 impl VaultError {
@@ -139,6 +150,8 @@ impl VaultError {
             | VaultError::Db(_)
             | VaultError::Io { .. }
             | VaultError::Internal(_) => ErrorCode::Internal,
+            VaultError::Provider { .. } => ErrorCode::ProviderError,
+            VaultError::Forbidden(_) => ErrorCode::Forbidden,
         }
     }
 }

@@ -342,6 +342,13 @@ impl SecretStore {
     }
 
     /// Decrypts a secret for use inside Rust (never for the UI). Unlocks on demand.
+    /// The database connection, for vault-proc modules that keep their own
+    /// tables in `secrets.sqlite` (the external provider's configuration).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Decrypts a secret's local value (Rust-internal; never sent to the UI).
     pub fn reveal(&mut self, selector: &SecretSelector) -> VaultResult<(SecretMeta, SecretData)> {
         let row = self.find(selector)?;
         let (Some(nonce), Some(ciphertext)) = (&row.nonce, &row.ciphertext) else {

@@ -1,5 +1,6 @@
 //! Benchmarks of the SSLBoard core, run by `scripts/bench` against the release
-//! build. Prints figures and ratios; asserts nothing (machines are noisy).
+//! build, side by side with the peers named in the issues, reported as figures
+//! and ratios. Asserts nothing about speed: these machines are noisy.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,29 +14,39 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+mod resolve;
+mod reveal;
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx.min(sorted.len() - 1)]
 }
 
-fn report(name: &str, mut samples: Vec<Duration>) {
+/// Prints p50/p99/ops and returns p50.
+pub fn report(name: &str, mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     let total: Duration = samples.iter().sum();
     let ops = samples.len() as f64 / total.as_secs_f64();
+    let p50 = percentile(&samples, 0.5);
     println!(
         "{name}: n={} p50={:.1}µs p99={:.1}µs ops/s={:.0}",
         samples.len(),
-        percentile(&samples, 0.5).as_secs_f64() * 1e6,
+        p50.as_secs_f64() * 1e6,
         percentile(&samples, 0.99).as_secs_f64() * 1e6,
         ops
     );
+    p50
+}
+
+pub fn quiet_tree(base: &std::path::Path) -> Tree {
+    let mut opts = TreeOptions::new(base, KeySource::random_env());
+    opts.extra_env.push(("SSLBOARD_LOG".into(), "warn".into()));
+    Tree::start(opts)
 }
 
 fn ui_ping() {
     let t = tempfile::tempdir().unwrap();
-    let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
-    opts.extra_env.push(("SSLBOARD_LOG".into(), "warn".into()));
-    let mut tree = Tree::start(opts);
+    let mut tree = quiet_tree(t.path());
     for _ in 0..200 {
         tree.request("ping", json!({}));
     }
@@ -59,9 +70,7 @@ fn cold_start() {
     for _ in 0..20 {
         let t = tempfile::tempdir().unwrap();
         let s = Instant::now();
-        let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
-        opts.extra_env.push(("SSLBOARD_LOG".into(), "warn".into()));
-        let mut tree = Tree::start(opts);
+        let mut tree = quiet_tree(t.path());
         let r = tree.request("vault_status", json!({}));
         samples.push(s.elapsed());
         assert_eq!(r["ok"], json!(true));
@@ -69,7 +78,7 @@ fn cold_start() {
     }
     samples.sort();
     println!(
-        "cold start to first answered vault_status: median={:.1}ms min={:.1}ms max={:.1}ms (n=20)",
+        "cold start of the tree to the first answered vault_status: median={:.1}ms min={:.1}ms max={:.1}ms (n=20)",
         percentile(&samples, 0.5).as_secs_f64() * 1e3,
         samples[0].as_secs_f64() * 1e3,
         samples[samples.len() - 1].as_secs_f64() * 1e3
@@ -84,5 +93,11 @@ fn main() {
     }
     if want("cold-start") {
         cold_start();
+    }
+    if want("reveal") {
+        reveal::run();
+    }
+    if want("resolve") {
+        resolve::run();
     }
 }
