@@ -1,18 +1,11 @@
 //! `reveal` round trip, dns role → vault-proc over the real socket, next to
 //! `secret-tool lookup` against the same gnome-keyring.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use shared::lifecycle::{send_control, sibling_binary, spawn_child};
-use shared::protocol::control::{Bootstrap, Control, PeerGrant};
-use shared::protocol::secrets::{NewSecret, SecretKind, SecretType};
+use shared::protocol::secrets::{SecretKind, SecretType};
 use shared::protocol::vault::{VaultRequest, VaultResponse};
-use shared::protocol::{NoEvent, Role};
-use shared::rpc::RpcClient;
-use shared::secret::{Key32, SecretString};
-
-type Client = RpcClient<VaultRequest, VaultResponse, NoEvent>;
+use sslboard_tests::direct::{new_secret, DirectVault};
 
 fn secret_tool_lookup_p50(dbus: &str, n: usize) -> Option<Duration> {
     let env = [("DBUS_SESSION_BUS_ADDRESS", dbus)];
@@ -48,103 +41,32 @@ fn secret_tool_lookup_p50(dbus: &str, n: usize) -> Option<Duration> {
 
 pub fn run() {
     let dbus = std::env::var("SSLBOARD_TEST_DBUS_ADDRESS").ok();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let p50 = rt.block_on(async {
-        let t = tempfile::tempdir().unwrap();
-        let socket_dir = t.path().join("sock");
-        std::fs::create_dir(&socket_dir).unwrap();
-        let broker_key = Key32::random().unwrap();
-        let dns_key = Key32::random().unwrap();
-        let bootstrap = Bootstrap {
-            data_dir: t.path().join("data").to_string_lossy().into_owned(),
-            socket_dir: Some(socket_dir.to_string_lossy().into_owned()),
-            parent: PeerGrant {
-                pid: std::process::id(),
-                key: broker_key.clone(),
-            },
-        };
-        std::fs::create_dir(t.path().join("data")).unwrap();
-        // SAFETY of the environment: this process is the bench driver, single-threaded here.
-        std::env::set_var("SSLBOARD_KEY_SOURCE", "env");
-        std::env::set_var(
-            "SSLBOARD_MASTER_KEY",
-            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        );
-        std::env::set_var("SSLBOARD_LOG", "warn");
-        let bin = sibling_binary("vault-proc").unwrap();
-        let mut child = spawn_child(&bin, &[], &bootstrap, Duration::from_secs(10))
-            .await
-            .unwrap();
-        send_control(
-            &mut child.control,
-            &Control::AllowDnsPeer(PeerGrant {
-                pid: std::process::id(),
-                key: dns_key.clone(),
-            }),
-        )
-        .await
-        .unwrap();
-        let socket = std::path::PathBuf::from(&child.ready.socket);
-        let broker = Client::connect(&socket, "vault-proc", Role::Broker, &broker_key, child.pid)
-            .await
-            .unwrap();
-        let mut data = BTreeMap::new();
-        data.insert("value".to_string(), SecretString::from("bench-token-value"));
-        let meta = match broker
-            .call(
-                VaultRequest::Create(NewSecret {
-                    name: "bench".into(),
-                    secret_type: SecretType::ApiKey,
-                    kind: SecretKind::DnsProviderToken,
-                    data,
-                    label: None,
-                    description: None,
-                    tags: vec![],
-                    owner: Some("dns_prov_00000000000000000000000000000001".into()),
-                    external: None,
-                }),
-                Duration::from_secs(10),
-            )
-            .await
-            .unwrap()
-        {
-            VaultResponse::Meta(m) => m,
-            _ => panic!("unexpected"),
-        };
-        let provider_id = "dns_prov_00000000000000000000000000000001".to_string();
-        broker
-            .call(
-                VaultRequest::GrantPermit {
-                    provider_id: provider_id.clone(),
-                    secret_ref: meta.reference.clone(),
-                    ttl_ms: 600_000,
-                },
-                Duration::from_secs(5),
-            )
-            .await
-            .unwrap();
-        let dns = Client::connect(&socket, "vault-proc", Role::Dns, &dns_key, child.pid)
-            .await
-            .unwrap();
-        let req = || VaultRequest::Reveal {
-            provider_id: provider_id.clone(),
-            secret_ref: meta.reference.clone(),
-        };
+    let v = DirectVault::start(&[("SSLBOARD_LOG", "warn")]);
+    let provider = "dns_prov_00000000000000000000000000000001";
+    let mut new = new_secret(
+        "bench",
+        SecretType::ApiKey,
+        SecretKind::DnsProviderToken,
+        &[("value", "bench-token-value")],
+    );
+    new.owner = Some(provider.into());
+    let meta = v.create(new);
+    v.permit(provider, &meta.reference);
+    let req = || VaultRequest::Reveal {
+        provider_id: provider.into(),
+        secret_ref: meta.reference.clone(),
+    };
+    let p50 = v.rt.block_on(async {
         for _ in 0..500 {
-            dns.call(req(), Duration::from_secs(5)).await.unwrap();
+            v.dns.call(req(), Duration::from_secs(5)).await.unwrap();
         }
         let mut samples = Vec::with_capacity(20_000);
         for _ in 0..20_000 {
             let s = Instant::now();
-            let r = dns.call(req(), Duration::from_secs(5)).await.unwrap();
+            let r = v.dns.call(req(), Duration::from_secs(5)).await.unwrap();
             samples.push(s.elapsed());
             assert!(matches!(r, VaultResponse::Revealed(_)));
         }
-        drop(child.control);
         crate::report(
             "reveal round trip (dns role → vault-proc, real socket)",
             samples,
@@ -152,7 +74,7 @@ pub fn run() {
     });
     match dbus.and_then(|d| secret_tool_lookup_p50(&d, 50)) {
         Some(peer) => println!(
-            "reveal vs secret-tool lookup: {:.0}× faster (target ≥ 100×; p50 target ≤ 30 µs)",
+            "reveal vs secret-tool lookup: {:.0}x faster (target >= 100x; p50 target <= 30 us)",
             peer.as_secs_f64() / p50.as_secs_f64()
         ),
         None => println!("secret-tool comparison not run: SSLBOARD_TEST_DBUS_ADDRESS unset (scripts/bench starts the keyring)"),

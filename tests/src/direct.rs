@@ -1,0 +1,176 @@
+//! vault-proc driven directly, with this test process in the roles of both the
+//! broker and dns-proc (it spawns vault-proc, so it is the expected pid for
+//! both grants). Used where a test or benchmark needs the dns role's view:
+//! reveal and template resolution.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use shared::error::WireResult;
+use shared::lifecycle::{send_control, sibling_binary, spawn_child, Spawned};
+use shared::protocol::control::{Bootstrap, Control, PeerGrant};
+use shared::protocol::secrets::{NewSecret, SecretKind, SecretMeta, SecretType};
+use shared::protocol::vault::{VaultRequest, VaultResponse};
+use shared::protocol::{NoEvent, Role};
+use shared::rpc::RpcClient;
+use shared::secret::{Key32, SecretString};
+
+/// A vault-proc client.
+pub type VaultClient = RpcClient<VaultRequest, VaultResponse, NoEvent>;
+
+/// A running vault-proc with a broker-role and a dns-role connection.
+pub struct DirectVault {
+    pub rt: tokio::runtime::Runtime,
+    pub broker: VaultClient,
+    pub dns: VaultClient,
+    child: Option<Spawned>,
+    _dir: tempfile::TempDir,
+}
+
+impl DirectVault {
+    /// Starts vault-proc with an env master key; `env` is added to this
+    /// process's environment first (vault-proc inherits it).
+    pub fn start(env: &[(&str, &str)]) -> Self {
+        std::env::set_var("SSLBOARD_KEY_SOURCE", "env");
+        std::env::set_var(
+            "SSLBOARD_MASTER_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        );
+        for (k, v) in env {
+            std::env::set_var(k, v);
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (broker, dns, child) = rt.block_on(async {
+            let socket_dir = dir.path().join("sock");
+            std::fs::create_dir(&socket_dir).unwrap();
+            std::fs::create_dir(dir.path().join("data")).unwrap();
+            let broker_key = Key32::random().unwrap();
+            let dns_key = Key32::random().unwrap();
+            let bootstrap = Bootstrap {
+                data_dir: dir.path().join("data").to_string_lossy().into_owned(),
+                socket_dir: Some(socket_dir.to_string_lossy().into_owned()),
+                parent: PeerGrant {
+                    pid: std::process::id(),
+                    key: broker_key.clone(),
+                },
+            };
+            let bin = crate::bin_dir().join("vault-proc");
+            let bin = if bin.is_file() {
+                bin
+            } else {
+                sibling_binary("vault-proc").unwrap()
+            };
+            let mut child = spawn_child(&bin, &[], &bootstrap, Duration::from_secs(10))
+                .await
+                .unwrap();
+            send_control(
+                &mut child.control,
+                &Control::AllowDnsPeer(PeerGrant {
+                    pid: std::process::id(),
+                    key: dns_key.clone(),
+                }),
+            )
+            .await
+            .unwrap();
+            let socket = std::path::PathBuf::from(&child.ready.socket);
+            let broker =
+                VaultClient::connect(&socket, "vault-proc", Role::Broker, &broker_key, child.pid)
+                    .await
+                    .unwrap();
+            let dns = VaultClient::connect(&socket, "vault-proc", Role::Dns, &dns_key, child.pid)
+                .await
+                .unwrap();
+            (broker, dns, child)
+        });
+        Self {
+            rt,
+            broker,
+            dns,
+            child: Some(child),
+            _dir: dir,
+        }
+    }
+
+    /// Calls as the broker.
+    pub fn as_broker(&self, req: VaultRequest) -> WireResult<VaultResponse> {
+        self.rt
+            .block_on(self.broker.call(req, Duration::from_secs(30)))
+    }
+
+    /// Calls as dns-proc.
+    pub fn as_dns(&self, req: VaultRequest) -> WireResult<VaultResponse> {
+        self.rt
+            .block_on(self.dns.call(req, Duration::from_secs(30)))
+    }
+
+    /// Creates a secret as the broker and returns its metadata.
+    pub fn create(&self, new: NewSecret) -> SecretMeta {
+        match self.as_broker(VaultRequest::Create(new)).unwrap() {
+            VaultResponse::Meta(m) => m,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Grants dns-proc a permit for `secret_ref` under `provider_id`.
+    pub fn permit(&self, provider_id: &str, secret_ref: &str) {
+        self.as_broker(VaultRequest::GrantPermit {
+            provider_id: provider_id.into(),
+            secret_ref: secret_ref.into(),
+            ttl_ms: 600_000,
+        })
+        .unwrap();
+    }
+
+    /// Resolves a template as dns-proc.
+    pub fn resolve(&self, provider_id: &str, template: &str) -> WireResult<String> {
+        match self.as_dns(VaultRequest::Resolve {
+            provider_id: provider_id.into(),
+            template: template.into(),
+        })? {
+            // EXPOSE: tests compare the resolved text.
+            VaultResponse::Resolved(s) => Ok(s.expose().to_string()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+impl Drop for DirectVault {
+    fn drop(&mut self) {
+        if let Some(c) = self.child.take() {
+            drop(c.control);
+            let mut child = c.child;
+            let _ = self.rt.block_on(async {
+                tokio::time::timeout(Duration::from_secs(2), child.wait()).await
+            });
+        }
+    }
+}
+
+/// A `NewSecret` of `secret_type` with `fields`.
+pub fn new_secret(
+    name: &str,
+    secret_type: SecretType,
+    kind: SecretKind,
+    fields: &[(&str, &str)],
+) -> NewSecret {
+    let data: BTreeMap<String, SecretString> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), SecretString::from(*v)))
+        .collect();
+    NewSecret {
+        name: name.into(),
+        secret_type,
+        kind,
+        data,
+        label: None,
+        description: None,
+        tags: vec![],
+        owner: None,
+        external: None,
+    }
+}
