@@ -213,11 +213,29 @@ fn template_validate_checks_format_and_existence_without_values() {
     );
     assert_eq!(code, "not_found");
     assert!(err["message"].as_str().unwrap().contains("token"));
-    let big = "a".repeat(1024 * 1024 + 1);
-    assert_eq!(
-        tree.err("template_validate", json!({"template": big})).0,
-        "validation"
+    // A template near the 1 MiB limit is parsed in linear time; past the
+    // limit the line itself is refused and the session goes on.
+    let near = format!(
+        "{}{{{{secrets.basicAuth.password}}}}",
+        "a".repeat(1000 * 1000)
     );
+    let start = std::time::Instant::now();
+    let r = tree.ok("template_validate", json!({"template": near}));
+    assert_eq!(r["references"][0]["offset"], json!(1_000_000));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let big = "a".repeat(1024 * 1024 + 1);
+    let line = format!(
+        "{}\n",
+        json!({"id": 9, "cmd": "template_validate", "args": {"template": big}})
+    );
+    tree.send_raw(line.as_bytes());
+    let r = tree.next_line(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        (r["id"].clone(), r["error"]["code"].clone()),
+        (json!(null), json!("invalid_request")),
+        "{r}"
+    );
+    tree.ok("ping", json!({}));
 }
 
 #[test]
