@@ -41,7 +41,7 @@ pub async fn create_provider(
         api_token,
         config_json,
     } = new;
-    let api_token = api_token.filter(|t| !t.is_empty());
+    let api_token = api_token.filter(|t| !t.is_blank());
     let draft = ProviderDraft {
         provider_type,
         label,
@@ -105,7 +105,7 @@ pub async fn update_provider(
     router: &Router,
     mut upd: ProviderUpdate,
 ) -> WireResult<ProviderWithWarnings> {
-    let token = upd.api_token.take().filter(|t| !t.is_empty());
+    let token = upd.api_token.take().filter(|t| !t.is_blank());
     let prepared = match router
         .dns(DnsRequest::PrepareUpdate {
             update: upd.clone(),
@@ -150,6 +150,7 @@ pub async fn delete_provider(router: &Router, id: &str) -> WireResult<()> {
         DnsResponse::Deleting(r) => r,
         other => return Err(unexpected(&other)),
     };
+    shared::failpoint::hit("provider_delete_after_mark");
     finish_delete(router, id, secret_ref).await
 }
 

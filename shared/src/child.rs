@@ -165,3 +165,26 @@ pub async fn wait_shutdown(rx: &mut watch::Receiver<bool>) {
         }
     }
 }
+
+/// The whole `main` of a supervised child: logging, hardening, an actix
+/// system running `body`, and an explicit exit (dropping the runtime would
+/// wait for the blocking stdin reader). Exit code 1 when `body` fails.
+pub fn main_of<F>(name: &'static str, body: F) -> !
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    crate::logging::init(name);
+    #[cfg(unix)]
+    for problem in crate::hardening::harden() {
+        tracing::warn!("{problem}");
+    }
+    let system = actix_rt::System::new();
+    let code = match system.block_on(body) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!("{name}: {e}");
+            1
+        }
+    };
+    std::process::exit(code)
+}

@@ -90,13 +90,14 @@ pub enum HandshakeError {
 const SERVER_LABEL: &[u8] = b"sslboard/handshake/v1/server";
 const CLIENT_LABEL: &[u8] = b"sslboard/handshake/v1/client";
 
-fn proof(
+/// The HMAC over one side's transcript: label, role, both nonces in that side's order.
+fn transcript_mac(
     key: &Key32,
     label: &[u8],
     role: Role,
     first: &[u8; 32],
     second: &[u8; 32],
-) -> Result<[u8; 32], HandshakeError> {
+) -> Result<Hmac<Sha256>, HandshakeError> {
     // EXPOSE: the capability key keys the HMAC; it never leaves this function.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
         .map_err(|_| HandshakeError::BadProof)?;
@@ -105,7 +106,20 @@ fn proof(
     mac.update(&[0]);
     mac.update(first);
     mac.update(second);
-    Ok(mac.finalize().into_bytes().into())
+    Ok(mac)
+}
+
+fn proof(
+    key: &Key32,
+    label: &[u8],
+    role: Role,
+    first: &[u8; 32],
+    second: &[u8; 32],
+) -> Result<[u8; 32], HandshakeError> {
+    Ok(transcript_mac(key, label, role, first, second)?
+        .finalize()
+        .into_bytes()
+        .into())
 }
 
 fn verify(
@@ -116,15 +130,10 @@ fn verify(
     second: &[u8; 32],
     got: &[u8; 32],
 ) -> Result<(), HandshakeError> {
-    // EXPOSE: as in `proof`; verify_slice compares in constant time.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose())
-        .map_err(|_| HandshakeError::BadProof)?;
-    mac.update(label);
-    mac.update(role.as_str().as_bytes());
-    mac.update(&[0]);
-    mac.update(first);
-    mac.update(second);
-    mac.verify_slice(got).map_err(|_| HandshakeError::BadProof)
+    // verify_slice compares in constant time.
+    transcript_mac(key, label, role, first, second)?
+        .verify_slice(got)
+        .map_err(|_| HandshakeError::BadProof)
 }
 
 fn check_peer(

@@ -407,3 +407,30 @@ fn provider_tokens_never_reach_dns_sqlite_output_or_logs() {
         );
     }
 }
+
+#[test]
+fn an_interrupted_delete_is_finished_at_the_next_start() {
+    let t = tempfile::tempdir().unwrap();
+    let opts = TreeOptions::new(t.path(), KeySource::random_env());
+    let id = {
+        let mut tree = Tree::start(opts.clone());
+        let id = create(&mut tree, "cloudflare", "CF", json!("a.com"), Some("t"))["provider"]["id"]
+            .clone();
+        tree.close();
+        id
+    };
+    let mut crashing = opts.clone();
+    crashing.extra_env.push((
+        "SSLBOARD_FAILPOINT".into(),
+        "provider_delete_after_mark".into(),
+    ));
+    let mut tree = Tree::start(crashing);
+    let r = tree.request("dns_provider_delete", json!({"id": id}));
+    assert_eq!(r["error"]["code"], json!("unavailable"), "{r}");
+    // The restarted broker finished the delete: provider and token are gone.
+    assert_eq!(
+        tree.ok("dns_provider_list", json!({}))["providers"],
+        json!([])
+    );
+    assert_eq!(tree.ok("secret_list", json!({}))["secrets"], json!([]));
+}

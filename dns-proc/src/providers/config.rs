@@ -1,21 +1,37 @@
-//! Provider-specific configuration, typed per provider type and parsed from
-//! JSON with unknown fields rejected. Configuration never holds a secret: the
-//! token (or TSIG secret) is the provider's vault secret.
+//! Provider-specific configuration, typed per provider type.
+//!
+//! The UI and the broker carry configuration as opaque JSON text; only here
+//! does it get a meaning. Each type has a struct with camelCase fields and
+//! unknown fields rejected (a mistyped field is an error, not silently
+//! ignored), and the stored form is canonical JSON with defaults filled in.
+//! Configuration never holds a secret: a provider's API token (the TSIG
+//! secret for RFC 2136) is its vault secret, and parse errors redact quoted
+//! values in case a user pasted a token into the wrong field.
 
 use serde::{Deserialize, Serialize};
 use shared::protocol::dns::ProviderType;
 
-use super::suffix::normalize_name;
+use super::endpoint::{parse_host_port, parse_http_url};
+use super::suffix::normalize_dns_name;
 use super::DnsError;
 
-/// Route53: optional hosted zone (looked up when absent) and region.
+/// Largest configuration text accepted.
+pub const MAX_CONFIG: usize = 16 * 1024;
+/// Default PowerDNS server id.
+pub const DEFAULT_SERVER_ID: &str = "localhost";
+/// Default TSIG algorithm.
+pub const DEFAULT_TSIG_ALGORITHM: &str = "hmac-sha256";
+/// Supported TSIG algorithms.
+pub const TSIG_ALGORITHMS: [&str; 4] = ["hmac-sha256", "hmac-sha512", "hmac-sha384", "hmac-sha1"];
+
+/// Route53: optional hosted zone (looked up from the suffix when absent) and region.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Route53Config {
-    /// Hosted zone id, e.g. `Z123…`.
+    /// Hosted zone id, e.g. `Z0123456789ABC` (a `/hostedzone/` prefix is stripped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted_zone_id: Option<String>,
-    /// AWS region (default `us-east-1`).
+    /// AWS region, e.g. `us-east-1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
@@ -24,7 +40,7 @@ pub struct Route53Config {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PowerDnsConfig {
-    /// API base URL, e.g. `http://127.0.0.1:8081`.
+    /// API base URL, e.g. `http://127.0.0.1:8081` (canonical: no trailing `/`).
     pub server_url: String,
     /// Server id (default `localhost`).
     #[serde(default = "default_server_id")]
@@ -32,7 +48,7 @@ pub struct PowerDnsConfig {
 }
 
 fn default_server_id() -> String {
-    "localhost".into()
+    DEFAULT_SERVER_ID.into()
 }
 
 /// RFC 2136 dynamic update with TSIG.
@@ -41,7 +57,7 @@ fn default_server_id() -> String {
 pub struct Rfc2136Config {
     /// `host:port` of the primary server.
     pub server: String,
-    /// TSIG key name.
+    /// TSIG key name (a DNS name).
     pub tsig_key_name: String,
     /// TSIG algorithm (default `hmac-sha256`).
     #[serde(default = "default_tsig_algorithm")]
@@ -49,18 +65,15 @@ pub struct Rfc2136Config {
 }
 
 fn default_tsig_algorithm() -> String {
-    "hmac-sha256".into()
+    DEFAULT_TSIG_ALGORITHM.into()
 }
 
-/// Supported TSIG algorithms.
-pub const TSIG_ALGORITHMS: [&str; 4] = ["hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha1"];
-
-/// No configuration.
+/// The configuration of types that take none: `{}` only.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Empty {}
+struct Empty {}
 
-/// A provider's configuration.
+/// A provider's validated, canonical configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderConfig {
     /// Route53.
@@ -69,7 +82,7 @@ pub enum ProviderConfig {
     PowerDns(PowerDnsConfig),
     /// RFC 2136.
     Rfc2136(Rfc2136Config),
-    /// Cloudflare, DigitalOcean, manual.
+    /// Cloudflare, DigitalOcean, manual: no configuration.
     None,
 }
 
@@ -77,112 +90,145 @@ fn bad(message: impl Into<String>) -> DnsError {
     DnsError::validation("config", message)
 }
 
+/// Replaces every `"…"` in a serde message by `"…"` (values may be secrets
+/// pasted in the wrong place; field names are in backticks and stay).
+fn redact_quoted(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut inside = false;
+    for c in msg.chars() {
+        if c == '"' {
+            if inside {
+                out.push_str("…\"");
+            } else {
+                out.push('"');
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn parse_json<'a, T: Deserialize<'a>>(text: &'a str, ty: ProviderType) -> Result<T, DnsError> {
+    // serde also reads structs from arrays (positionally): only objects are config.
+    if !text.starts_with('{') {
+        return Err(bad(format!(
+            "invalid {} config: it must be a JSON object",
+            ty.as_str()
+        )));
+    }
     serde_json::from_str(text).map_err(|e| {
         let msg = e.to_string();
-        let msg = msg.split(" at line").next().unwrap_or(&msg).to_string();
-        bad(format!("invalid {} config: {msg}", ty.as_str()))
+        let msg = msg.split(" at line ").next().unwrap_or(&msg);
+        bad(format!(
+            "invalid {} config: {}",
+            ty.as_str(),
+            redact_quoted(msg)
+        ))
+    })
+}
+
+fn check_route53(mut c: Route53Config) -> Result<Route53Config, DnsError> {
+    if let Some(z) = &c.hosted_zone_id {
+        let z = z.trim();
+        let z = z.strip_prefix("/hostedzone/").unwrap_or(z);
+        if z.is_empty() || z.len() > 32 || !z.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(bad(
+                "hostedZoneId must be a Route53 hosted zone id such as `Z0123456789ABC`",
+            ));
+        }
+        c.hosted_zone_id = Some(z.to_ascii_uppercase());
+    }
+    if let Some(r) = &c.region {
+        let r = r.trim().to_ascii_lowercase();
+        let ok = !r.is_empty()
+            && r.len() <= 32
+            && r.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !r.starts_with('-')
+            && !r.ends_with('-');
+        if !ok {
+            return Err(bad("region must be an AWS region such as `us-east-1`"));
+        }
+        c.region = Some(r);
+    }
+    Ok(c)
+}
+
+fn check_powerdns(c: PowerDnsConfig) -> Result<PowerDnsConfig, DnsError> {
+    let server_url = parse_http_url(&c.server_url).map_err(bad)?;
+    let server_id = c.server_id.trim().to_string();
+    if server_id.is_empty()
+        || server_id.len() > 64
+        || !server_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
+        return Err(bad(
+            "serverId may contain only letters, digits, `-`, `_` and `.`",
+        ));
+    }
+    Ok(PowerDnsConfig {
+        server_url,
+        server_id,
+    })
+}
+
+fn check_rfc2136(c: Rfc2136Config) -> Result<Rfc2136Config, DnsError> {
+    let server = parse_host_port(&c.server).map_err(bad)?;
+    let tsig_key_name = normalize_dns_name(&c.tsig_key_name, "config")
+        .map_err(|e| bad(format!("tsigKeyName: {e}")))?;
+    let alg = c.tsig_algorithm.trim().to_ascii_lowercase();
+    if !TSIG_ALGORITHMS.contains(&alg.as_str()) {
+        return Err(bad(format!(
+            "tsigAlgorithm must be one of {}",
+            TSIG_ALGORITHMS.join(", ")
+        )));
+    }
+    Ok(Rfc2136Config {
+        server,
+        tsig_key_name,
+        tsig_algorithm: alg,
     })
 }
 
 impl ProviderConfig {
-    /// Parses and validates `text` (None = `{}`) for `ty`.
+    /// Parses and validates `text` for `ty`; `None`, blank or `null` mean `{}`.
     pub fn parse(ty: ProviderType, text: Option<&str>) -> Result<Self, DnsError> {
         let text = text
             .map(str::trim)
             .filter(|t| !t.is_empty() && *t != "null")
             .unwrap_or("{}");
-        if text.len() > 16 * 1024 {
-            return Err(bad("config is larger than 16 KiB"));
+        if text.len() > MAX_CONFIG {
+            return Err(bad(format!("config is larger than {MAX_CONFIG} bytes")));
         }
-        match ty {
-            ProviderType::Route53 => {
-                let c: Route53Config = parse_json(text, ty)?;
-                if let Some(z) = &c.hosted_zone_id {
-                    let z = z.trim_start_matches("/hostedzone/");
-                    if z.is_empty() || z.len() > 64 || !z.bytes().all(|b| b.is_ascii_alphanumeric())
-                    {
-                        return Err(bad("hostedZoneId must be an alphanumeric Route53 zone id"));
-                    }
-                }
-                if let Some(r) = &c.region {
-                    if r.is_empty()
-                        || r.len() > 32
-                        || !r
-                            .bytes()
-                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    {
-                        return Err(bad("region must look like `us-east-1`"));
-                    }
-                }
-                Ok(ProviderConfig::Route53(c))
-            }
+        Ok(match ty {
+            ProviderType::Route53 => ProviderConfig::Route53(check_route53(parse_json(text, ty)?)?),
             ProviderType::Powerdns => {
-                let c: PowerDnsConfig = parse_json(text, ty)?;
-                let url = c.server_url.trim();
-                let rest = url
-                    .strip_prefix("http://")
-                    .or_else(|| url.strip_prefix("https://"));
-                if rest.is_none_or(|r| r.is_empty() || r.contains(char::is_whitespace)) {
-                    return Err(bad("serverUrl must be an http:// or https:// URL"));
-                }
-                if c.server_id.is_empty()
-                    || !c
-                        .server_id
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-                {
-                    return Err(bad(
-                        "serverId may contain letters, digits, `-`, `_` and `.`",
-                    ));
-                }
-                Ok(ProviderConfig::PowerDns(PowerDnsConfig {
-                    server_url: url.trim_end_matches('/').to_string(),
-                    server_id: c.server_id,
-                }))
+                ProviderConfig::PowerDns(check_powerdns(parse_json(text, ty)?)?)
             }
-            ProviderType::Rfc2136 => {
-                let c: Rfc2136Config = parse_json(text, ty)?;
-                let Some((host, port)) = c.server.rsplit_once(':') else {
-                    return Err(bad("server must be host:port"));
-                };
-                if host.is_empty() || port.parse::<u16>().map_or(true, |p| p == 0) {
-                    return Err(bad("server must be host:port with a port from 1 to 65535"));
-                }
-                let key = normalize_name(&c.tsig_key_name, "TSIG key name")
-                    .map_err(|_| bad("tsigKeyName must be a DNS name"))?;
-                let alg = c.tsig_algorithm.to_ascii_lowercase();
-                if !TSIG_ALGORITHMS.contains(&alg.as_str()) {
-                    return Err(bad(format!(
-                        "tsigAlgorithm must be one of {}",
-                        TSIG_ALGORITHMS.join(", ")
-                    )));
-                }
-                Ok(ProviderConfig::Rfc2136(Rfc2136Config {
-                    server: c.server,
-                    tsig_key_name: key,
-                    tsig_algorithm: alg,
-                }))
-            }
+            ProviderType::Rfc2136 => ProviderConfig::Rfc2136(check_rfc2136(parse_json(text, ty)?)?),
             ProviderType::Cloudflare | ProviderType::Digitalocean | ProviderType::Manual => {
-                let _: Empty = parse_json(text, ty)?;
-                Ok(ProviderConfig::None)
+                let Empty {} = parse_json(text, ty)?;
+                ProviderConfig::None
             }
-        }
+        })
     }
 
-    /// Canonical JSON text (defaults filled in).
-    pub fn to_json(&self) -> String {
-        let v = match self {
+    /// Canonical JSON text (defaults filled in, fields in declaration order).
+    pub fn to_json(&self) -> Result<String, DnsError> {
+        let text = match self {
             ProviderConfig::Route53(c) => serde_json::to_string(c),
             ProviderConfig::PowerDns(c) => serde_json::to_string(c),
             ProviderConfig::Rfc2136(c) => serde_json::to_string(c),
             ProviderConfig::None => Ok("{}".to_string()),
         };
-        v.unwrap_or_else(|_| "{}".to_string())
+        text.map_err(|e| DnsError::Internal(format!("config serialization: {e}")))
     }
 
-    /// The endpoint a stored token is sent to, for self-hosted types.
+    /// The endpoint a stored token is sent to, for self-hosted types
+    /// (canonical, so equal endpoints compare equal).
     pub fn endpoint(&self) -> Option<&str> {
         match self {
             ProviderConfig::PowerDns(c) => Some(&c.server_url),
@@ -192,52 +238,19 @@ impl ProviderConfig {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_table() {
-        use ProviderType::*;
-        let ok: &[(ProviderType, Option<&str>)] = &[
-            (Cloudflare, None),
-            (Cloudflare, Some("{}")),
-            (Manual, Some("null")),
-            (
-                Route53,
-                Some(r#"{"hostedZoneId":"Z123ABC","region":"eu-west-1"}"#),
-            ),
-            (Route53, Some("{}")),
-            (Powerdns, Some(r#"{"serverUrl":"http://127.0.0.1:8081/"}"#)),
-            (
-                Rfc2136,
-                Some(r#"{"server":"127.0.0.1:53","tsigKeyName":"acme-key"}"#),
-            ),
-        ];
-        for (t, c) in ok {
-            assert!(ProviderConfig::parse(*t, *c).is_ok(), "{t:?} {c:?}");
-        }
-        let bad: &[(ProviderType, Option<&str>)] = &[
-            (Cloudflare, Some(r#"{"zone":"x"}"#)),
-            (Route53, Some(r#"{"hostedZoneId":"bad id"}"#)),
-            (Route53, Some(r#"{"secretKey":"x"}"#)),
-            (Powerdns, Some("{}")),
-            (Powerdns, Some(r#"{"serverUrl":"ftp://x"}"#)),
-            (Rfc2136, Some(r#"{"server":"127.0.0.1","tsigKeyName":"k"}"#)),
-            (
-                Rfc2136,
-                Some(r#"{"server":"h:53","tsigKeyName":"k","tsigAlgorithm":"md5"}"#),
-            ),
-            (Digitalocean, Some("[1]")),
-            (Manual, Some("not json")),
-        ];
-        for (t, c) in bad {
-            assert!(ProviderConfig::parse(*t, *c).is_err(), "{t:?} {c:?}");
-        }
-        let p = ProviderConfig::parse(Powerdns, Some(r#"{"serverUrl":"http://h:1/"}"#)).unwrap();
-        assert_eq!(
-            p.to_json(),
-            r#"{"serverUrl":"http://h:1","serverId":"localhost"}"#
-        );
-    }
+/// Parses `text` for `ty` straight to canonical JSON text.
+pub fn canonical_config(ty: ProviderType, text: Option<&str>) -> Result<String, DnsError> {
+    ProviderConfig::parse(ty, text)?.to_json()
 }
+
+/// True when a self-hosted provider's endpoint (PowerDNS `serverUrl`,
+/// RFC 2136 `server`) differs between `old` and `new`. The caller refuses
+/// such a change unless the token is supplied again, so a stored token is
+/// never sent to a host the user did not pair it with.
+pub fn endpoint_changed(old: &ProviderConfig, new: &ProviderConfig) -> bool {
+    old.endpoint() != new.endpoint()
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

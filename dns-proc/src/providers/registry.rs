@@ -1,71 +1,46 @@
 //! The provider registry: validation, persistence and the suffix index kept
-//! in step. Tokens never pass through here: the broker stores a provider's
-//! token in vault-proc and hands dns-proc only its reference.
+//! in step, behind the operations the broker's flows need.
+//!
+//! Tokens never pass through here. A create is two calls around the vault:
+//! [`ProviderRegistry::prepare_create`] validates the draft (token presence
+//! only) and assigns the id; the broker has vault-proc store the token with
+//! that id as owner; [`ProviderRegistry::commit_create`] stores the provider
+//! with the token's `secret_ref`. An update is the same shape
+//! (`prepare_update` → vault replaces the value under the same ref →
+//! `commit_update`), and a delete is `delete_begin` (row marked, ref
+//! returned) → vault deletes → `delete_finish`, so an interrupted one is
+//! found by `list_deleting` and finished at the next start.
+//!
+//! Moving a self-hosted provider (PowerDNS `serverUrl`, RFC 2136 `server`)
+//! to another endpoint needs the token again, so a stored token is never sent
+//! to a host the user did not pair it with: `prepare_update` refuses it
+//! without a token and, with one, records an approval that `commit_update`
+//! requires and consumes.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use shared::protocol::dns::{
-    ManualInstructions, ProviderMeta, ProviderType, ProviderUpdate, ProviderWithWarnings,
-    Resolution,
+    ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput,
 };
 use shared::protocol::dnsproc::{PreparedProvider, PreparedUpdate, ProviderDraft};
 
-use super::config::ProviderConfig;
-use super::index::{ambiguity_warning, Entry, SuffixIndex};
-use super::store::{ProviderRow, ProviderStore};
+use super::clock::{self, Clock};
+use super::config::{endpoint_changed, ProviderConfig};
+use super::error::shown;
+use super::resolve::{Ambiguity, Entry, SuffixIndex};
+use super::store::{ProviderRow, ProviderState, ProviderStore};
 use super::suffix::{normalize_hostname, parse_suffixes};
+use super::validate::{check_label, check_token, check_value, manual_instructions, parse_type};
 use super::DnsError;
-
-/// Longest label, in characters.
-pub const MAX_LABEL_CHARS: usize = 128;
 
 /// Providers, persisted and indexed.
 pub struct ProviderRegistry {
     store: ProviderStore,
     index: SuffixIndex,
-}
-
-/// Current time as fixed-width RFC 3339 UTC (microseconds), so that string
-/// order is time order.
-pub fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.microsecond()
-    )
-}
-
-fn parse_type(s: &str) -> Result<ProviderType, DnsError> {
-    ProviderType::parse(s.trim()).ok_or_else(|| {
-        let shown: String = s.chars().take(40).collect();
-        DnsError::validation(
-            "type",
-            format!(
-                "unsupported provider type `{shown}`; supported types: {}",
-                ProviderType::supported_list()
-            ),
-        )
-    })
-}
-
-fn check_label(label: &str) -> Result<String, DnsError> {
-    let l = label.trim();
-    if l.is_empty() {
-        return Err(DnsError::validation("label", "label must not be empty"));
-    }
-    if l.chars().count() > MAX_LABEL_CHARS || l.chars().any(char::is_control) {
-        return Err(DnsError::validation(
-            "label",
-            format!("label must be at most {MAX_LABEL_CHARS} printable characters"),
-        ));
-    }
-    Ok(l.to_string())
+    clock: Clock,
+    /// Endpoint changes accepted by `prepare_update` with a new token: id → new endpoint.
+    approved_endpoints: HashMap<String, Option<String>>,
 }
 
 fn entry(row: &ProviderRow) -> Entry {
@@ -77,119 +52,117 @@ fn entry(row: &ProviderRow) -> Entry {
 }
 
 impl ProviderRegistry {
-    /// Opens `dns.sqlite` and builds the index.
+    /// Opens `<data_dir>/dns.sqlite` and indexes the active providers.
     pub fn open(data_dir: &Path) -> Result<Self, DnsError> {
         let store = ProviderStore::open(data_dir)?;
         let mut index = SuffixIndex::default();
-        for row in store.list("active")? {
+        for row in store.list()? {
             index.insert(entry(&row), &row.suffixes);
         }
-        Ok(Self { store, index })
+        let clock = Clock::after(store.latest_created_at()?.as_deref());
+        Ok(Self {
+            store,
+            index,
+            clock,
+            approved_endpoints: HashMap::new(),
+        })
     }
 
-    fn meta(&self, row: &ProviderRow) -> Result<ProviderMeta, DnsError> {
-        Ok(ProviderMeta {
+    fn meta(&self, row: &ProviderRow) -> ProviderMeta {
+        ProviderMeta {
             id: row.id.clone(),
-            provider_type: parse_type(&row.provider_type)?,
+            provider_type: row.provider_type,
             label: row.label.clone(),
             domain_suffixes: row.suffixes.clone(),
             secret_ref: row.secret_ref.clone(),
             config_json: row.config_json.clone(),
             created_at: row.created_at.clone(),
             updated_at: row.updated_at.clone(),
-            ambiguous: !self.index.warnings_for(&row.id).is_empty(),
-        })
+            ambiguous: self.index.is_ambiguous(&row.id),
+        }
+    }
+
+    fn with_warnings(&self, row: &ProviderRow) -> ProviderWithWarnings {
+        ProviderWithWarnings {
+            provider: self.meta(row),
+            warnings: self.index.warnings_for(&row.id),
+        }
     }
 
     fn active(&self, id: &str) -> Result<ProviderRow, DnsError> {
         match self.store.get(id)? {
-            Some(r) if r.state == "active" => Ok(r),
-            _ => Err(DnsError::NotFound(id.chars().take(64).collect())),
+            Some(r) if r.state == ProviderState::Active => Ok(r),
+            _ => Err(DnsError::not_found(id)),
         }
     }
 
-    fn with_warnings(&self, row: &ProviderRow) -> Result<ProviderWithWarnings, DnsError> {
-        Ok(ProviderWithWarnings {
-            provider: self.meta(row)?,
-            warnings: self.index.warnings_for(&row.id),
-        })
-    }
-
-    /// Validates a draft and assigns the new provider's id.
+    /// Validates a draft (type, label, suffixes, config, token presence) and
+    /// assigns the new provider's id. Nothing is stored.
     pub fn prepare_create(&self, draft: &ProviderDraft) -> Result<PreparedProvider, DnsError> {
         let ty = parse_type(&draft.provider_type)?;
         let label = check_label(&draft.label)?;
-        let suffixes = parse_suffixes(&draft.domain_suffixes)?;
-        let config = ProviderConfig::parse(ty, draft.config_json.as_deref())?;
-        match (ty.needs_token(), draft.has_token) {
-            (true, false) => {
-                return Err(DnsError::validation(
-                    "apiToken",
-                    format!("a {} provider needs an API token", ty.as_str()),
-                ))
-            }
-            (false, true) => {
-                return Err(DnsError::validation(
-                    "apiToken",
-                    "a manual provider takes no API token",
-                ))
-            }
-            _ => {}
-        }
+        let domain_suffixes = parse_suffixes(&draft.domain_suffixes)?;
+        let config_json = ProviderConfig::parse(ty, draft.config_json.as_deref())?.to_json()?;
+        check_token(ty, draft.has_token)?;
         let id = shared::ids::new_provider_id().map_err(|e| DnsError::Internal(e.to_string()))?;
         Ok(PreparedProvider {
             id,
             provider_type: ty.as_str().to_string(),
             label,
-            domain_suffixes: suffixes,
-            config_json: config.to_json(),
+            domain_suffixes,
+            config_json,
             needs_token: ty.needs_token(),
         })
     }
 
-    /// Stores a prepared provider (validated again: the broker is trusted, the bytes are not).
+    /// Stores a prepared provider with the reference of its token secret
+    /// (`None` for `manual`). Everything is validated again: the broker is
+    /// trusted, the bytes it forwards are not.
     pub fn commit_create(
         &mut self,
         p: PreparedProvider,
         secret_ref: Option<String>,
     ) -> Result<ProviderWithWarnings, DnsError> {
-        let ty = parse_type(&p.provider_type)?;
         if !shared::ids::is_provider_id(&p.id) {
             return Err(DnsError::validation("id", "malformed provider id"));
         }
-        if ty.needs_token() != secret_ref.is_some() {
+        let ty = parse_type(&p.provider_type)?;
+        check_token(ty, secret_ref.is_some())?;
+        if secret_ref
+            .as_deref()
+            .is_some_and(|r| !shared::ids::is_secret_id(r))
+        {
             return Err(DnsError::validation(
-                "apiToken",
-                "token presence does not match the provider type",
+                "secretRef",
+                "malformed secret reference",
             ));
         }
-        let suffixes =
-            parse_suffixes(&shared::protocol::dns::SuffixInput::List(p.domain_suffixes))?;
-        let config = ProviderConfig::parse(ty, Some(&p.config_json))?;
-        let now = now_rfc3339();
+        let suffixes = parse_suffixes(&SuffixInput::List(p.domain_suffixes))?;
+        let config_json = ProviderConfig::parse(ty, Some(&p.config_json))?.to_json()?;
+        let label = check_label(&p.label)?;
+        let now = self.clock.stamp()?;
         let row = ProviderRow {
             id: p.id,
-            provider_type: ty.as_str().to_string(),
-            label: check_label(&p.label)?,
+            provider_type: ty,
+            label,
             suffixes,
             secret_ref,
-            config_json: config.to_json(),
+            config_json,
             created_at: now.clone(),
             updated_at: now,
-            state: "active".into(),
+            state: ProviderState::Active,
         };
         self.store.insert(&row)?;
         self.index.insert(entry(&row), &row.suffixes);
-        self.with_warnings(&row)
+        Ok(self.with_warnings(&row))
     }
 
+    /// The provider as `upd` would leave it, and its new endpoint when that changes.
     fn apply(
         &self,
         row: &ProviderRow,
         upd: &ProviderUpdate,
-        has_token: bool,
-    ) -> Result<ProviderRow, DnsError> {
-        let ty = parse_type(&row.provider_type)?;
+    ) -> Result<(ProviderRow, Option<Option<String>>), DnsError> {
         let mut next = row.clone();
         if let Some(l) = &upd.label {
             next.label = check_label(l)?;
@@ -197,74 +170,120 @@ impl ProviderRegistry {
         if let Some(s) = &upd.domain_suffixes {
             next.suffixes = parse_suffixes(s)?;
         }
+        let mut moved = None;
         if let Some(c) = &upd.config_json {
-            let new_cfg = ProviderConfig::parse(ty, Some(c))?;
-            let old_cfg = ProviderConfig::parse(ty, Some(&row.config_json))?;
-            if new_cfg.endpoint() != old_cfg.endpoint() && !has_token {
-                return Err(DnsError::validation(
-                    "apiToken",
-                    "changing the server of a self-hosted provider requires the API token again, so a stored token is never sent to a new host",
-                ));
+            let new_cfg = ProviderConfig::parse(row.provider_type, Some(c))?;
+            let old_cfg = ProviderConfig::parse(row.provider_type, Some(&row.config_json))?;
+            if endpoint_changed(&old_cfg, &new_cfg) {
+                moved = Some(new_cfg.endpoint().map(str::to_string));
             }
-            next.config_json = new_cfg.to_json();
+            next.config_json = new_cfg.to_json()?;
         }
-        if has_token && row.secret_ref.is_none() {
-            return Err(DnsError::validation(
-                "apiToken",
-                format!("a {} provider takes no API token", ty.as_str()),
-            ));
-        }
-        Ok(next)
+        Ok((next, moved))
     }
 
-    /// Validates an update; returns the provider's secret ref for the token step.
+    /// Validates an update; `has_token` says whether the UI sent a new token
+    /// (the broker keeps the value). Returns the secret ref the broker
+    /// replaces the value under. An endpoint change without a token is refused.
     pub fn prepare_update(
-        &self,
+        &mut self,
         upd: &ProviderUpdate,
         has_token: bool,
     ) -> Result<PreparedUpdate, DnsError> {
         let row = self.active(&upd.id)?;
-        self.apply(&row, upd, has_token)?;
+        if has_token {
+            check_token(row.provider_type, true)?;
+            if row.secret_ref.is_none() {
+                return Err(DnsError::validation(
+                    "apiToken",
+                    "this provider has no token secret to replace",
+                ));
+            }
+        }
+        let (_, moved) = self.apply(&row, upd)?;
+        match moved {
+            Some(_) if !has_token => {
+                return Err(DnsError::validation(
+                    "apiToken",
+                    "changing the server of a self-hosted provider requires entering its API token again, so that a stored token is never sent to a new host",
+                ))
+            }
+            Some(endpoint) => {
+                self.approved_endpoints.insert(row.id.clone(), endpoint);
+            }
+            None => {
+                self.approved_endpoints.remove(&row.id);
+            }
+        }
         Ok(PreparedUpdate {
             id: row.id,
             secret_ref: row.secret_ref,
         })
     }
 
-    /// Applies an update (token handled by the broker before this).
+    /// Applies an update that `prepare_update` accepted (the token, if any,
+    /// already replaced in the vault). An endpoint change is applied only
+    /// when `prepare_update` approved that very endpoint with a token.
     pub fn commit_update(&mut self, upd: ProviderUpdate) -> Result<ProviderWithWarnings, DnsError> {
         let row = self.active(&upd.id)?;
-        // The token (if any) was accepted in prepare_update; an endpoint change is
-        // only reachable here after that check passed.
-        let mut next = self.apply(&row, &upd, true)?;
-        next.updated_at = now_rfc3339();
+        let (mut next, moved) = self.apply(&row, &upd)?;
+        let approval = self.approved_endpoints.remove(&row.id);
+        if let Some(endpoint) = moved {
+            if approval != Some(endpoint) {
+                return Err(DnsError::validation(
+                    "apiToken",
+                    "changing the server of a self-hosted provider requires entering its API token again",
+                ));
+            }
+        }
+        next.updated_at = clock::now()?;
         self.store.update(&next)?;
         self.index.insert(entry(&next), &next.suffixes);
-        self.with_warnings(&next)
+        Ok(self.with_warnings(&next))
     }
 
-    /// Marks a provider deleted-in-progress; returns its secret ref.
+    /// Both update steps at once, for callers holding the whole request
+    /// (token presence taken from `upd.api_token`; the value is not kept).
+    pub fn update(&mut self, upd: &ProviderUpdate) -> Result<ProviderWithWarnings, DnsError> {
+        let has_token = upd.api_token.as_ref().is_some_and(|t| !t.is_blank());
+        self.prepare_update(upd, has_token)?;
+        let mut upd = upd.clone();
+        upd.api_token = None;
+        self.commit_update(upd)
+    }
+
+    /// Marks a provider as being deleted (it stops resolving at once) and
+    /// returns its token's secret ref for the broker to delete. Resumable:
+    /// a provider already being deleted returns its ref again.
     pub fn delete_begin(&mut self, id: &str) -> Result<Option<String>, DnsError> {
-        let row = match self.store.get(id)? {
-            Some(r) => r,
-            None => return Err(DnsError::NotFound(id.chars().take(64).collect())),
-        };
+        let row = self.store.get(id)?.ok_or_else(|| DnsError::not_found(id))?;
         self.store.mark_deleting(id)?;
         self.index.remove(id);
+        self.approved_endpoints.remove(id);
         Ok(row.secret_ref)
     }
 
-    /// Removes a provider after its secret is gone.
+    /// Removes a provider whose delete began, once its secret is gone.
+    /// Idempotent; refuses a provider whose delete did not begin.
     pub fn delete_finish(&mut self, id: &str) -> Result<(), DnsError> {
-        self.index.remove(id);
-        self.store.purge(id)
+        match self.store.get(id)? {
+            None => Ok(()),
+            Some(r) if r.state == ProviderState::Active => Err(DnsError::Conflict(format!(
+                "DNS provider {} is not being deleted",
+                shown(id, 64)
+            ))),
+            Some(_) => {
+                self.store.purge(id)?;
+                Ok(())
+            }
+        }
     }
 
     /// Providers whose delete did not finish, with their secret refs.
     pub fn list_deleting(&self) -> Result<Vec<(String, Option<String>)>, DnsError> {
         Ok(self
             .store
-            .list("deleting")?
+            .list_deleting()?
             .into_iter()
             .map(|r| (r.id, r.secret_ref))
             .collect())
@@ -273,52 +292,61 @@ impl ProviderRegistry {
     /// Every active provider, oldest first, with ambiguity flags.
     pub fn list(&self) -> Result<Vec<ProviderMeta>, DnsError> {
         let ambiguous = self.index.ambiguous_ids();
-        self.store
-            .list("active")?
+        Ok(self
+            .store
+            .list()?
             .iter()
             .map(|r| {
-                let mut m = self.meta(r)?;
+                let mut m = self.meta(r);
                 m.ambiguous = ambiguous.contains(r.id.as_str());
-                Ok(m)
+                m
             })
-            .collect()
+            .collect())
     }
 
-    /// One active provider.
+    /// One active provider, with its ambiguity warnings.
     pub fn get(&self, id: &str) -> Result<ProviderWithWarnings, DnsError> {
-        let row = self.active(id)?;
-        self.with_warnings(&row)
+        Ok(self.with_warnings(&self.active(id)?))
     }
 
-    /// Which provider serves `hostname`, or manual instructions.
+    /// Number of active providers.
+    pub fn count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Every suffix that several providers manage, with the one used.
+    pub fn ambiguities(&self) -> Vec<Ambiguity> {
+        self.index.ambiguities()
+    }
+
+    /// Which provider serves `hostname` (`*.x` resolves as `x`), or manual
+    /// instructions for its `_acme-challenge` TXT record carrying `value`.
     pub fn resolve(&self, hostname: &str, value: Option<&str>) -> Result<Resolution, DnsError> {
         let host = normalize_hostname(hostname)?;
-        if let Some(m) = self.index.resolve(&host) {
-            let warnings = if m.all.len() > 1 {
-                vec![ambiguity_warning(m.suffix, m.all)]
-            } else {
-                Vec::new()
-            };
-            let row = self.active(&m.used.id)?;
-            return Ok(Resolution::Provider {
-                provider: self.meta(&row)?,
-                matched_suffix: m.suffix.to_string(),
-                warnings,
+        let value = check_value(value)?;
+        let Some(m) = self.index.resolve(&host) else {
+            return Ok(Resolution::Manual {
+                instructions: manual_instructions(&host, value),
             });
-        }
-        let record_name = format!("_acme-challenge.{host}");
-        Ok(Resolution::Manual {
-            instructions: ManualInstructions {
-                check: format!("dig +short TXT {record_name}"),
-                record_name,
-                record_type: "TXT".into(),
-                value: value.map(str::to_string),
-            },
+        };
+        let row = self.active(&m.used.id).map_err(|_| {
+            DnsError::Internal(format!(
+                "index names provider {} that is not stored",
+                m.used.id
+            ))
+        })?;
+        Ok(Resolution::Provider {
+            provider: self.meta(&row),
+            matched_suffix: m.suffix.to_string(),
+            warnings: m.warning().into_iter().collect(),
         })
     }
-
-    /// In-process resolution without building metadata (benchmarks).
-    pub fn resolve_id(&self, hostname: &str) -> Option<&str> {
-        self.index.resolve(hostname).map(|m| m.used.id.as_str())
-    }
 }
+
+#[cfg(test)]
+#[path = "registry_tests.rs"]
+mod tests;
+
+#[cfg(test)]
+#[path = "registry_lifecycle_tests.rs"]
+mod lifecycle_tests;

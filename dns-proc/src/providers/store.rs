@@ -1,44 +1,84 @@
-//! `dns.sqlite`: provider rows. Created 0600 (repaired when wider), every
-//! write in a transaction with `synchronous=FULL`. There is no column that
-//! could hold a secret value: a provider refers to its token by `secret_ref`.
+//! `dns.sqlite`: where providers persist.
+//!
+//! Only dns-proc opens this file. It is created 0600 and narrowed back to
+//! 0600 (with a warning) when found wider; every write is one transaction
+//! under `synchronous=FULL`, so an acknowledged change survives a power cut.
+//! There is no column that could hold a secret value: a provider names its
+//! token by `secret_ref`, and the value lives in vault-proc. A delete is two
+//! steps (`mark_deleting`, then `purge` once the token is gone) so that one
+//! interrupted half-way is found by [`ProviderStore::list_deleting`] and
+//! finished at the next start.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
+use shared::protocol::dns::ProviderType;
 
 use super::DnsError;
+
+/// File name of the provider database inside the data dir.
+pub const DB_FILE: &str = "dns.sqlite";
+
+/// Lifecycle state of a stored provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProviderState {
+    /// In use: listed, resolvable, updatable.
+    Active,
+    /// Delete begun (token removal pending); invisible except to `list_deleting`.
+    Deleting,
+}
+
+impl ProviderState {
+    /// The value of the `state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderState::Active => "active",
+            ProviderState::Deleting => "deleting",
+        }
+    }
+
+    /// Parses the `state` column.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(ProviderState::Active),
+            "deleting" => Some(ProviderState::Deleting),
+            _ => None,
+        }
+    }
+}
 
 /// One stored provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderRow {
-    /// `dns_prov_…`.
+    /// `dns_prov_…` id.
     pub id: String,
-    /// Type name.
-    pub provider_type: String,
+    /// Type.
+    pub provider_type: ProviderType,
     /// Label.
     pub label: String,
-    /// Normalized suffixes.
+    /// Normalized suffixes, in the user's order.
     pub suffixes: Vec<String>,
-    /// Token secret reference.
+    /// Reference of the token secret (never the value).
     pub secret_ref: Option<String>,
     /// Canonical config JSON.
     pub config_json: String,
-    /// RFC 3339.
+    /// RFC 3339 UTC, fixed width (see [`super::clock`]).
     pub created_at: String,
-    /// RFC 3339.
+    /// RFC 3339 UTC, fixed width.
     pub updated_at: String,
-    /// `active` or `deleting`.
-    pub state: String,
+    /// Lifecycle state.
+    pub state: ProviderState,
 }
 
 /// The provider table.
 pub struct ProviderStore {
     conn: Connection,
+    path: PathBuf,
 }
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS providers (
-    id          TEXT PRIMARY KEY,
+    id          TEXT PRIMARY KEY NOT NULL,
     type        TEXT NOT NULL,
     label       TEXT NOT NULL,
     suffixes    TEXT NOT NULL,
@@ -46,12 +86,16 @@ CREATE TABLE IF NOT EXISTS providers (
     config      TEXT NOT NULL,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
-    state       TEXT NOT NULL DEFAULT 'active'
+    state       TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'deleting'))
 );
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS providers_by_age ON providers (state, created_at, id);
 ";
 
-/// Creates `path` 0600 if missing; narrows a wider mode. Returns true when repaired.
+const COLUMNS: &str =
+    "id, type, label, suffixes, secret_ref, config, created_at, updated_at, state";
+
+/// Creates `path` 0600 when missing and narrows a wider mode to 0600.
+/// Returns true when it had to repair the mode.
 pub fn secure_file(path: &Path) -> Result<bool, DnsError> {
     #[cfg(unix)]
     {
@@ -69,111 +113,165 @@ pub fn secure_file(path: &Path) -> Result<bool, DnsError> {
             return Ok(true);
         }
     }
+    #[cfg(not(unix))]
+    let _ = path;
     Ok(false)
 }
 
+fn conversion(col: usize, what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, what.into())
+}
+
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProviderRow> {
+    let ty: String = r.get(1)?;
     let suffixes: String = r.get(3)?;
+    let state: String = r.get(8)?;
     Ok(ProviderRow {
         id: r.get(0)?,
-        provider_type: r.get(1)?,
+        provider_type: ProviderType::parse(&ty)
+            .ok_or_else(|| conversion(1, format!("unknown provider type `{ty}`")))?,
         label: r.get(2)?,
-        suffixes: serde_json::from_str(&suffixes).unwrap_or_default(),
+        suffixes: serde_json::from_str(&suffixes)
+            .map_err(|e| conversion(3, format!("suffixes: {e}")))?,
         secret_ref: r.get(4)?,
         config_json: r.get(5)?,
         created_at: r.get(6)?,
         updated_at: r.get(7)?,
-        state: r.get(8)?,
+        state: ProviderState::parse(&state)
+            .ok_or_else(|| conversion(8, format!("unknown state `{state}`")))?,
     })
 }
 
-const COLUMNS: &str =
-    "id, type, label, suffixes, secret_ref, config, created_at, updated_at, state";
+fn suffixes_json(p: &ProviderRow) -> Result<String, DnsError> {
+    serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))
+}
 
 impl ProviderStore {
     /// Opens (creating if needed) `<data_dir>/dns.sqlite`.
     pub fn open(data_dir: &Path) -> Result<Self, DnsError> {
-        let path = data_dir.join("dns.sqlite");
+        let path = data_dir.join(DB_FILE);
         if secure_file(&path)? {
-            tracing::warn!(file = %path.display(), "dns.sqlite was readable by others; permissions repaired to 0600");
+            tracing::warn!(file = %path.display(), "dns.sqlite was accessible to other users; permissions repaired to 0600");
         }
         let conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        // SQLite gives -wal/-shm the main file's mode; older ones may be wider.
         for side in ["-wal", "-shm"] {
-            let p = data_dir.join(format!("dns.sqlite{side}"));
-            if p.exists() {
-                secure_file(&p)?;
+            let p = data_dir.join(format!("{DB_FILE}{side}"));
+            if p.exists() && secure_file(&p)? {
+                tracing::warn!(file = %p.display(), "permissions repaired to 0600");
             }
         }
-        Ok(Self { conn })
+        Ok(Self { conn, path })
     }
 
-    /// Inserts a new provider.
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Inserts a new provider; an existing id is a conflict.
     pub fn insert(&mut self, p: &ProviderRow) -> Result<(), DnsError> {
-        let suffixes =
-            serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))?;
+        let suffixes = suffixes_json(p)?;
         let tx = self.conn.transaction()?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT 1 FROM providers WHERE id = ?1",
+                params![p.id],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if exists {
+            return Err(DnsError::Conflict(format!(
+                "DNS provider {} exists already",
+                p.id
+            )));
+        }
         tx.execute(
             &format!(
                 "INSERT INTO providers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
             ),
             params![
                 p.id,
-                p.provider_type,
+                p.provider_type.as_str(),
                 p.label,
                 suffixes,
                 p.secret_ref,
                 p.config_json,
                 p.created_at,
                 p.updated_at,
-                p.state
+                p.state.as_str()
             ],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Replaces label, suffixes, config and updated_at.
+    /// Replaces label, suffixes, config and updated_at of an active provider.
+    /// Type, secret_ref and created_at never change.
     pub fn update(&mut self, p: &ProviderRow) -> Result<(), DnsError> {
-        let suffixes =
-            serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))?;
+        let suffixes = suffixes_json(p)?;
         let tx = self.conn.transaction()?;
         let n = tx.execute(
-            "UPDATE providers SET label = ?2, suffixes = ?3, config = ?4, updated_at = ?5 WHERE id = ?1 AND state = 'active'",
+            "UPDATE providers SET label = ?2, suffixes = ?3, config = ?4, updated_at = ?5
+             WHERE id = ?1 AND state = 'active'",
             params![p.id, p.label, suffixes, p.config_json, p.updated_at],
         )?;
         tx.commit()?;
         if n == 0 {
-            return Err(DnsError::NotFound(p.id.clone()));
+            return Err(DnsError::not_found(&p.id));
         }
         Ok(())
     }
 
-    /// One provider (any state).
+    /// One provider, in any state.
     pub fn get(&self, id: &str) -> Result<Option<ProviderRow>, DnsError> {
-        Ok(self
+        let mut st = self
             .conn
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM providers WHERE id = ?1"),
-                params![id],
-                row,
-            )
-            .optional()?)
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM providers WHERE id = ?1"))?;
+        Ok(st.query_row(params![id], row).optional()?)
     }
 
-    /// Every provider in `state`, oldest first.
-    pub fn list(&self, state: &str) -> Result<Vec<ProviderRow>, DnsError> {
+    fn list_in(&self, state: ProviderState) -> Result<Vec<ProviderRow>, DnsError> {
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT {COLUMNS} FROM providers WHERE state = ?1 ORDER BY created_at, id"
         ))?;
-        let rows = st.query_map(params![state], row)?;
+        let rows = st.query_map(params![state.as_str()], row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Marks a provider as being deleted.
+    /// Every active provider, oldest first (created_at, then id).
+    pub fn list(&self) -> Result<Vec<ProviderRow>, DnsError> {
+        self.list_in(ProviderState::Active)
+    }
+
+    /// Every provider whose delete began and did not finish, oldest first.
+    pub fn list_deleting(&self) -> Result<Vec<ProviderRow>, DnsError> {
+        self.list_in(ProviderState::Deleting)
+    }
+
+    /// Number of active providers.
+    pub fn count(&self) -> Result<u64, DnsError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM providers WHERE state = 'active'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The latest created_at of any row (so new ids never sort before old ones).
+    pub fn latest_created_at(&self) -> Result<Option<String>, DnsError> {
+        Ok(self
+            .conn
+            .query_row("SELECT MAX(created_at) FROM providers", [], |r| r.get(0))?)
+    }
+
+    /// Marks a provider as being deleted. Returns false when the id is unknown.
     pub fn mark_deleting(&mut self, id: &str) -> Result<bool, DnsError> {
         let tx = self.conn.transaction()?;
         let n = tx.execute(
@@ -184,55 +282,15 @@ impl ProviderStore {
         Ok(n > 0)
     }
 
-    /// Removes a provider row.
-    pub fn purge(&mut self, id: &str) -> Result<(), DnsError> {
+    /// Removes a provider row. Returns false when the id is unknown.
+    pub fn purge(&mut self, id: &str) -> Result<bool, DnsError> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM providers WHERE id = ?1", params![id])?;
+        let n = tx.execute("DELETE FROM providers WHERE id = ?1", params![id])?;
         tx.commit()?;
-        Ok(())
+        Ok(n > 0)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip_and_permissions() {
-        let t = tempfile::tempdir().unwrap();
-        let path = t.path().join("dns.sqlite");
-        std::fs::write(&path, b"").unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        }
-        let mut s = ProviderStore::open(t.path()).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
-        }
-        let p = ProviderRow {
-            id: "dns_prov_1".into(),
-            provider_type: "cloudflare".into(),
-            label: "L".into(),
-            suffixes: vec!["a.com".into()],
-            secret_ref: Some("sec_1".into()),
-            config_json: "{}".into(),
-            created_at: "t1".into(),
-            updated_at: "t1".into(),
-            state: "active".into(),
-        };
-        s.insert(&p).unwrap();
-        assert_eq!(s.get("dns_prov_1").unwrap(), Some(p.clone()));
-        assert_eq!(s.list("active").unwrap().len(), 1);
-        assert!(s.mark_deleting("dns_prov_1").unwrap());
-        assert_eq!(s.list("deleting").unwrap().len(), 1);
-        s.purge("dns_prov_1").unwrap();
-        assert!(s.get("dns_prov_1").unwrap().is_none());
-    }
-}
+#[path = "store_tests.rs"]
+mod tests;

@@ -16,6 +16,7 @@ use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
 mod resolve;
 mod reveal;
+mod templates;
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -99,5 +100,8 @@ fn main() {
     }
     if want("resolve") {
         resolve::run();
+    }
+    if want("templates") {
+        templates::run();
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use dns_proc::providers::index::{Entry, SuffixIndex};
+use dns_proc::providers::resolve::{Entry, SuffixIndex};
 use serde_json::json;
 
 fn suffix(i: usize) -> String {

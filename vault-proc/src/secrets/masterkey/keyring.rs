@@ -297,11 +297,13 @@ mod tests {
         Ok(())
     }
 
-    /// Against the real platform store; run inside a session with an unlocked
-    /// Secret Service: `cargo test -p vault-proc --lib -- --ignored real_`.
+    /// Against the real Secret Service that `scripts/test` starts (nextest
+    /// runs each test in its own process, so the variable stays local).
     #[test]
-    #[ignore = "needs a running, unlocked Secret Service"]
     fn real_platform_store_round_trip() -> VaultResult<()> {
+        let bus = std::env::var("SSLBOARD_TEST_DBUS_ADDRESS")
+            .expect("SSLBOARD_TEST_DBUS_ADDRESS is not set: run the tests through scripts/test");
+        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", bus);
         let service = format!("sslboard-unit-{}", shared::ids::random_hex::<4>()?);
         let src = KeyringSource::platform(&service)?;
         src.probe()?;
@@ -315,8 +317,12 @@ mod tests {
 
     /// Without any session bus the platform store must fail fast and clearly.
     #[test]
-    #[ignore = "run with DBUS_SESSION_BUS_ADDRESS pointing nowhere"]
     fn real_platform_store_without_bus_fails_fast() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::env::set_var(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}/no-bus", dir.path().display()),
+        );
         let started = std::time::Instant::now();
         let result = KeyringSource::platform("sslboard-unit-nobus").and_then(|s| s.probe());
         match result {
