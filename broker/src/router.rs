@@ -23,6 +23,11 @@ use crate::supervisor::Supervisor;
 
 /// Timeout of ordinary vault-proc calls (an unlock may wait on an OS prompt).
 pub const VAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default page size of `dns_provider_list`.
+pub const DEFAULT_PAGE: u32 = 500;
+/// Largest page of `dns_provider_list` (a page must fit one 1 MiB frame).
+pub const MAX_PAGE: u32 = 2000;
+
 /// Timeout of ordinary dns-proc calls.
 pub const DNS_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -131,10 +136,13 @@ impl Router {
             UiRequest::DnsProviderDelete(id) => flows::delete_provider(&self, &id)
                 .await
                 .map(|_| UiResponse::Deleted),
-            UiRequest::DnsProviderList => match self.dns(DnsRequest::List).await? {
-                DnsResponse::Providers(p) => Ok(UiResponse::Providers(p)),
-                other => Err(unexpected(&other)),
-            },
+            UiRequest::DnsProviderList { after, limit } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                match self.dns(DnsRequest::ListPage { after, limit }).await? {
+                    DnsResponse::ProviderPage(p, next) => Ok(UiResponse::Providers(p, next)),
+                    other => Err(unexpected(&other)),
+                }
+            }
             UiRequest::DnsResolve { hostname, value } => {
                 match self.dns(DnsRequest::Resolve { hostname, value }).await? {
                     DnsResponse::Resolution(r) => Ok(UiResponse::Resolution(r)),

@@ -15,6 +15,7 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         | DnsRequest::DeleteFinish(_)
         | DnsRequest::ListDeleting
         | DnsRequest::List
+        | DnsRequest::ListPage { .. }
         | DnsRequest::Get(_)
         | DnsRequest::Resolve { .. }
         | DnsRequest::Test(_)

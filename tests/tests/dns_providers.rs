@@ -434,3 +434,46 @@ fn an_interrupted_delete_is_finished_at_the_next_start() {
     );
     assert_eq!(tree.ok("secret_list", json!({}))["secrets"], json!([]));
 }
+
+#[test]
+fn provider_list_pages_through_every_provider_once() {
+    let (_t, mut tree) = tree();
+    for i in 0..7 {
+        create(
+            &mut tree,
+            "manual",
+            &format!("M{i}"),
+            json!(format!("m{i}.example")),
+            None,
+        );
+    }
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = tree.ok("dns_provider_list", json!({"after": after, "limit": 3}));
+        let items = page["providers"].as_array().unwrap();
+        assert!(items.len() <= 3);
+        seen.extend(
+            items
+                .iter()
+                .map(|p| p["label"].as_str().unwrap().to_string()),
+        );
+        if page["next"].is_null() {
+            break;
+        }
+        after = page["next"].clone();
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("M{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        tree.ok("dns_provider_list", json!({}))["providers"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    assert_eq!(
+        tree.err("dns_provider_list", json!({"after": "dns_prov_nope"}))
+            .0,
+        "validation"
+    );
+}

@@ -77,6 +77,13 @@ pub enum DnsRequest {
     ListDeleting,
     /// All providers.
     List,
+    /// One page of providers, oldest first, after provider id `after`.
+    ListPage {
+        /// Id of the last provider of the previous page.
+        after: Option<String>,
+        /// Page size.
+        limit: u32,
+    },
     /// One provider.
     Get(String),
     /// Which provider serves a hostname.
@@ -106,6 +113,8 @@ pub enum DnsResponse {
     Provider(ProviderWithWarnings),
     /// Many providers.
     Providers(Vec<ProviderMeta>),
+    /// One page of providers and the cursor of the next page.
+    ProviderPage(Vec<ProviderMeta>, Option<String>),
     /// Secret ref of a provider being deleted.
     Deleting(Option<String>),
     /// Provider ids with their secret refs whose delete did not finish.

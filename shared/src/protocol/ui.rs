@@ -54,8 +54,13 @@ pub enum UiRequest {
     ExternalProviderDelete,
     /// Create a DNS provider (token stored in the vault).
     DnsProviderCreate(NewProvider),
-    /// List DNS providers.
-    DnsProviderList,
+    /// List DNS providers, one page at a time (frames are capped at 1 MiB).
+    DnsProviderList {
+        /// Id of the last provider of the previous page.
+        after: Option<String>,
+        /// Page size (default 500, at most 2000).
+        limit: Option<u32>,
+    },
     /// Update a DNS provider.
     DnsProviderUpdate(ProviderUpdate),
     /// Delete a DNS provider and its token.
@@ -97,7 +102,7 @@ pub enum UiResponse {
     /// One provider and warnings.
     Provider(ProviderWithWarnings),
     /// Many providers.
-    Providers(Vec<ProviderMeta>),
+    Providers(Vec<ProviderMeta>, Option<String>),
     /// Test Connection outcome.
     TestOutcome(TestOutcome),
     /// Whether a cancel found its run.

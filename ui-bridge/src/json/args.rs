@@ -314,6 +314,16 @@ pub struct CancelArgs {
     pub request_id: u64,
 }
 
+/// `dns_provider_list`: one page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListArgs {
+    /// Id of the last provider of the previous page.
+    pub after: Option<String>,
+    /// Page size (default 500, at most 2000).
+    pub limit: Option<u32>,
+}
+
 /// `dns_resolve`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -152,7 +152,13 @@ pub fn parse_command(cmd: &str, raw: Option<&RawValue>) -> Result<UiRequest, Wir
         "dns_provider_create" => {
             UiRequest::DnsProviderCreate(args::<ProviderCreateArgs>(cmd, raw)?.into_new())
         }
-        "dns_provider_list" => unit(cmd, raw, UiRequest::DnsProviderList)?,
+        "dns_provider_list" => {
+            let a = args::<ListArgs>(cmd, raw)?;
+            UiRequest::DnsProviderList {
+                after: a.after,
+                limit: a.limit,
+            }
+        }
         "dns_provider_update" => {
             UiRequest::DnsProviderUpdate(args::<ProviderUpdateArgs>(cmd, raw)?.into_update())
         }

@@ -60,9 +60,10 @@ pub fn result(resp: &UiResponse) -> Value {
         UiResponse::Provider(p) => {
             json!({ "provider": provider(&p.provider), "warnings": p.warnings })
         }
-        UiResponse::Providers(list) => {
-            json!({ "providers": list.iter().map(provider).collect::<Vec<_>>() })
-        }
+        UiResponse::Providers(list, next) => json!({
+            "providers": list.iter().map(provider).collect::<Vec<_>>(),
+            "next": next,
+        }),
         UiResponse::TestOutcome(o) => outcome(o),
         UiResponse::Cancelled(c) => json!({ "cancelled": c }),
         UiResponse::Resolution(r) => resolution(r),
