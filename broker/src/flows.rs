@@ -29,6 +29,33 @@ fn token_data(
     data
 }
 
+/// Checks that `secret_ref` (as reported by dns-proc) is `provider_id`'s own
+/// token in the vault, so a confused or compromised dns-proc cannot steer a
+/// permit, an overwrite or a delete onto another secret.
+pub async fn verify_token_owner(
+    router: &Router,
+    provider_id: &str,
+    secret_ref: &str,
+) -> WireResult<()> {
+    match router
+        .vault(VaultRequest::Get(SecretSelector::Ref(
+            secret_ref.to_string(),
+        )))
+        .await?
+    {
+        VaultResponse::Meta(m)
+            if m.kind == SecretKind::DnsProviderToken
+                && m.owner.as_deref() == Some(provider_id) =>
+        {
+            Ok(())
+        }
+        VaultResponse::Meta(_) => Err(WireError::forbidden(format!(
+            "secret {secret_ref} is not the token of provider {provider_id}"
+        ))),
+        other => Err(unexpected(&other)),
+    }
+}
+
 /// `dns_provider_create`.
 pub async fn create_provider(
     router: &Router,
@@ -123,6 +150,7 @@ pub async fn update_provider(
                     .with_field("apiToken"),
             );
         };
+        verify_token_owner(router, &prepared.id, &secret_ref).await?;
         let update = SecretUpdate {
             data: Some(token_data(token)),
             ..SecretUpdate::default()
@@ -156,6 +184,12 @@ pub async fn delete_provider(router: &Router, id: &str) -> WireResult<()> {
 
 async fn finish_delete(router: &Router, id: &str, secret_ref: Option<String>) -> WireResult<()> {
     if let Some(r) = secret_ref {
+        match verify_token_owner(router, id, &r).await {
+            Ok(()) => {}
+            // Already gone (an earlier attempt deleted it): finish the provider.
+            Err(e) if e.code == ErrorCode::NotFound => {}
+            Err(e) => return Err(e),
+        }
         match router
             .vault(VaultRequest::Delete(SecretSelector::Ref(r)))
             .await

@@ -203,6 +203,7 @@ impl Router {
         };
         let timeout = Duration::from_secs(params.timeout_secs.unwrap_or(60).clamp(1, 600));
         if let Some(secret_ref) = provider.secret_ref.clone() {
+            crate::flows::verify_token_owner(self, &provider.id, &secret_ref).await?;
             // The vault reveals this token to dns-proc only while this permit lives.
             let ttl_ms = (timeout + Duration::from_secs(90)).as_millis() as u64;
             self.vault(VaultRequest::GrantPermit {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use shared::error::{WireError, WireResult};
-use shared::lifecycle::{send_control, spawn_child, Spawned};
+use shared::lifecycle::{send_control, spawn_child_without, Spawned};
 use shared::protocol::control::{Bootstrap, Control, PeerGrant, ServerAddress};
 use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::vault::{VaultRequest, VaultResponse};
@@ -117,12 +117,46 @@ impl Supervisor {
 
     /// The current vault-proc client, waiting up to 3 s for a restart.
     pub async fn vault(&self) -> WireResult<Arc<VaultClient>> {
+        if self.vault.borrow().as_ref().is_some_and(|c| c.is_closed()) {
+            self.restart_stale(ChildKind::Vault).await;
+        }
         current(&self.vault, "vault-proc").await
     }
 
     /// The current dns-proc client, waiting up to 3 s for a restart.
     pub async fn dns(&self) -> WireResult<Arc<DnsClient>> {
+        if self.dns.borrow().as_ref().is_some_and(|c| c.is_closed()) {
+            self.restart_stale(ChildKind::Dns).await;
+        }
         current(&self.dns, "dns-proc").await
+    }
+
+    /// Our connection to a live child is gone (it refused a frame, or the
+    /// socket broke): kill the child so supervision restarts it with fresh keys
+    /// and a fresh connection, instead of every later call failing.
+    async fn restart_stale(&self, kind: ChildKind) {
+        let pid = {
+            let c = self.children.lock().await;
+            match kind {
+                ChildKind::Vault => c.vault.as_ref().map(|r| r.pid),
+                ChildKind::Dns => c.dns.as_ref().map(|r| r.pid),
+            }
+        };
+        if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+            tracing::warn!(
+                child = kind.name(),
+                pid,
+                "connection to a live child was lost; restarting it"
+            );
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        match kind {
+            ChildKind::Vault => drop(self.vault.send_replace(None)),
+            ChildKind::Dns => drop(self.dns.send_replace(None)),
+        }
     }
 
     /// Pids of the running children (for diagnostics and tests).
@@ -192,16 +226,17 @@ impl Supervisor {
                 key: key.clone(),
             },
         };
-        let bin = match kind {
-            ChildKind::Vault => &self.vault_bin,
-            ChildKind::Dns => &self.dns_bin,
+        // Only vault-proc may see an explicit master key.
+        let (bin, strip): (&PathBuf, &[&str]) = match kind {
+            ChildKind::Vault => (&self.vault_bin, &[]),
+            ChildKind::Dns => (&self.dns_bin, &["SSLBOARD_MASTER_KEY"]),
         };
         let Spawned {
             child,
             pid,
             control,
             ready,
-        } = spawn_child(bin, &[], &bootstrap, READY_TIMEOUT)
+        } = spawn_child_without(bin, &[], strip, &bootstrap, READY_TIMEOUT)
             .await
             .map_err(|e| e.to_string())?;
         let socket = PathBuf::from(&ready.socket);

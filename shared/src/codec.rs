@@ -18,6 +18,18 @@ fn config() -> Configuration<config::BigEndian, config::Varint, Limit<MAX_PAYLOA
         .with_limit::<MAX_PAYLOAD>()
 }
 
+/// bincode's decode limit counts logical sizes (8 bytes per length, 4 per
+/// enum tag) that exceed the varint bytes on the wire, so the decode
+/// allowance is a multiple of the frame cap; the frame cap itself bounds the
+/// input, so this only bounds what one frame may expand to in memory.
+const DECODE_ALLOWANCE: usize = 16 * MAX_PAYLOAD;
+
+fn decode_config() -> Configuration<config::BigEndian, config::Varint, Limit<DECODE_ALLOWANCE>> {
+    config::standard()
+        .with_big_endian()
+        .with_limit::<DECODE_ALLOWANCE>()
+}
+
 /// A value could not be encoded or decoded.
 #[derive(Debug, Error)]
 pub enum CodecError {
@@ -55,7 +67,7 @@ pub fn decode<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, CodecE
     if bytes.len() > MAX_PAYLOAD {
         return Err(CodecError::Decode("payload exceeds the limit".into()));
     }
-    let (value, used) = bincode::serde::decode_from_slice(bytes, config())
+    let (value, used) = bincode::serde::decode_from_slice(bytes, decode_config())
         .map_err(|e| CodecError::Decode(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Trailing(bytes.len() - used));
@@ -102,6 +114,16 @@ mod tests {
         // A length prefix announcing a huge vector must not allocate it.
         let evil = [1u8, 0xfc, 0xff, 0xff, 0xff, 0xff];
         assert!(decode::<Msg>(&evil).is_err());
+    }
+
+    #[test]
+    fn what_encodes_within_the_cap_also_decodes() -> Result<(), CodecError> {
+        // Many tiny items: small on the wire, large in bincode's logical count.
+        let many: Vec<String> = (0..150_000).map(|i| (i % 10).to_string()).collect();
+        let bytes = encode(&many)?;
+        assert!(bytes.len() < MAX_PAYLOAD);
+        assert_eq!(decode::<Vec<String>>(&bytes)?.len(), 150_000);
+        Ok(())
     }
 
     #[test]

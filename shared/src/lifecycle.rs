@@ -84,11 +84,26 @@ pub async fn spawn_child<B: Serialize>(
     bootstrap: &B,
     ready_timeout: Duration,
 ) -> Result<Spawned, SpawnError> {
+    spawn_child_without(binary, args, &[], bootstrap, ready_timeout).await
+}
+
+/// Like [`spawn_child`], with `strip_env` removed from the child's environment
+/// (e.g. an explicit master key that only vault-proc may see).
+pub async fn spawn_child_without<B: Serialize>(
+    binary: &Path,
+    args: &[&str],
+    strip_env: &[&str],
+    bootstrap: &B,
+    ready_timeout: Duration,
+) -> Result<Spawned, SpawnError> {
     let name = binary
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut cmd = Command::new(binary);
+    for var in strip_env {
+        cmd.env_remove(var);
+    }
     cmd.args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -189,12 +189,29 @@ fn capability_keys_are_never_in_argv_or_environment() {
             "{name} has arguments: {:?}",
             String::from_utf8_lossy(&cmdline)
         );
+        let env = procs::proc_file(pid, "environ");
+        let vars = |e: &[u8]| -> Vec<Vec<u8>> {
+            e.split(|b| *b == 0)
+                .filter(|v| !v.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect()
+        };
+        let expected: Vec<Vec<u8>> = vars(&own_env)
+            .into_iter()
+            .filter(|v| name != "dns-proc" || !v.starts_with(b"SSLBOARD_MASTER_KEY="))
+            .collect();
+        // Nothing added to any child's environment; the explicit master key
+        // is withheld from dns-proc (only vault-proc may read it).
         assert_eq!(
-            procs::proc_file(pid, "environ"),
-            own_env,
-            "{name}'s environment differs from ui-bridge's"
+            vars(&env),
+            expected,
+            "{name}'s environment is not ui-bridge's"
         );
     }
+    assert!(
+        !String::from_utf8_lossy(&procs::proc_file(tree.pid_of("dns-proc"), "environ"))
+            .contains("SSLBOARD_MASTER_KEY")
+    );
 }
 
 fn socket_dir(tree: &Tree) -> PathBuf {

@@ -33,6 +33,7 @@ pub struct BrokerLink {
     control: Mutex<Option<ChildStdin>>,
     shutting_down: AtomicBool,
     exited: watch::Sender<bool>,
+    broker_pid: std::sync::atomic::AtomicU32,
 }
 
 impl BrokerLink {
@@ -46,6 +47,7 @@ impl BrokerLink {
             control: Mutex::new(None),
             shutting_down: AtomicBool::new(false),
             exited: watch::channel(false).0,
+            broker_pid: std::sync::atomic::AtomicU32::new(0),
         });
         let child = link.spawn_once().await.map_err(|e| match e {
             SpawnError::Exited {
@@ -90,6 +92,7 @@ impl BrokerLink {
             source: std::io::Error::other(e.to_string()),
         })?;
         *self.control.lock().await = Some(control);
+        self.broker_pid.store(pid, Ordering::SeqCst);
         self.client.send_replace(Some(Arc::new(client)));
         tracing::debug!(pid, "broker connected");
         Ok(child)
@@ -131,6 +134,20 @@ impl BrokerLink {
 
     /// The current broker client, waiting up to 5 s for a restart.
     pub async fn client(&self) -> WireResult<Arc<UiClient>> {
+        if self.client.borrow().as_ref().is_some_and(|c| c.is_closed()) {
+            // The broker is alive but our connection is gone: restart it.
+            let pid = self.broker_pid.load(Ordering::SeqCst);
+            if let Ok(pid) = i32::try_from(pid) {
+                if pid > 0 {
+                    tracing::warn!(pid, "connection to the broker was lost; restarting it");
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+            self.client.send_replace(None);
+        }
         let mut rx = self.client.subscribe();
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {

@@ -29,12 +29,12 @@ pub async fn run() -> Result<(), String> {
     shared::child::wait_shutdown(&mut shutdown).await;
     server.abort();
     // Zeroize the cached master key before the process image goes away.
-    let _ = store
-        .send(Exec {
-            role: Role::Broker,
-            request: VaultRequest::Lock,
-        })
-        .await;
+    // Bounded: shutdown must finish inside the 2 s budget even if the store is busy.
+    let lock = store.send(Exec {
+        role: Role::Broker,
+        request: VaultRequest::Lock,
+    });
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(500), lock).await;
     let _ = std::fs::remove_file(&ctx.socket_path);
     Ok(())
 }

@@ -74,11 +74,19 @@ impl StoreActor {
                     },
                 )),
             },
-            VaultRequest::Lock => {
-                let s = self.store()?;
-                s.lock();
-                Ok(VaultResponse::Status(s.status()))
-            }
+            VaultRequest::Lock => match self.store.as_mut() {
+                Some(s) => {
+                    s.lock();
+                    Ok(VaultResponse::Status(s.status()))
+                }
+                // Nothing opened, nothing cached: locking must not load the key.
+                None => Ok(VaultResponse::Status(
+                    shared::protocol::secrets::VaultStatus {
+                        unlocked: false,
+                        key_source: "not opened".into(),
+                    },
+                )),
+            },
             VaultRequest::Unlock => {
                 let s = self.store()?;
                 s.unlock().map_err(WireError::from)?;
@@ -196,6 +204,8 @@ impl StoreActor {
                     Err(VaultError::NotFound { .. }) => return Ok(None),
                     Err(e) => return Err(e),
                 };
+                // Every referenced secret needs a permit the broker granted for this
+                // provider operation; dns-proc cannot widen what it may see.
                 if !permits.covers(provider_id, &meta.reference) {
                     return Err(VaultError::Forbidden(format!(
                         "no live permit covers secret \"{name}\" for this provider"

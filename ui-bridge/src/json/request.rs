@@ -92,10 +92,11 @@ fn describe(e: &serde_json::Error) -> String {
         return format!("missing field `{field}`");
     }
     if msg.starts_with("invalid type") {
+        // The quoted input comes first; the real "expected" is the last one.
         let expected = msg
-            .split("expected ")
-            .nth(1)
-            .map(|x| x.split(" at line").next().unwrap_or(x))
+            .rsplit_once(", expected ")
+            .map(|(_, x)| x.rsplit_once(" at line").map_or(x, |(head, _)| head))
+            .filter(|x| !x.contains('"'))
             .unwrap_or("another type");
         return format!(
             "a value has the wrong type (expected {expected}) at column {}",
@@ -222,6 +223,16 @@ mod tests {
         };
         assert!(!r.error.message.contains('7'), "{}", r.error.message);
         let line = r#"{"id":6,"cmd":"secret_create","args":{"name":"a","type":"api_key","data":{"value":"CANARY"},"bogus":"CANARY2"}}"#;
+        let Err(r) = parse_line(line) else {
+            panic!("must fail")
+        };
+        assert!(!r.error.message.contains("CANARY"), "{}", r.error.message);
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_message_is_not_echoed() {
+        let line =
+            r#"{"id":8,"cmd":"secret_get","args":{"ref":["pw, expected CANARY at line 9"]}}"#;
         let Err(r) = parse_line(line) else {
             panic!("must fail")
         };

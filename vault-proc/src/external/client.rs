@@ -9,6 +9,9 @@ use serde::Deserialize;
 use shared::protocol::secrets::{ExternalProviderMeta, SecretData};
 use shared::secret::SecretString;
 
+/// Largest response body accepted.
+pub const MAX_BODY: u64 = 1024 * 1024;
+
 /// Default bound on one request.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -81,7 +84,9 @@ impl KvClient {
         let mut b = reqwest::blocking::Client::builder()
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT)
-            .pool_idle_timeout(Duration::from_secs(60));
+            .pool_idle_timeout(Duration::from_secs(60))
+            // Never follow a redirect: the token header would go along to another host.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(pem) = ca_pem {
             for cert in reqwest::Certificate::from_pem_bundle(pem.as_bytes())
                 .map_err(|e| KvError::Protocol(format!("CA bundle: {e}")))?

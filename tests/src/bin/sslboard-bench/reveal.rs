@@ -67,6 +67,19 @@ pub fn run() {
             samples.push(s.elapsed());
             assert!(matches!(r, VaultResponse::Revealed(_)));
         }
+        let mut status = Vec::with_capacity(20_000);
+        for _ in 0..20_000 {
+            let s = Instant::now();
+            v.broker
+                .call(VaultRequest::Status, Duration::from_secs(5))
+                .await
+                .unwrap();
+            status.push(s.elapsed());
+        }
+        crate::report(
+            "for scale: status round trip (broker role → vault-proc, no crypto, no SQL)",
+            status,
+        );
         crate::report(
             "reveal round trip (dns role → vault-proc, real socket)",
             samples,
