@@ -39,8 +39,8 @@ impl DirectVault {
         for (k, v) in env {
             std::env::set_var(k, v);
         }
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+        // Current-thread, like the actix system dns-proc runs its client on.
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
@@ -82,9 +82,22 @@ impl DirectVault {
                 VaultClient::connect(&socket, "vault-proc", Role::Broker, &broker_key, child.pid)
                     .await
                     .unwrap();
-            let dns = VaultClient::connect(&socket, "vault-proc", Role::Dns, &dns_key, child.pid)
-                .await
-                .unwrap();
+            // The grant travels over vault-proc's stdin and is applied
+            // asynchronously: retry until it has been.
+            let mut attempt = 0;
+            let dns = loop {
+                match VaultClient::connect(&socket, "vault-proc", Role::Dns, &dns_key, child.pid)
+                    .await
+                {
+                    Ok(c) => break c,
+                    Err(e) if attempt < 100 => {
+                        attempt += 1;
+                        let _ = e;
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err(e) => panic!("dns role could not connect: {e}"),
+                }
+            };
             (broker, dns, child)
         });
         Self {

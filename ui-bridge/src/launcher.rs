@@ -34,6 +34,8 @@ pub struct BrokerLink {
     shutting_down: AtomicBool,
     exited: watch::Sender<bool>,
     broker_pid: std::sync::atomic::AtomicU32,
+    /// UI request id → broker-hop id of requests in flight (for cancels).
+    in_flight: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
 }
 
 impl BrokerLink {
@@ -48,6 +50,7 @@ impl BrokerLink {
             shutting_down: AtomicBool::new(false),
             exited: watch::channel(false).0,
             broker_pid: std::sync::atomic::AtomicU32::new(0),
+            in_flight: std::sync::Mutex::new(std::collections::HashMap::new()),
         });
         let child = link.spawn_once().await.map_err(|e| match e {
             SpawnError::Exited {
@@ -179,10 +182,34 @@ impl BrokerLink {
             _ => Duration::from_secs(120),
         };
         let client = self.client().await?;
-        // The UI's id is used on the broker hop too, so `dns_provider_test_cancel`
-        // can name a running test by the id the UI knows.
-        let _ = client.alloc_id();
-        client.call_as(ui_id, request, timeout, events).await
+        // A fresh id on the broker hop: a UI that reuses an id can never receive
+        // a late answer meant for an earlier request. Cancels name the UI's id,
+        // so translate it to the running test's broker id.
+        let request = match request {
+            UiRequest::DnsProviderTestCancel(ui_target) => {
+                let target = self
+                    .in_flight
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.get(&ui_target).copied());
+                match target {
+                    Some(broker_id) => UiRequest::DnsProviderTestCancel(broker_id),
+                    None => return Ok(UiResponse::Cancelled(false)),
+                }
+            }
+            other => other,
+        };
+        let broker_id = client.alloc_id();
+        if let Ok(mut m) = self.in_flight.lock() {
+            m.insert(ui_id, broker_id);
+        }
+        let result = client.call_as(broker_id, request, timeout, events).await;
+        if let Ok(mut m) = self.in_flight.lock() {
+            if m.get(&ui_id) == Some(&broker_id) {
+                m.remove(&ui_id);
+            }
+        }
+        result
     }
 
     /// Closes the broker's control pipe (it exits on EOF, taking its children

@@ -9,7 +9,9 @@ use ui_bridge::json::{request, response};
 use ui_bridge::launcher::BrokerLink;
 use ui_bridge::BridgeError;
 
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+/// Time the broker gets to exit after EOF on its control pipe; with the
+/// 400 ms drain below this keeps a full shutdown inside the 2 s budget.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1300);
 
 fn main() {
     shared::logging::init("ui-bridge");
@@ -41,7 +43,7 @@ async fn run(cli: Cli) -> i32 {
                 link.clone(),
                 tokio::io::stdin(),
                 tokio::io::stdout(),
-                Duration::from_millis(1000),
+                Duration::from_millis(400),
             );
             tokio::select! {
                 _ = session => {}

@@ -16,6 +16,9 @@ use crate::json::request::{parse_line, MAX_LINE};
 use crate::json::response::{error_line, event_line, ok_line};
 use crate::launcher::BrokerLink;
 
+/// Requests one session may have in flight; more get `unavailable` at once.
+pub const MAX_IN_FLIGHT: usize = 512;
+
 /// Outcome of reading one line.
 enum Line {
     Text(Vec<u8>),
@@ -119,6 +122,14 @@ where
                 continue;
             }
         };
+        if in_flight.len() >= MAX_IN_FLIGHT {
+            // Backpressure instead of unbounded memory for a UI that never reads.
+            let err = shared::error::WireError::unavailable(format!(
+                "too many requests in flight (limit {MAX_IN_FLIGHT})"
+            ));
+            let _ = out_tx.send(error_line(Some(id), &err)).await;
+            continue;
+        }
         let link = link.clone();
         let out = out_tx.clone();
         in_flight.spawn(async move {

@@ -173,7 +173,7 @@ impl StoreActor {
                     .ok_or_else(|| WireError::internal("store not open"))?;
                 let (_, data) = self
                     .external
-                    .fetch(store, &SecretSelector::Ref(secret_ref))
+                    .fetch_meta(store, meta)
                     .map_err(WireError::from)?;
                 Ok(VaultResponse::Revealed(data))
             }
@@ -211,9 +211,7 @@ impl StoreActor {
                         "no live permit covers secret \"{name}\" for this provider"
                     )));
                 }
-                external
-                    .fetch(store, &SecretSelector::Ref(meta.reference))
-                    .map(|(_, d)| Some(d))
+                external.fetch_meta(store, meta).map(|(_, d)| Some(d))
             };
         let mut ctx = ResolutionContext::new(&mut fetch);
         let text = ctx.resolve(template).map_err(WireError::from)?;

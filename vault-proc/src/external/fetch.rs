@@ -54,6 +54,16 @@ impl ExternalCache {
         selector: &SecretSelector,
     ) -> Result<(SecretMeta, SecretData), VaultError> {
         let meta = store.get_meta(selector)?;
+        self.fetch_meta(store, meta)
+    }
+
+    /// Like [`Self::fetch`] for a secret whose metadata the caller already read.
+    pub fn fetch_meta(
+        &mut self,
+        store: &mut SecretStore,
+        meta: SecretMeta,
+    ) -> Result<(SecretMeta, SecretData), VaultError> {
+        let selector = &SecretSelector::Ref(meta.reference.clone());
         let Some(ext) = meta.external.clone() else {
             return store.reveal(selector);
         };

@@ -90,13 +90,20 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
 /// The row with reference id `id`.
 pub fn by_id(conn: &Connection, id: &str) -> VaultResult<Option<SecretRow>> {
     let sql = format!("SELECT {COLUMNS} FROM secret_metadata WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+    // Cached: the reveal path runs this on every call.
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()?)
 }
 
 /// The row named `name`.
 pub fn by_name(conn: &Connection, name: &str) -> VaultResult<Option<SecretRow>> {
     let sql = format!("SELECT {COLUMNS} FROM secret_metadata WHERE name = ?1");
-    Ok(conn.query_row(&sql, [name], from_row).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([name], from_row)
+        .optional()?)
 }
 
 /// Rows, optionally of one kind and/or type, ordered by name. Old-format rows
