@@ -132,6 +132,35 @@ pub fn ensure_private_dir(path: &Path) -> io::Result<bool> {
     }
 }
 
+/// Creates `path` as a file readable only by us (0600), or narrows an
+/// existing file to 0600 when it is wider. Returns true when it repaired the
+/// mode. One mechanism for every database file of the core.
+pub fn ensure_private_file(path: &Path) -> io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(false)
+    }
+}
+
 /// Makes a fresh, unique private directory for one launch's sockets.
 pub fn fresh_socket_dir() -> io::Result<std::path::PathBuf> {
     let base = std::env::var_os("XDG_RUNTIME_DIR")

@@ -97,25 +97,8 @@ const COLUMNS: &str =
 /// Creates `path` 0600 when missing and narrows a wider mode to 0600.
 /// Returns true when it had to repair the mode.
 pub fn secure_file(path: &Path) -> Result<bool, DnsError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let io = |e: std::io::Error| DnsError::Io(format!("{}: {e}", path.display()));
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(io)?;
-        let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
-        if mode & 0o077 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-            return Ok(true);
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(false)
+    shared::transport::ensure_private_file(path)
+        .map_err(|e| DnsError::Io(format!("{}: {e}", path.display())))
 }
 
 fn conversion(col: usize, what: String) -> rusqlite::Error {

@@ -73,49 +73,17 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> VaultError {
     move |source| VaultError::Io { context, source }
 }
 
-/// Creates the file with mode 0600 if missing; repairs it to 0600 if wider.
-///
-/// Returns true when the permissions had to be repaired.
-#[cfg(unix)]
+/// Creates the file with mode 0600 if missing; repairs it to 0600 if wider
+/// (logged). Returns true when the permissions had to be repaired.
 pub fn create_or_repair_file(path: &Path) -> VaultResult<bool> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(io_err(format!("cannot create {}", path.display())))?;
-    let mode = std::fs::metadata(path)
-        .map_err(io_err(format!("cannot stat {}", path.display())))?
-        .permissions()
-        .mode()
-        & 0o777;
-    if mode & 0o077 == 0 {
-        return Ok(false);
+    let repaired = shared::transport::ensure_private_file(path).map_err(io_err(format!(
+        "cannot create or restrict {}",
+        path.display()
+    )))?;
+    if repaired {
+        tracing::warn!(path = %path.display(), "secrets database was readable by others; restricted it to 0600");
     }
-    tracing::warn!(
-        path = %path.display(),
-        mode = format!("{mode:o}"),
-        "secrets database was readable by others; restricting it to 0600"
-    );
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(io_err(format!("cannot chmod 0600 {}", path.display())))?;
-    Ok(true)
-}
-
-/// Creates the file if missing (no Unix modes on this platform).
-#[cfg(not(unix))]
-pub fn create_or_repair_file(path: &Path) -> VaultResult<bool> {
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(io_err(format!("cannot create {}", path.display())))?;
-    Ok(false)
+    Ok(repaired)
 }
 
 fn ensure_dir(dir: &Path) -> VaultResult<()> {
