@@ -96,10 +96,24 @@ impl Router {
                     other => Err(unexpected(&other)),
                 }
             }
-            UiRequest::SecretList(filter) => match self.vault(VaultRequest::List(filter)).await? {
-                VaultResponse::Metas(m) => Ok(UiResponse::Secrets(m)),
-                other => Err(unexpected(&other)),
-            },
+            UiRequest::SecretList {
+                filter,
+                after,
+                limit,
+            } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                match self
+                    .vault(VaultRequest::ListPage {
+                        filter,
+                        after,
+                        limit,
+                    })
+                    .await?
+                {
+                    VaultResponse::MetaPage(m, next) => Ok(UiResponse::Secrets(m, next)),
+                    other => Err(unexpected(&other)),
+                }
+            }
             UiRequest::SecretGet(selector) => meta(self.vault(VaultRequest::Get(selector)).await?),
             UiRequest::TemplateValidate(t) => {
                 match self.vault(VaultRequest::ValidateTemplate(t)).await? {

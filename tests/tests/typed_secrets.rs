@@ -262,3 +262,35 @@ fn export_carries_references_never_values() {
     );
     assert!(!e.to_string().contains(&canary), "export carries a value");
 }
+
+#[test]
+fn secret_list_pages_by_name() {
+    let (_t, mut tree) = tree();
+    for i in 0..7 {
+        tree.ok(
+            "secret_create",
+            json!({"name": format!("s{i}"), "type": "api_key", "data": {"value": "v"}}),
+        );
+    }
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let page = tree.ok("secret_list", json!({"after": after, "limit": 3}));
+        seen.extend(
+            page["secrets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["name"].as_str().unwrap().to_string()),
+        );
+        if page["next"].is_null() {
+            break;
+        }
+        after = page["next"].clone();
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("s{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        tree.err("secret_list", json!({"after": "nope"})).0,
+        "validation"
+    );
+}

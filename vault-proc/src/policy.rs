@@ -14,6 +14,7 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::Update { .. }
         | VaultRequest::Delete(_)
         | VaultRequest::List(_)
+        | VaultRequest::ListPage { .. }
         | VaultRequest::Get(_)
         | VaultRequest::ValidateTemplate(_)
         | VaultRequest::Export { .. }

@@ -39,7 +39,14 @@ pub enum UiRequest {
     /// Delete a secret.
     SecretDelete(SecretSelector),
     /// List secrets.
-    SecretList(SecretFilter),
+    SecretList {
+        /// Filters.
+        filter: SecretFilter,
+        /// Name of the last secret of the previous page.
+        after: Option<String>,
+        /// Page size (default 500, at most 2000).
+        limit: Option<u32>,
+    },
     /// One secret's metadata.
     SecretGet(SecretSelector),
     /// Validate a template.
@@ -90,7 +97,7 @@ pub enum UiResponse {
     /// One secret's metadata.
     Secret(SecretMeta),
     /// Many secrets.
-    Secrets(Vec<SecretMeta>),
+    Secrets(Vec<SecretMeta>, Option<String>),
     /// Deleted.
     Deleted,
     /// Template references.

@@ -33,8 +33,17 @@ pub enum VaultRequest {
     },
     /// Delete a secret.
     Delete(SecretSelector),
-    /// List metadata.
+    /// List metadata (internal: everything at once).
     List(SecretFilter),
+    /// One page of metadata, ordered by name, after the secret named `after`.
+    ListPage {
+        /// Filters.
+        filter: SecretFilter,
+        /// Name of the last secret of the previous page.
+        after: Option<String>,
+        /// Page size.
+        limit: u32,
+    },
     /// One secret's metadata.
     Get(SecretSelector),
     /// Check a template's format and that its references exist.
@@ -98,6 +107,8 @@ pub enum VaultResponse {
     Meta(SecretMeta),
     /// Many secrets' metadata.
     Metas(Vec<SecretMeta>),
+    /// One page of metadata and the cursor of the next page.
+    MetaPage(Vec<SecretMeta>, Option<String>),
     /// The secret was deleted.
     Deleted,
     /// References found in a valid template.

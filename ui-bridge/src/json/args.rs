@@ -145,16 +145,19 @@ pub struct SecretListArgs {
     #[serde(rename = "type")]
     secret_type: Option<String>,
     tag: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
 }
 
 impl SecretListArgs {
-    /// The filter.
-    pub fn into_filter(self) -> Result<SecretFilter, WireError> {
-        Ok(SecretFilter {
+    /// The filter and the page.
+    pub fn into_parts(self) -> Result<(SecretFilter, Option<String>, Option<u32>), WireError> {
+        let filter = SecretFilter {
             kind: parse_kind(self.kind)?,
             secret_type: parse_type(self.secret_type)?,
             tag: self.tag,
-        })
+        };
+        Ok((filter, self.after, self.limit))
     }
 }
 

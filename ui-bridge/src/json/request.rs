@@ -140,7 +140,14 @@ pub fn parse_command(cmd: &str, raw: Option<&RawValue>) -> Result<UiRequest, Wir
             UiRequest::SecretDelete(args::<SelectorArgs>(cmd, raw)?.into_selector()?)
         }
         "secret_get" => UiRequest::SecretGet(args::<SelectorArgs>(cmd, raw)?.into_selector()?),
-        "secret_list" => UiRequest::SecretList(args::<SecretListArgs>(cmd, raw)?.into_filter()?),
+        "secret_list" => {
+            let (filter, after, limit) = args::<SecretListArgs>(cmd, raw)?.into_parts()?;
+            UiRequest::SecretList {
+                filter,
+                after,
+                limit,
+            }
+        }
         "template_validate" => {
             UiRequest::TemplateValidate(args::<TemplateArgs>(cmd, raw)?.template)
         }

@@ -48,9 +48,10 @@ pub fn result(resp: &UiResponse) -> Value {
         UiResponse::VaultStatus(s) => json!({ "unlocked": s.unlocked, "keySource": s.key_source }),
         UiResponse::Unlocked(u) => json!({ "unlocked": u }),
         UiResponse::Secret(m) => secret(m),
-        UiResponse::Secrets(list) => {
-            json!({ "secrets": list.iter().map(secret).collect::<Vec<_>>() })
-        }
+        UiResponse::Secrets(list, next) => json!({
+            "secrets": list.iter().map(secret).collect::<Vec<_>>(),
+            "next": next,
+        }),
         UiResponse::Deleted => json!({ "deleted": true }),
         UiResponse::References(r) => {
             json!({ "references": r.iter().map(reference).collect::<Vec<_>>() })
