@@ -72,9 +72,12 @@ pub fn decode<T: DeserializeOwned + Serialize>(bytes: &[u8]) -> Result<T, CodecE
     if used != bytes.len() {
         return Err(CodecError::Trailing(bytes.len() - used));
     }
-    let canonical = bincode::serde::encode_to_vec(&value, config())
+    let mut canonical = bincode::serde::encode_to_vec(&value, config())
         .map_err(|e| CodecError::Encode(e.to_string()))?;
-    if canonical != bytes {
+    let same = canonical == bytes;
+    // The copy holds the same (possibly secret) bytes as the frame: wipe it.
+    zeroize::Zeroize::zeroize(&mut canonical);
+    if !same {
         return Err(CodecError::NonCanonical);
     }
     Ok(value)

@@ -47,8 +47,11 @@ pub async fn read_payload<R: AsyncRead + Unpin>(r: &mut R) -> Result<Vec<u8>, Fr
 pub async fn read_frame<T: DeserializeOwned + Serialize, R: AsyncRead + Unpin>(
     r: &mut R,
 ) -> Result<T, FrameError> {
-    let payload = read_payload(r).await?;
-    Ok(codec::decode(&payload)?)
+    let mut payload = read_payload(r).await?;
+    let value = codec::decode(&payload);
+    // Frames may carry secret values (reveal answers, create requests): wipe the buffer.
+    zeroize::Zeroize::zeroize(&mut payload);
+    Ok(value?)
 }
 
 /// Encodes `payload` into one frame buffer (length prefix included).
@@ -69,10 +72,15 @@ pub async fn write_frame<T: Serialize, W: AsyncWrite + Unpin>(
     w: &mut W,
     value: &T,
 ) -> Result<(), FrameError> {
-    let buf = encode_frame(value)?;
-    w.write_all(&buf).await?;
-    w.flush().await?;
-    Ok(())
+    let mut buf = encode_frame(value)?;
+    let result = async {
+        w.write_all(&buf).await?;
+        w.flush().await
+    }
+    .await;
+    // The bootstrap frame carries capability keys: never leave it in freed memory.
+    zeroize::Zeroize::zeroize(&mut buf);
+    Ok(result?)
 }
 
 #[cfg(test)]

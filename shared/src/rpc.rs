@@ -176,8 +176,11 @@ async fn connection<Q, R, E, H>(
     let writer_stream = stream.clone();
     tokio::spawn(async move {
         let mut w = &*writer_stream;
-        while let Some(buf) = rx.recv().await {
-            if w.write_all(&buf).await.is_err() || w.flush().await.is_err() {
+        while let Some(mut buf) = rx.recv().await {
+            let ok = w.write_all(&buf).await.is_ok() && w.flush().await.is_ok();
+            // Answers may carry revealed values: wipe each frame once written.
+            zeroize::Zeroize::zeroize(&mut buf);
+            if !ok {
                 break;
             }
         }
@@ -328,8 +331,11 @@ where
         let wclosed = closed.clone();
         tokio::spawn(async move {
             let mut w = &*ws;
-            while let Some(buf) = rx.recv().await {
-                if w.write_all(&buf).await.is_err() || w.flush().await.is_err() {
+            while let Some(mut buf) = rx.recv().await {
+                let ok = w.write_all(&buf).await.is_ok() && w.flush().await.is_ok();
+                // Requests may carry secret values (create/update): wipe once written.
+                zeroize::Zeroize::zeroize(&mut buf);
+                if !ok {
                     wclosed.store(true, Ordering::SeqCst);
                     break;
                 }
