@@ -195,15 +195,17 @@ impl Router {
     }
 
     async fn refuse_owned(&self, selector: &SecretSelector, hint: &str) -> WireResult<()> {
-        if let VaultResponse::Meta(m) = self.vault(VaultRequest::Get(selector.clone())).await? {
-            if let Some(owner) = m.owner {
-                return Err(WireError::new(
+        match self.vault(VaultRequest::Get(selector.clone())).await? {
+            VaultResponse::Meta(m) => match m.owner {
+                Some(owner) => Err(WireError::new(
                     ErrorCode::Conflict,
                     format!("secret {} is owned by {owner}; {hint}", m.reference),
-                ));
-            }
+                )),
+                None => Ok(()),
+            },
+            // Never let a change through on an answer we did not expect.
+            other => Err(unexpected(&other)),
         }
-        Ok(())
     }
 
     async fn test_connection(

@@ -12,6 +12,9 @@ use crate::router::Router;
 use crate::supervisor::Supervisor;
 use crate::{datadir, flows, BrokerError};
 
+/// Longest start-up reconcile before the broker reports ready anyway.
+const RECONCILE_BUDGET: Duration = Duration::from_secs(10);
+
 /// Runs the broker until shutdown. Returns the process exit code.
 pub async fn run() -> Result<(), BrokerError> {
     let (bootstrap, stdin) = shared::child::read_stdin_bootstrap()
@@ -44,8 +47,14 @@ pub async fn run() -> Result<(), BrokerError> {
         ));
     }
     let router = Router::new(sup.clone());
-    if let Err(e) = flows::reconcile(&router).await {
-        tracing::warn!(error = %e, "start-up reconcile did not complete; it runs again next start");
+    // Bounded: a keyring prompt must not hold the broker past ui-bridge's
+    // readiness timeout; an unfinished reconcile simply runs again next start.
+    match tokio::time::timeout(RECONCILE_BUDGET, flows::reconcile(&router)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "start-up reconcile did not complete; it runs again next start")
+        }
+        Err(_) => tracing::warn!("start-up reconcile took too long; it runs again next start"),
     }
     let ctx = shared::child::start_with("broker", &socket_dir, Role::Ui, bootstrap, stdin, |_| {})
         .await
