@@ -62,20 +62,13 @@ impl RegistryActor {
             DnsRequest::List => DnsResponse::Providers(r.list()?),
             DnsRequest::ListPage { after, limit } => {
                 let all = r.list()?;
-                let start = match after {
-                    Some(id) => all
-                        .iter()
-                        .position(|p| p.id == id)
-                        .map(|i| i + 1)
-                        .ok_or_else(|| {
-                            WireError::validation("`after` does not name a provider of this list")
-                                .with_field("after")
-                        })?,
-                    None => 0,
-                };
-                let end = start.saturating_add(limit as usize).min(all.len());
-                let next = (end < all.len()).then(|| all[end - 1].id.clone());
-                let page = all.get(start..end).map(<[_]>::to_vec).unwrap_or_default();
+                let (page, next) = shared::protocol::page::page(
+                    &all,
+                    |p| p.id.as_str(),
+                    after.as_deref(),
+                    limit,
+                    "provider",
+                )?;
                 DnsResponse::ProviderPage(page, next)
             }
             DnsRequest::Get(id) => DnsResponse::Provider(r.get(&id)?),

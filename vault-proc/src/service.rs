@@ -110,20 +110,13 @@ impl StoreActor {
                 limit,
             } => {
                 let all = self.store()?.list(&filter).map_err(WireError::from)?;
-                let start = match after {
-                    Some(name) => all
-                        .iter()
-                        .position(|m| m.name == name)
-                        .map(|i| i + 1)
-                        .ok_or_else(|| {
-                            WireError::validation("`after` does not name a secret of this list")
-                                .with_field("after")
-                        })?,
-                    None => 0,
-                };
-                let end = start.saturating_add(limit as usize).min(all.len());
-                let next = (end < all.len() && end > 0).then(|| all[end - 1].name.clone());
-                let page = all.get(start..end).map(<[_]>::to_vec).unwrap_or_default();
+                let (page, next) = shared::protocol::page::page(
+                    &all,
+                    |m| m.name.as_str(),
+                    after.as_deref(),
+                    limit,
+                    "secret",
+                )?;
                 Ok(VaultResponse::MetaPage(page, next))
             }
             VaultRequest::List(filter) => Ok(VaultResponse::Metas(
