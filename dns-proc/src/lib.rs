@@ -3,7 +3,11 @@
 //! suffix, and runs the provider adapters and DNS checks. Provider tokens come
 //! from vault-proc per operation and only under a permit the broker granted.
 
+pub mod adapters;
 pub mod policy;
 pub mod providers;
 pub mod run;
 pub mod service;
+pub mod testconn;
+pub mod vault_link;
+pub mod verify;

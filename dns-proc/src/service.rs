@@ -4,8 +4,10 @@
 //! so it lives in an actix `SyncArbiter` thread; the async side keeps serving
 //! while it works. Test Connection runs outside the actor (it waits on DNS).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use actix::{Actor, Addr, Handler as ActixHandler, Message, SyncContext};
 use shared::error::{WireError, WireResult};
@@ -13,9 +15,18 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
+use shared::protocol::dns::{TestOutcome, TestParams};
+use tokio::sync::{mpsc, watch};
+
+use crate::adapters;
 use crate::policy;
+use crate::providers::config::ProviderConfig;
+use crate::providers::error::{shown, DnsError};
 use crate::providers::registry::ProviderRegistry;
 use crate::run::VaultAddress;
+use crate::testconn::{self, Progress, TestPlan};
+use crate::vault_link::VaultLink;
+use crate::verify::PollPlan;
 
 /// Owns the provider registry; runs on its own thread.
 pub struct RegistryActor {
@@ -106,14 +117,133 @@ impl ActixHandler<Exec> for RegistryActor {
 /// The IPC handler.
 pub struct DnsService {
     registry: Addr<RegistryActor>,
-    #[allow(dead_code)]
-    vault: VaultAddress,
+    vault: VaultLink,
+    /// Running Test Connection runs by request id, to cancel them.
+    tests: Mutex<HashMap<u64, watch::Sender<bool>>>,
 }
 
 impl DnsService {
     /// A service over the registry actor; `vault` says where vault-proc is.
     pub fn new(registry: Addr<RegistryActor>, vault: VaultAddress) -> Arc<Self> {
-        Arc::new(Self { registry, vault })
+        Arc::new(Self {
+            registry,
+            vault: VaultLink::new(vault),
+            tests: Mutex::new(HashMap::new()),
+        })
+    }
+
+    async fn registry(&self, request: DnsRequest) -> WireResult<DnsResponse> {
+        match self.registry.send(Exec(request)).await {
+            Ok(r) => r,
+            Err(e) => Err(WireError::unavailable(format!(
+                "provider registry is not running: {e}"
+            ))),
+        }
+    }
+
+    /// Test Connection for the broker's request `request_id`, with progress
+    /// on `events` and cancellation through [`DnsRequest::CancelTest`].
+    async fn test(
+        &self,
+        params: TestParams,
+        events: EventSink<DnsEvent>,
+    ) -> WireResult<DnsResponse> {
+        let provider = match self.registry(DnsRequest::Get(params.id.clone())).await? {
+            DnsResponse::Provider(p) => p.provider,
+            _ => {
+                return Err(WireError::internal(
+                    "registry answered Get with something else",
+                ))
+            }
+        };
+        let suffix = match &params.suffix {
+            Some(s) => {
+                let wanted = crate::adapters::names::bare(s);
+                provider
+                    .domain_suffixes
+                    .iter()
+                    .find(|x| **x == wanted)
+                    .cloned()
+                    .ok_or_else(|| {
+                        WireError::from(DnsError::validation(
+                            "suffix",
+                            format!(
+                                "{} is not one of this provider's domain suffixes",
+                                shown(s, 80)
+                            ),
+                        ))
+                    })?
+            }
+            None => provider.domain_suffixes.first().cloned().ok_or_else(|| {
+                WireError::from(DnsError::validation(
+                    "suffix",
+                    "this provider has no domain suffix to test",
+                ))
+            })?,
+        };
+        let config = ProviderConfig::parse(provider.provider_type, Some(&provider.config_json))
+            .map_err(WireError::from)?;
+        let token = match &provider.secret_ref {
+            Some(r) => Some(self.vault.reveal_token(&provider.id, r).await?),
+            None => None,
+        };
+        let adapter = match adapters::build(provider.provider_type, &config, token) {
+            Ok(a) => a,
+            Err(e) => {
+                return Ok(DnsResponse::TestOutcome(TestOutcome {
+                    success: false,
+                    failed_step: Some("credentials".into()),
+                    message: Some(e.to_string()),
+                    suggestions: testconn::suggestions::for_error(
+                        &e,
+                        provider.provider_type,
+                        &suffix,
+                    ),
+                    cleaned_up: true,
+                    record_name: None,
+                    zone: None,
+                    cleanup_error: None,
+                }))
+            }
+        };
+        let timeout = params
+            .timeout_secs
+            .map(|s| Duration::from_secs(s.clamp(1, 600)))
+            .unwrap_or(testconn::DEFAULT_TIMEOUT);
+        let plan = TestPlan {
+            provider,
+            suffix,
+            timeout,
+            poll: PollPlan::BACKOFF,
+        };
+        let id = events.request_id();
+        let (cancel_tx, mut cancel_rx) = watch::channel(false);
+        if let Ok(mut t) = self.tests.lock() {
+            t.insert(id, cancel_tx);
+        }
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let forward = tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                events.send::<DnsResponse>(DnsEvent::TestProgress(p)).await;
+            }
+        });
+        let outcome =
+            testconn::run(adapter.as_ref(), &plan, &Progress::new(tx), &mut cancel_rx).await;
+        // The adapter holds the token: drop (zeroize) it as soon as the run ends.
+        drop(adapter);
+        if let Ok(mut t) = self.tests.lock() {
+            t.remove(&id);
+        }
+        let _ = forward.await;
+        Ok(DnsResponse::TestOutcome(outcome))
+    }
+
+    fn cancel(&self, request_id: u64) -> bool {
+        self.tests
+            .lock()
+            .ok()
+            .and_then(|t| t.get(&request_id).map(|tx| tx.send(true).is_ok()))
+            .unwrap_or(false)
     }
 }
 
@@ -126,21 +256,15 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
         self: Arc<Self>,
         _role: Role,
         request: DnsRequest,
-        _events: EventSink<DnsEvent>,
+        events: EventSink<DnsEvent>,
     ) -> BoxFuture<WireResult<DnsResponse>> {
         Box::pin(async move {
             match request {
-                DnsRequest::Test(_) => Err(WireError::new(
-                    shared::error::ErrorCode::ProviderError,
-                    "Test Connection is not available in this build",
-                )),
-                DnsRequest::CancelTest { .. } => Ok(DnsResponse::Cancelled(false)),
-                other => match self.registry.send(Exec(other)).await {
-                    Ok(r) => r,
-                    Err(e) => Err(WireError::unavailable(format!(
-                        "provider registry is not running: {e}"
-                    ))),
-                },
+                DnsRequest::Test(params) => self.test(params, events).await,
+                DnsRequest::CancelTest { request_id } => {
+                    Ok(DnsResponse::Cancelled(self.cancel(request_id)))
+                }
+                other => self.registry(other).await,
             }
         })
     }

@@ -187,6 +187,19 @@ pub struct TestProgress {
     pub status: String,
     /// Free text detail (no secret material).
     pub detail: String,
+    /// Per-nameserver state, on `verify` polls.
+    pub nameservers: Vec<NameserverStatus>,
+}
+
+/// One nameserver's state during verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameserverStatus {
+    /// `ip:port` asked.
+    pub address: String,
+    /// `seen`, `waiting` or `error`.
+    pub state: String,
+    /// What it answered (`NXDOMAIN`, a timeout, …).
+    pub detail: String,
 }
 
 /// The result of a Test Connection run. A failure is a normal result.
@@ -202,4 +215,10 @@ pub struct TestOutcome {
     pub suggestions: Vec<String>,
     /// True when the test record was removed.
     pub cleaned_up: bool,
+    /// The test record's name, once chosen.
+    pub record_name: Option<String>,
+    /// The zone it was created in, once found.
+    pub zone: Option<String>,
+    /// Why the record could not be removed (reported apart from the main failure).
+    pub cleanup_error: Option<String>,
 }

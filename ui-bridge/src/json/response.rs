@@ -38,7 +38,12 @@ pub fn event_line(id: u64, ev: &UiEvent) -> Value {
 
 /// A progress object.
 pub fn progress(p: &TestProgress) -> Value {
-    json!({ "step": p.step, "status": p.status, "detail": p.detail })
+    let nameservers: Vec<Value> = p
+        .nameservers
+        .iter()
+        .map(|n| json!({ "address": n.address, "state": n.state, "detail": n.detail }))
+        .collect();
+    json!({ "step": p.step, "status": p.status, "detail": p.detail, "nameservers": nameservers })
 }
 
 /// The `result` object of a response.
@@ -148,6 +153,9 @@ fn outcome(o: &TestOutcome) -> Value {
         "message": o.message,
         "suggestions": o.suggestions,
         "cleanedUp": o.cleaned_up,
+        "recordName": o.record_name,
+        "zone": o.zone,
+        "cleanupError": o.cleanup_error,
     })
 }
 
