@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 pub mod direct;
+pub mod dns;
 pub mod procs;
 pub mod tree;
 

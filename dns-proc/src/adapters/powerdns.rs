@@ -88,6 +88,12 @@ pub fn error_text(body: &[u8]) -> String {
     }
 }
 
+/// PowerDNS on SQLite answers a write that met another one with HTTP 500
+/// "database is locked": a transient state, retried like a rate limit.
+pub fn is_busy(r: &ApiResponse) -> bool {
+    r.status == 500 && error_text(&r.body).contains("database is locked")
+}
+
 impl PowerDns {
     /// An adapter for the server in `config`, authenticating with `token`.
     pub fn new(config: &PowerDnsConfig, token: SecretString) -> AdapterResult<Self> {
@@ -125,7 +131,7 @@ impl PowerDns {
                     }
                     Ok(r)
                 },
-                is_throttle_status,
+                |r| is_throttle_status(r) || is_busy(r),
             )
             .await
     }
