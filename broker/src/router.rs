@@ -253,6 +253,18 @@ impl Router {
         if let Ok(mut t) = self.tests.lock() {
             t.remove(&ui_id);
         }
+        if let Some(secret_ref) = provider.secret_ref.clone() {
+            // The run is over: dns-proc may no longer reveal this token.
+            let revoked = self
+                .vault(VaultRequest::RevokePermit {
+                    provider_id: provider.id.clone(),
+                    secret_ref,
+                })
+                .await;
+            if let Err(e) = revoked {
+                tracing::warn!(error = %e, "permit not revoked; it expires on its own");
+            }
+        }
         match result? {
             DnsResponse::TestOutcome(o) => Ok(UiResponse::TestOutcome(o)),
             other => Err(unexpected(&other)),

@@ -306,3 +306,31 @@ fn external_provider_through_the_ui_shows_metadata_only() {
         );
     }
 }
+
+#[test]
+fn a_revoked_permit_no_longer_lets_dns_proc_resolve() {
+    let v = DirectVault::start(&[]);
+    let a = v.create(new_secret(
+        "a",
+        SecretType::ApiKey,
+        SecretKind::Generic,
+        &[("value", "va")],
+    ));
+    v.permit(PROVIDER, &a.reference);
+    assert_eq!(v.resolve(PROVIDER, "{{secrets.a.value}}").unwrap(), "va");
+    v.as_broker(VaultRequest::RevokePermit {
+        provider_id: PROVIDER.into(),
+        secret_ref: a.reference.clone(),
+    })
+    .unwrap();
+    let err = v.resolve(PROVIDER, "{{secrets.a.value}}").unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden, "{err}");
+    // Only the broker may revoke.
+    let err = v
+        .as_dns(VaultRequest::RevokePermit {
+            provider_id: PROVIDER.into(),
+            secret_ref: a.reference,
+        })
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::Forbidden);
+}

@@ -21,7 +21,8 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::ExternalSet(_)
         | VaultRequest::ExternalGet
         | VaultRequest::ExternalDelete
-        | VaultRequest::GrantPermit { .. } => role == Role::Broker,
+        | VaultRequest::GrantPermit { .. }
+        | VaultRequest::RevokePermit { .. } => role == Role::Broker,
         // Values leave vault-proc only towards dns-proc.
         VaultRequest::Reveal { .. } | VaultRequest::Resolve { .. } => role == Role::Dns,
     }

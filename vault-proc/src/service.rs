@@ -162,6 +162,13 @@ impl StoreActor {
                     .grant(provider_id, secret_ref, Duration::from_millis(ttl_ms));
                 Ok(VaultResponse::Done)
             }
+            VaultRequest::RevokePermit {
+                provider_id,
+                secret_ref,
+            } => {
+                self.permits.revoke(&provider_id, &secret_ref);
+                Ok(VaultResponse::Done)
+            }
             VaultRequest::Reveal {
                 provider_id,
                 secret_ref,

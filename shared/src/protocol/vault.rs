@@ -68,6 +68,13 @@ pub enum VaultRequest {
         /// Lifetime in milliseconds.
         ttl_ms: u64,
     },
+    /// End one operation's hold on a permit (the broker, when the operation ends).
+    RevokePermit {
+        /// Provider the operation was for.
+        provider_id: String,
+        /// Secret the permit covered.
+        secret_ref: String,
+    },
     /// dns-proc: the value of a `dns_provider_token` covered by a live permit.
     Reveal {
         /// Provider the operation is for.
