@@ -440,7 +440,7 @@ fn a_manual_provider_shows_the_record_and_verifies_it() {
         }
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(dns::pdns().set_txt(PDNS_ZONE, &name, &[value.clone()]))
+    rt.block_on(dns::pdns().set_txt(PDNS_ZONE, &name, std::slice::from_ref(&value)))
         .unwrap();
     let mut events = Vec::new();
     let r = tree.wait_response(rid, Duration::from_secs(60), &mut events);
