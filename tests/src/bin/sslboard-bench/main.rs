@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
+mod dns;
 mod resolve;
 mod reveal;
 mod templates;
@@ -103,5 +104,8 @@ fn main() {
     }
     if want("templates") {
         templates::run();
+    }
+    if want("dns") {
+        dns::run();
     }
 }
