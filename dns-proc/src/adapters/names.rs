@@ -13,10 +13,12 @@ pub fn dotted(name: &str) -> String {
 }
 
 /// `name` itself, then each parent with at least two labels (`a.b.c` →
-/// `a.b.c`, `b.c`); a one-label name is its own only candidate.
+/// `a.b.c`, `b.c`); a one-label name is its own only candidate. Every
+/// candidate is a suffix of `bare(name)` (an empty label is kept, so an
+/// invalid name yields invalid candidates rather than someone else's zone).
 pub fn zone_candidates(name: &str) -> Vec<String> {
     let name = bare(name);
-    let labels: Vec<&str> = name.split('.').filter(|l| !l.is_empty()).collect();
+    let labels: Vec<&str> = name.split('.').collect();
     let keep = if labels.len() >= 2 {
         labels.len() - 1
     } else {
@@ -31,7 +33,10 @@ pub fn relative(fqdn: &str, zone: &str) -> Option<String> {
     if fqdn == zone {
         return Some("@".into());
     }
-    fqdn.strip_suffix(&format!(".{zone}")).map(str::to_string)
+    // A literal `@` label would read as the apex: not a name inside the zone.
+    fqdn.strip_suffix(&format!(".{zone}"))
+        .filter(|r| *r != "@")
+        .map(str::to_string)
 }
 
 /// True when `fqdn` is `zone` or below it (whole labels).
@@ -50,6 +55,7 @@ mod tests {
             vec!["_x.a.example.test", "a.example.test", "example.test"]
         );
         assert_eq!(zone_candidates("test"), vec!["test"]);
+        assert_eq!(zone_candidates("a..b"), vec!["a..b", ".b"]);
     }
 
     #[test]
@@ -63,6 +69,7 @@ mod tests {
             Some("@")
         );
         assert_eq!(relative("notexample.test", "example.test"), None);
+        assert_eq!(relative("@.example.test", "example.test"), None);
         assert!(!within("a.b", "c.b"));
     }
 }

@@ -37,34 +37,41 @@ pub fn unquote(text: &str) -> String {
     if !t.starts_with('"') {
         return t.to_string();
     }
-    let mut out = String::with_capacity(t.len());
+    // Work on bytes: `\DDD` escapes name bytes, which may form UTF-8 together.
+    let bytes = t.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
     let mut in_string = false;
-    let mut chars = t.chars();
-    while let Some(c) = chars.next() {
-        match (in_string, c) {
-            (false, '"') => in_string = true,
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i += 1;
+        match (in_string, b) {
+            (false, b'"') => in_string = true,
             (false, _) => {}
-            (true, '"') => in_string = false,
-            (true, '\\') => match chars.next() {
-                Some(d) if d.is_ascii_digit() => {
-                    // \DDD decimal escape.
-                    let rest: String = chars.clone().take(2).collect();
-                    let code = format!("{d}{rest}");
-                    match code.parse::<u8>() {
-                        Ok(b) if rest.len() == 2 && rest.bytes().all(|x| x.is_ascii_digit()) => {
-                            out.push(char::from(b));
-                            chars.nth(1);
-                        }
-                        _ => out.push(d),
+            (true, b'"') => in_string = false,
+            (true, b'\\') => {
+                let digits = bytes
+                    .get(i..i + 3)
+                    .filter(|d| d.iter().all(u8::is_ascii_digit));
+                let code = digits
+                    .and_then(|d| std::str::from_utf8(d).ok())
+                    .and_then(|d| d.parse::<u8>().ok());
+                match (code, bytes.get(i)) {
+                    (Some(c), _) => {
+                        out.push(c);
+                        i += 3;
                     }
+                    (None, Some(&e)) => {
+                        out.push(e);
+                        i += 1;
+                    }
+                    (None, None) => {}
                 }
-                Some(e) => out.push(e),
-                None => {}
-            },
-            (true, _) => out.push(c),
+            }
+            (true, _) => out.push(b),
         }
     }
-    out
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -84,6 +91,7 @@ mod tests {
         assert_eq!(unquote("raw-value"), "raw-value");
         assert_eq!(unquote("\"ab\" \"cd\""), "abcd");
         assert_eq!(unquote("\"a\\065b\""), "aAb");
+        assert_eq!(unquote("\"\\195\\169\""), "é");
         assert_eq!(unquote("\"unterminated"), "unterminated");
     }
 }
