@@ -1,5 +1,9 @@
 //! `broker`: started by ui-bridge with a bootstrap on stdin; see the library.
 
+/// Every freed block is wiped (see `shared::zalloc`).
+#[global_allocator]
+static ALLOC: shared::zalloc::ZeroizingAlloc = shared::zalloc::ZeroizingAlloc;
+
 fn main() {
     shared::logging::init("broker");
     for problem in shared::hardening::harden() {

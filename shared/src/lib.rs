@@ -16,6 +16,7 @@ pub mod protocol;
 pub mod rpc;
 pub mod secret;
 pub mod transport;
+pub mod zalloc;
 
 #[cfg(unix)]
 pub mod hardening;

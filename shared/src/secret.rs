@@ -143,3 +143,19 @@ mod tests {
         assert_eq!(format!("{k:?}"), "[redacted]");
     }
 }
+
+/// How much of the calling thread's stack [`scrub_stack`] wipes.
+const STACK_SCRUB: usize = 256 * 1024;
+
+/// Wipes the dead part of the calling thread's stack below this frame.
+///
+/// Values moved by value (a `Key32` returned from a function, say) leave
+/// copies in stack frames that have returned; nothing owns them, so no
+/// `Drop` can clear them. Calling this after such work, from a shallow frame
+/// of the same thread, overwrites them.
+#[inline(never)]
+pub fn scrub_stack() {
+    let mut area = [0u8; STACK_SCRUB];
+    zeroize::Zeroize::zeroize(&mut area[..]);
+    std::hint::black_box(&area);
+}

@@ -48,6 +48,8 @@ pub struct TreeOptions {
     pub runtime_dir: PathBuf,
     pub key: KeySource,
     pub extra_env: Vec<(String, String)>,
+    /// A program (and its arguments) that execs ui-bridge, e.g. `setpriv …`.
+    pub launcher: Vec<String>,
 }
 
 /// A running ui-bridge with its descendants.
@@ -67,7 +69,15 @@ pub struct Tree {
 
 /// Builds the `ui-bridge` command for `opts`, with a minimal, known environment.
 pub fn command(opts: &TreeOptions, args: &[&str]) -> Command {
-    let mut cmd = Command::new(crate::bin_dir().join("ui-bridge"));
+    let bridge = crate::bin_dir().join("ui-bridge");
+    let mut cmd = match opts.launcher.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(&bridge);
+            c
+        }
+        None => Command::new(&bridge),
+    };
     cmd.arg("--data-dir").arg(&opts.data_dir).args(args);
     cmd.env_clear();
     cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
@@ -107,6 +117,7 @@ impl TreeOptions {
             runtime_dir,
             key,
             extra_env: Vec::new(),
+            launcher: Vec::new(),
         }
     }
 }

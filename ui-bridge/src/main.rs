@@ -1,6 +1,10 @@
 //! `ui-bridge`: see the library. Exit codes: 0 ok, 1 command error, 2 usage,
 //! 3 data directory in use.
 
+/// Every freed block is wiped (see `shared::zalloc`).
+#[global_allocator]
+static ALLOC: shared::zalloc::ZeroizingAlloc = shared::zalloc::ZeroizingAlloc;
+
 use std::time::Duration;
 
 use clap::Parser;

@@ -263,7 +263,13 @@ impl ActixHandler<Exec> for StoreActor {
     type Result = WireResult<VaultResponse>;
 
     fn handle(&mut self, msg: Exec, _ctx: &mut SyncContext<Self>) -> Self::Result {
-        self.dispatch(msg.role, msg.request)
+        let locking = matches!(msg.request, VaultRequest::Lock);
+        let result = self.dispatch(msg.role, msg.request);
+        if locking {
+            // Moves of the key left copies in this thread's dead stack frames.
+            shared::secret::scrub_stack();
+        }
+        result
     }
 }
 
