@@ -129,21 +129,6 @@ impl std::fmt::Debug for Key32 {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_is_redacted() {
-        let s = SecretString::from("canary-123");
-        assert_eq!(format!("{s:?}"), "[redacted]");
-        let b = SecretBytes::new(b"canary-456".to_vec());
-        assert_eq!(format!("{b:?}"), "[redacted]");
-        let k = Key32::from_bytes([7; 32]);
-        assert_eq!(format!("{k:?}"), "[redacted]");
-    }
-}
-
 /// How much of the calling thread's stack [`scrub_stack`] wipes.
 const STACK_SCRUB: usize = 256 * 1024;
 
@@ -158,4 +143,19 @@ pub fn scrub_stack() {
     let mut area = [0u8; STACK_SCRUB];
     zeroize::Zeroize::zeroize(&mut area[..]);
     std::hint::black_box(&area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_redacted() {
+        let s = SecretString::from("canary-123");
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        let b = SecretBytes::new(b"canary-456".to_vec());
+        assert_eq!(format!("{b:?}"), "[redacted]");
+        let k = Key32::from_bytes([7; 32]);
+        assert_eq!(format!("{k:?}"), "[redacted]");
+    }
 }
