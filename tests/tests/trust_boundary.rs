@@ -369,6 +369,7 @@ fn other_processes_cannot_ptrace_vault_proc_or_dns_proc() {
         "probe cannot attach even to a dumpable process"
     );
     let _ = control.kill();
+    let _ = control.wait();
     for name in ["vault-proc", "dns-proc", "broker"] {
         let r = attach(tree.pid_of(name));
         assert_eq!(r, "EPERM", "{name}: {r}");
