@@ -13,7 +13,7 @@ use shared::protocol::ui::UiRequest;
 use shared::protocol::ClientMsg;
 use shared::secret::Key32;
 
-fn write(dir: &PathBuf, target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+fn write(dir: &std::path::Path, target: &str, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let d = dir.join(target);
     std::fs::create_dir_all(&d)?;
     std::fs::write(d.join(name), bytes)
