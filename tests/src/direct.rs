@@ -24,6 +24,8 @@ pub struct DirectVault {
     pub broker: VaultClient,
     pub dns: VaultClient,
     child: Option<Spawned>,
+    broker_key: Key32,
+    dns_key: Key32,
     _dir: tempfile::TempDir,
 }
 
@@ -45,12 +47,12 @@ impl DirectVault {
             .build()
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
+        let broker_key = Key32::random().unwrap();
+        let dns_key = Key32::random().unwrap();
         let (broker, dns, child) = rt.block_on(async {
             let socket_dir = dir.path().join("sock");
             std::fs::create_dir(&socket_dir).unwrap();
             std::fs::create_dir(dir.path().join("data")).unwrap();
-            let broker_key = Key32::random().unwrap();
-            let dns_key = Key32::random().unwrap();
             let bootstrap = Bootstrap {
                 data_dir: dir.path().join("data").to_string_lossy().into_owned(),
                 socket_dir: Some(socket_dir.to_string_lossy().into_owned()),
@@ -105,8 +107,35 @@ impl DirectVault {
             broker,
             dns,
             child: Some(child),
+            broker_key,
+            dns_key,
             _dir: dir,
         }
+    }
+
+    /// A fresh connection as `role` (with that role's key; the UI role has none here).
+    pub fn connect_as(&self, role: Role) -> Result<VaultClient, String> {
+        let key = match role {
+            Role::Broker => &self.broker_key,
+            Role::Dns => &self.dns_key,
+            Role::Ui => &self.broker_key,
+        };
+        let child = self.child.as_ref().unwrap();
+        let socket = std::path::PathBuf::from(&child.ready.socket);
+        self.rt
+            .block_on(VaultClient::connect(
+                &socket,
+                "vault-proc",
+                role,
+                key,
+                child.pid,
+            ))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Calls on `client` with this vault's runtime.
+    pub fn call_on(&self, client: &VaultClient, req: VaultRequest) -> WireResult<VaultResponse> {
+        self.rt.block_on(client.call(req, Duration::from_secs(30)))
     }
 
     /// Calls as the broker.
