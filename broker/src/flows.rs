@@ -101,28 +101,49 @@ pub async fn create_provider(
         _ => None,
     };
     shared::failpoint::hit("provider_create_after_secret");
+    let prepared_id = prepared.id.clone();
     let commit = router
         .dns(DnsRequest::CommitCreate {
             prepared,
             secret_ref: secret_ref.clone(),
         })
         .await;
+    let id = prepared_id;
     match commit {
         Ok(DnsResponse::Provider(p)) => Ok(p),
-        other => {
-            if let Some(r) = secret_ref {
-                if let Err(e) = router
-                    .vault(VaultRequest::Delete(SecretSelector::Ref(r.clone())))
-                    .await
-                {
-                    // Reconcile at next start removes it; say so without the value.
-                    tracing::warn!(secret = %r, error = %e, "could not undo token of a failed provider create");
+        Err(e) if e.code == ErrorCode::Unavailable => {
+            // The answer was lost (dns-proc died or restarted): the commit may
+            // have landed. Ask the restarted dns-proc before undoing anything;
+            // when it cannot say, keep the token — start-up reconcile removes
+            // it if the provider really does not exist.
+            match router.dns(DnsRequest::Get(id.clone())).await {
+                Ok(DnsResponse::Provider(p)) => Ok(p),
+                Err(g) if g.code == ErrorCode::NotFound => {
+                    undo_token(router, secret_ref).await;
+                    Err(e)
                 }
+                _ => Err(e),
             }
+        }
+        other => {
+            undo_token(router, secret_ref).await;
             match other {
                 Ok(o) => Err(unexpected(&o)),
                 Err(e) => Err(e),
             }
+        }
+    }
+}
+
+/// Deletes the token of a provider whose creation certainly failed.
+async fn undo_token(router: &Router, secret_ref: Option<String>) {
+    if let Some(r) = secret_ref {
+        if let Err(e) = router
+            .vault(VaultRequest::Delete(SecretSelector::Ref(r.clone())))
+            .await
+        {
+            // Reconcile at next start removes it; say so without the value.
+            tracing::warn!(secret = %r, error = %e, "could not undo token of a failed provider create");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Starts vault-proc and dns-proc, connects to them as the broker role, and
-//! restarts a child that dies (exponential backoff, first retry after 50 ms,
-//! capped at 5 s), issuing fresh capability keys every time. Callers ask for
+//! restarts a child that dies, issuing fresh capability keys every time. A
+//! child that had run for a second or more is restarted after 50 ms; one that
+//! keeps dying sooner (a crash loop) backs off exponentially up to 5 s. Callers ask for
 //! the current client and wait briefly while a restart is in progress.
 
 use std::path::PathBuf;
@@ -70,7 +71,8 @@ pub struct Supervisor {
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-const STABLE_AFTER: Duration = Duration::from_secs(10);
+/// A child that lived this long was serving: its death is not a crash loop.
+const STABLE_AFTER: Duration = Duration::from_secs(1);
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Supervisor {

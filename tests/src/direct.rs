@@ -33,11 +33,22 @@ impl DirectVault {
     /// Starts vault-proc with an env master key; `env` is added to this
     /// process's environment first (vault-proc inherits it).
     pub fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_with(env, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", None)
+    }
+
+    /// Starts vault-proc on an existing data dir (after a tree used it) with
+    /// that tree's env master key.
+    pub fn open(data_dir: &std::path::Path, master_key_b64: &str) -> Self {
+        Self::start_with(&[], master_key_b64, Some(data_dir))
+    }
+
+    fn start_with(
+        env: &[(&str, &str)],
+        master_key_b64: &str,
+        data_dir: Option<&std::path::Path>,
+    ) -> Self {
         std::env::set_var("SSLBOARD_KEY_SOURCE", "env");
-        std::env::set_var(
-            "SSLBOARD_MASTER_KEY",
-            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        );
+        std::env::set_var("SSLBOARD_MASTER_KEY", master_key_b64);
         for (k, v) in env {
             std::env::set_var(k, v);
         }
@@ -52,9 +63,15 @@ impl DirectVault {
         let (broker, dns, child) = rt.block_on(async {
             let socket_dir = dir.path().join("sock");
             std::fs::create_dir(&socket_dir).unwrap();
-            std::fs::create_dir(dir.path().join("data")).unwrap();
+            let data = match data_dir {
+                Some(d) => d.to_path_buf(),
+                None => {
+                    std::fs::create_dir(dir.path().join("data")).unwrap();
+                    dir.path().join("data")
+                }
+            };
             let bootstrap = Bootstrap {
-                data_dir: dir.path().join("data").to_string_lossy().into_owned(),
+                data_dir: data.to_string_lossy().into_owned(),
                 socket_dir: Some(socket_dir.to_string_lossy().into_owned()),
                 parent: PeerGrant {
                     pid: std::process::id(),

@@ -8,6 +8,7 @@
 pub mod direct;
 pub mod dns;
 pub mod procs;
+pub mod session;
 pub mod tree;
 
 /// The value of a variable that `scripts/test` exports; panics with a clear
