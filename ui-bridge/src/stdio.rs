@@ -122,6 +122,8 @@ where
                 continue;
             }
         };
+        // Reap finished requests first: only those still running count.
+        while in_flight.try_join_next().is_some() {}
         if in_flight.len() >= MAX_IN_FLIGHT {
             // Backpressure instead of unbounded memory for a UI that never reads.
             let err = shared::error::WireError::unavailable(format!(
@@ -148,8 +150,6 @@ where
             };
             let _ = out.send(line).await;
         });
-        // Reap finished tasks so the set does not grow without bound.
-        while in_flight.try_join_next().is_some() {}
     }
     let _ = tokio::time::timeout(drain, async {
         while in_flight.join_next().await.is_some() {}
