@@ -403,3 +403,72 @@ fn a_created_value_does_not_stay_in_ui_bridge_or_broker_memory() {
         }
     }
 }
+
+/// The data dir must be a real directory owned by us, and every launch's
+/// socket directory is fresh, 0700, with 0600 sockets.
+#[test]
+fn symlinked_or_foreign_owned_data_dirs_are_refused_and_socket_dirs_are_private() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let base = tempfile::tempdir().unwrap();
+    let key = KeySource::random_env();
+    let call = |data: &Path| {
+        let mut o = TreeOptions::new(base.path(), key.clone());
+        o.data_dir = data.to_path_buf();
+        let out = sslboard_tests::tree::command(&o, &["call", "vault_status"])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let real = base.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let link = base.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (ok, text) = call(&link);
+    assert!(!ok && text.contains("symlink"), "{text}");
+    let foreign = base.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    nix::unistd::chown(&foreign, Some(nix::unistd::Uid::from_raw(65534)), None).unwrap();
+    let (ok, text) = call(&foreign);
+    assert!(!ok && text.contains("owned by uid 65534"), "{text}");
+    assert_eq!(
+        std::fs::read_dir(&real).unwrap().count(),
+        0,
+        "nothing written through the symlink"
+    );
+
+    let tree = Tree::start(opts(&base.path().join("t"), &key, &[]));
+    let runtime = &tree.opts.runtime_dir;
+    let dirs: Vec<_> = std::fs::read_dir(runtime)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("sslboard-"))
+        .collect();
+    assert!(
+        !dirs.is_empty(),
+        "no socket dir under {}",
+        runtime.display()
+    );
+    for d in dirs {
+        let meta = std::fs::symlink_metadata(d.path()).unwrap();
+        assert!(
+            meta.is_dir() && meta.mode() & 0o777 == 0o700,
+            "{:?} mode {:o}",
+            d.path(),
+            meta.mode()
+        );
+        for s in std::fs::read_dir(d.path()).unwrap().flatten() {
+            let m = std::fs::symlink_metadata(s.path()).unwrap();
+            assert_eq!(m.mode() & 0o777, 0o600, "{:?}", s.path());
+        }
+    }
+    let data = std::fs::metadata(&tree.opts.data_dir).unwrap();
+    assert_eq!(data.mode() & 0o777, 0o700);
+}
