@@ -197,7 +197,10 @@ pub async fn serve(
     tokio::select! {
         r = &mut server => r.map_err(WebError::Serve)?,
         _ = stop => {
-            handle.stop(true).await;
+            // The command is sent at once; the server future must be polled to act on it.
+            let stopping = handle.stop(true);
+            server.await.map_err(WebError::Serve)?;
+            stopping.await;
         }
     }
     Ok(())

@@ -66,17 +66,28 @@ fn value_state(s: &SecretMeta) -> Markup {
 fn expiry_cell(s: &SecretMeta) -> Markup {
     match expiry(s) {
         Expiry::None => html! { span.muted { "—" } },
-        Expiry::Expired(at) => html! { span.badge.bad data-expiry="expired" { "expired " (at) } },
-        Expiry::Soon(at) => html! { span.badge.warn data-expiry="soon" { "expires soon: " (at) } },
-        Expiry::Later(at) => html! { span { (at) } },
+        Expiry::Expired(at) => {
+            html! { span.badge.bad data-expiry="expired" { "expired " (when(&at)) } }
+        }
+        Expiry::Soon(at) => {
+            html! { span.badge.warn data-expiry="soon" { "expires soon: " (when(&at)) } }
+        }
+        Expiry::Later(at) => html! { span { (when(&at)) } },
     }
+}
+
+/// `2026-11-23T12:11:47.123Z` → `2026-11-23 12:11` (the full time in a tooltip).
+fn when(t: &str) -> Markup {
+    let short = match (t.get(..10), t.get(11..16)) {
+        (Some(d), Some(hm)) if t.get(10..11) == Some("T") => format!("{d} {hm}"),
+        _ => t.to_string(),
+    };
+    html! { time datetime=(t) title=(t) { (short) } }
 }
 
 fn owner_cell(s: &SecretMeta) -> Markup {
     match &s.owner {
-        Some(o) => {
-            html! { a href={"/providers/" (o) "/edit"} { "DNS provider" } br; span.mono.small { (o) } }
-        }
+        Some(o) => html! { a href={"/providers/" (o) "/edit"} title=(o) { "DNS provider" } },
         None => html! { span.muted { "—" } },
     }
 }
@@ -129,7 +140,7 @@ pub fn list(
                     thead { tr {
                         th scope="col" { "Name" } th scope="col" { "Kind" } th scope="col" { "Type" }
                         th scope="col" { "Label" } th scope="col" { "Tags" } th scope="col" { "Value" }
-                        th scope="col" { "Created" } th scope="col" { "Updated" } th scope="col" { "Owner" }
+                        th scope="col" { "Created / updated" } th scope="col" { "Owner" }
                         th scope="col" { "Expiry" } th scope="col" { "Actions" }
                     } }
                     tbody {
@@ -141,8 +152,7 @@ pub fn list(
                                 td data-label="Label" { (s.label) }
                                 td data-label="Tags" { ul.tags { @for t in &s.tags { li { (t) } } } }
                                 td data-label="Value" { (value_state(s)) }
-                                td data-label="Created" { span.small { (s.created_at) } }
-                                td data-label="Updated" { span.small { (s.updated_at) } }
+                                td data-label="Created / updated" { span.small { (when(&s.created_at)) br; (when(&s.updated_at)) } }
                                 td data-label="Owner" { (owner_cell(s)) }
                                 td data-label="Expiry" { (expiry_cell(s)) }
                                 td data-label="Actions" {
