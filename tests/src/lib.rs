@@ -9,6 +9,7 @@ pub mod direct;
 pub mod dns;
 pub mod procs;
 pub mod tree;
+pub mod web;
 
 /// The value of a variable that `scripts/test` exports; panics with a clear
 /// message when it is missing, so a service-backed test can never skip.
