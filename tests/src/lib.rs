@@ -10,6 +10,7 @@ pub mod dns;
 pub mod procs;
 pub mod session;
 pub mod tree;
+pub mod web;
 
 /// The value of a variable that `scripts/test` exports; panics with a clear
 /// message when it is missing, so a service-backed test can never skip.

@@ -1,4 +1,5 @@
-//! Command-line interface (clap): stdio mode by default, `call` for one-shot use.
+//! Command-line interface (clap): stdio mode by default, `call` for one-shot
+//! use, `web` for the settings pages in a local browser.
 
 use std::path::PathBuf;
 
@@ -27,5 +28,11 @@ pub enum Mode {
         cmd: String,
         /// Arguments as a JSON object (default `{}`).
         args: Option<String>,
+    },
+    /// Serve the settings pages on 127.0.0.1 and print a one-time login URL.
+    Web {
+        /// Port to listen on (default: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
     },
 }

@@ -1,5 +1,6 @@
 //! ui-bridge: what a UI spawns. It starts the broker, speaks the JSON-lines
-//! contract on stdio (or answers one command in `call` mode), and validates
+//! contract on stdio (or answers one command in `call` mode, or serves the
+//! settings pages to a local browser in `web` mode), and validates
 //! every UI input before anything reaches the trusted core. It never sees a
 //! decrypted secret: answers are rendered only from metadata types.
 
@@ -7,6 +8,7 @@ pub mod cli;
 pub mod json;
 pub mod launcher;
 pub mod stdio;
+pub mod web;
 
 /// Errors that stop ui-bridge.
 #[derive(Debug, thiserror::Error)]

@@ -56,6 +56,26 @@ async fn run(cli: Cli) -> i32 {
             link.shutdown(SHUTDOWN_GRACE).await;
             0
         }
+        Mode::Web { port } => {
+            let link = match BrokerLink::start(data_dir).await {
+                Ok(l) => l,
+                Err(e) => return fail(&e),
+            };
+            let (tx, mut stop) = tokio::sync::watch::channel(false);
+            shared::child::spawn_signal_watch(std::sync::Arc::new(tx));
+            let stopped = async move { shared::child::wait_shutdown(&mut stop).await };
+            let served =
+                ui_bridge::web::serve(link.clone(), ui_bridge::web::WebOptions { port }, stopped)
+                    .await;
+            link.shutdown(SHUTDOWN_GRACE).await;
+            match served {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("ui-bridge: {e}");
+                    1
+                }
+            }
+        }
         Mode::Call { cmd, args } => {
             let raw = args.unwrap_or_else(|| "{}".into());
             let raw = match serde_json::value::RawValue::from_string(raw) {

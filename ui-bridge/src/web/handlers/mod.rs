@@ -1,0 +1,150 @@
+//! HTTP handlers: each turns a page view or a form into one or a few broker
+//! commands and renders the answer. Shared here: the page frame (vault
+//! state, notices), HTML responses, redirects, and answer unpacking.
+
+pub mod assets;
+pub mod login;
+pub mod providers;
+pub mod secrets;
+pub mod testconn;
+pub mod vault;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::Markup;
+use shared::error::WireError;
+use shared::protocol::dns::ProviderMeta;
+use shared::protocol::ui::{UiRequest, UiResponse};
+
+use super::guard::Ctx;
+use super::pages::{self, Chrome, Nav, Notice};
+use super::WebState;
+
+/// Page size used when listing.
+const PAGE: u32 = 500;
+
+/// Most providers gathered for one page.
+const MAX_PROVIDERS: usize = 20_000;
+
+/// An HTML response.
+pub fn html(status: StatusCode, m: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(m.into_string())
+}
+
+/// A 303 redirect to a local path.
+pub fn see_other(path: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, path))
+        .finish()
+}
+
+/// The frame of a page: asks the broker for the vault state (never unlocks).
+pub async fn chrome<'a>(
+    state: &'a WebState,
+    ctx: &'a Ctx,
+    nav: Nav,
+    req: &HttpRequest,
+) -> Chrome<'a> {
+    let vault = match state.call(UiRequest::VaultStatus).await {
+        Ok(UiResponse::VaultStatus(s)) => Ok(s),
+        Ok(_) => Err(unexpected()),
+        Err(e) => Err(e),
+    };
+    let here = match req.query_string() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    };
+    Chrome {
+        csrf: &ctx.csrf,
+        vault,
+        nav,
+        notices: state.take_flash(),
+        assets: &state.assets,
+        here,
+    }
+}
+
+/// The error for an answer of the wrong shape.
+pub fn unexpected() -> WireError {
+    WireError::internal("unexpected answer from the core")
+}
+
+/// A page for a core error outside any form (e.g. not found).
+pub fn error_page(chrome: &mut Chrome<'_>, e: &WireError, back: (&str, &str)) -> HttpResponse {
+    let status = match e.code {
+        shared::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        shared::error::ErrorCode::Validation | shared::error::ErrorCode::InvalidRequest => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        shared::error::ErrorCode::Conflict => StatusCode::CONFLICT,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    chrome.notices.push(Notice::error(e.message.clone()));
+    html(
+        status,
+        pages::message(
+            "Something went wrong",
+            chrome,
+            "The core could not do this.",
+            back,
+        ),
+    )
+}
+
+/// Every provider (paged through).
+pub async fn all_providers(state: &WebState) -> Result<Vec<ProviderMeta>, WireError> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        match state
+            .call(UiRequest::DnsProviderList {
+                after: after.take(),
+                limit: Some(PAGE),
+            })
+            .await?
+        {
+            UiResponse::Providers(list, next) => {
+                out.extend(list);
+                match next {
+                    Some(n) if out.len() < MAX_PROVIDERS => after = Some(n),
+                    _ => return Ok(out),
+                }
+            }
+            _ => return Err(unexpected()),
+        }
+    }
+}
+
+/// One provider by id.
+pub async fn find_provider(state: &WebState, id: &str) -> Result<ProviderMeta, WireError> {
+    all_providers(state)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| WireError::not_found("no such DNS provider"))
+}
+
+/// 404 for unknown paths.
+pub async fn not_found(
+    state: web::Data<WebState>,
+    ctx: Option<Ctx>,
+    req: HttpRequest,
+) -> HttpResponse {
+    match ctx {
+        Some(ctx) => {
+            let chrome = chrome(&state, &ctx, Nav::Secrets, &req).await;
+            html(
+                StatusCode::NOT_FOUND,
+                pages::message(
+                    "Not found",
+                    &chrome,
+                    "There is no such page.",
+                    ("/secrets", "Back to secrets"),
+                ),
+            )
+        }
+        None => HttpResponse::NotFound().finish(),
+    }
+}
