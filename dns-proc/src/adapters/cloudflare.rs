@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use shared::secret::SecretString;
 
-use super::http::{is_throttle_status, ApiClient, ApiResponse};
+use super::http::{is_throttle_status, ApiClient, ApiResponse, Auth};
 use super::{endpoints, names, txt, AdapterError, AdapterResult, TxtApi, Zone};
 
 /// TTL of the records we create (Cloudflare's smallest non-enterprise TTL is 60).
@@ -128,19 +128,9 @@ impl Cloudflare {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> AdapterResult<ApiResponse> {
-        let url = super::http::with_query(&format!("{}{}", self.base, path), query);
+        let url = format!("{}{}", self.base, path);
         self.api
-            .send(
-                |c| {
-                    let token = self.api.token().map(|t| t.expose()).unwrap_or_default();
-                    let mut r = c.request(method.clone(), &url).bearer_auth(token);
-                    if let Some(b) = body {
-                        r = r.json(b);
-                    }
-                    Ok(r)
-                },
-                is_throttle_status,
-            )
+            .call_json(method, &url, query, body, Auth::Bearer, is_throttle_status)
             .await
     }
 

@@ -169,6 +169,45 @@ impl ApiClient {
         s
     }
 
+    /// Sends a JSON API request to `url` (query appended) with `auth`,
+    /// retrying while `throttled` says the answer is a rate limit.
+    pub async fn call_json(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+        auth: Auth,
+        throttled: impl Fn(&ApiResponse) -> bool,
+    ) -> AdapterResult<ApiResponse> {
+        let url = with_query(url, query);
+        self.send(
+            |c| {
+                let token = self.token().map(|t| t.expose()).unwrap_or_default();
+                let mut r = c.request(method.clone(), &url);
+                r = match auth {
+                    Auth::Bearer => r.bearer_auth(token),
+                    Auth::Header(name) => {
+                        let mut v =
+                            reqwest::header::HeaderValue::from_str(token).map_err(|_| {
+                                AdapterError::Config(
+                                    "the API key has characters a header cannot hold".into(),
+                                )
+                            })?;
+                        v.set_sensitive(true);
+                        r.header(name, v)
+                    }
+                };
+                if let Some(b) = body {
+                    r = r.json(b);
+                }
+                Ok(r)
+            },
+            throttled,
+        )
+        .await
+    }
+
     /// The error for a non-2xx answer: 401/403 are credential problems,
     /// 429 a rate limit, anything else the provider's own error.
     pub fn status_error(&self, status: u16, message: &str) -> AdapterError {
@@ -191,6 +230,15 @@ pub fn with_query(url: &str, pairs: &[(&str, String)]) -> String {
         q.append_pair(k, v);
     }
     format!("{url}?{}", q.finish())
+}
+
+/// How a JSON API takes the token.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// The token as the value of this header (e.g. `X-API-Key`).
+    Header(&'static str),
 }
 
 /// reqwest's error with its cause chain (the URL part never holds a secret:

@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use shared::secret::SecretString;
 
-use super::http::{is_throttle_status, ApiClient, ApiResponse};
+use super::http::{is_throttle_status, ApiClient, ApiResponse, Auth};
 use super::{names, txt, AdapterError, AdapterResult, TxtApi, Zone};
 use crate::providers::config::PowerDnsConfig;
 
@@ -114,25 +114,11 @@ impl PowerDns {
         query: &[(&str, String)],
         body: Option<&serde_json::Value>,
     ) -> AdapterResult<ApiResponse> {
-        let url = super::http::with_query(&format!("{}{}", self.server, path), query);
+        let url = format!("{}{}", self.server, path);
         self.api
-            .send(
-                |c| {
-                    let token = self.api.token().map(|t| t.expose()).unwrap_or_default();
-                    let mut key = reqwest::header::HeaderValue::from_str(token).map_err(|_| {
-                        AdapterError::Config(
-                            "the API key has characters a header cannot hold".into(),
-                        )
-                    })?;
-                    key.set_sensitive(true);
-                    let mut r = c.request(method.clone(), &url).header("X-API-Key", key);
-                    if let Some(b) = body {
-                        r = r.json(b);
-                    }
-                    Ok(r)
-                },
-                |r| is_throttle_status(r) || is_busy(r),
-            )
+            .call_json(method, &url, query, body, Auth::Header("X-API-Key"), |r| {
+                is_throttle_status(r) || is_busy(r)
+            })
             .await
     }
 
