@@ -363,6 +363,16 @@ fn other_processes_cannot_ptrace_vault_proc_or_dns_proc() {
         .args(["sleep", "30"])
         .spawn()
         .unwrap();
+    // Probe only once setpriv has exec'd `sleep`: before that the process
+    // still holds the capabilities setpriv is about to drop.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while procs::proc_file(control.id(), "comm") != b"sleep\n" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "control never became `sleep`"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(
         attach(control.id()),
         "attached",
