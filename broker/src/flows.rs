@@ -101,14 +101,13 @@ pub async fn create_provider(
         _ => None,
     };
     shared::failpoint::hit("provider_create_after_secret");
-    let prepared_id = prepared.id.clone();
+    let id = prepared.id.clone();
     let commit = router
         .dns(DnsRequest::CommitCreate {
             prepared,
             secret_ref: secret_ref.clone(),
         })
         .await;
-    let id = prepared_id;
     match commit {
         Ok(DnsResponse::Provider(p)) => Ok(p),
         Err(e) if e.code == ErrorCode::Unavailable => {

@@ -15,7 +15,7 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
-use shared::protocol::dns::{TestOutcome, TestParams};
+use shared::protocol::dns::TestParams;
 use tokio::sync::{mpsc, watch};
 
 use crate::adapters;
@@ -190,20 +190,11 @@ impl DnsService {
         let adapter = match adapters::build(provider.provider_type, &config, token) {
             Ok(a) => a,
             Err(e) => {
-                return Ok(DnsResponse::TestOutcome(TestOutcome {
-                    success: false,
-                    failed_step: Some("credentials".into()),
-                    message: Some(e.to_string()),
-                    suggestions: testconn::suggestions::for_error(
-                        &e,
-                        provider.provider_type,
-                        &suffix,
-                    ),
-                    cleaned_up: true,
-                    record_name: None,
-                    zone: None,
-                    cleanup_error: None,
-                }))
+                return Ok(DnsResponse::TestOutcome(testconn::failed(
+                    "credentials",
+                    e.to_string(),
+                    testconn::suggestions::for_error(&e, provider.provider_type, &suffix),
+                )));
             }
         };
         let timeout = params

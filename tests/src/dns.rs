@@ -44,19 +44,7 @@ pub async fn txt_values(server: SocketAddr, fqdn: &str) -> Vec<String> {
         .await
     {
         Ok(l) => {
-            let mut v: Vec<String> = l
-                .answers()
-                .iter()
-                .filter_map(|r| match &r.data {
-                    hickory_resolver::proto::rr::RData::TXT(t) => Some(
-                        t.txt_data
-                            .iter()
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                            .collect(),
-                    ),
-                    _ => None,
-                })
-                .collect();
+            let mut v = dns_proc::adapters::txt::values_of(l.answers());
             v.sort();
             v
         }

@@ -41,3 +41,14 @@ pub fn bin_dir() -> std::path::PathBuf {
     };
     dir.to_path_buf()
 }
+
+/// Asserts that both databases of `data_dir` pass `PRAGMA integrity_check`.
+pub fn assert_databases_intact(data_dir: &std::path::Path) {
+    for db in ["secrets.sqlite", "dns.sqlite"] {
+        let c = rusqlite::Connection::open(data_dir.join(db)).expect("open database");
+        let r: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity_check");
+        assert_eq!(r, "ok", "{db}");
+    }
+}

@@ -101,51 +101,10 @@ pub fn proc_file(pid: u32, file: &str) -> Vec<u8> {
     std::fs::read(format!("/proc/{pid}/{file}")).unwrap_or_default()
 }
 
-/// The maps lines (address range, perms, path) of the regions of `pid`'s
-/// memory that contain `needle`, for diagnostics.
-pub fn memory_regions_with(pid: u32, needle: &[u8]) -> Vec<String> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut out = Vec::new();
-    let Ok(maps) = std::fs::read_to_string(format!("/proc/{pid}/maps")) else {
-        return out;
-    };
-    let Ok(mut mem) = std::fs::File::open(format!("/proc/{pid}/mem")) else {
-        return out;
-    };
-    for line in maps.lines() {
-        let mut parts = line.split_whitespace();
-        let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        if !perms.starts_with('r') {
-            continue;
-        }
-        let Some((a, b)) = range.split_once('-') else {
-            continue;
-        };
-        let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
-            continue;
-        };
-        let mut buf = vec![0u8; (b - a) as usize];
-        if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
-            continue;
-        }
-        let hits: Vec<usize> = buf
-            .windows(needle.len())
-            .enumerate()
-            .filter(|(_, w)| *w == needle)
-            .map(|(i, _)| i)
-            .collect();
-        if !hits.is_empty() {
-            out.push(format!("{line} at offsets {hits:?}"));
-        }
-    }
-    out
-}
-
-/// Searches the readable, writable-or-private memory of `pid` for `needle`.
-/// Returns None when the memory could not be read at all.
-pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
+/// Calls `f` with each readable region of `pid`'s memory (its maps line and
+/// its bytes), skipping the kernel's vvar/vsyscall pages, until `f` returns
+/// true. Returns None when no region could be read at all.
+fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Option<()> {
     use std::io::{Read, Seek, SeekFrom};
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
     let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
@@ -173,9 +132,39 @@ pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
             continue;
         }
         read_any = true;
-        if buf.windows(needle.len()).any(|w| w == needle) {
-            return Some(true);
+        if f(line, &buf) {
+            break;
         }
     }
-    read_any.then_some(false)
+    read_any.then_some(())
+}
+
+/// The maps lines of the regions of `pid`'s memory that contain `needle`,
+/// with the offsets, for diagnostics.
+pub fn memory_regions_with(pid: u32, needle: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    scan_memory(pid, |line, buf| {
+        let hits: Vec<usize> = buf
+            .windows(needle.len())
+            .enumerate()
+            .filter(|(_, w)| *w == needle)
+            .map(|(i, _)| i)
+            .collect();
+        if !hits.is_empty() {
+            out.push(format!("{line} at offsets {hits:?}"));
+        }
+        false
+    });
+    out
+}
+
+/// Searches the readable memory of `pid` for `needle`.
+/// Returns None when the memory could not be read at all.
+pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
+    let mut found = false;
+    scan_memory(pid, |_, buf| {
+        found = buf.windows(needle.len()).any(|w| w == needle);
+        found
+    })?;
+    Some(found)
 }

@@ -260,14 +260,6 @@ fn killer(
     (by, recovery)
 }
 
-fn integrity(path: &std::path::Path) {
-    let c = rusqlite::Connection::open(path).unwrap();
-    let r: String = c
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(r, "ok", "{}", path.display());
-}
-
 fn all_pages(tree: &mut Tree, cmd: &str, args: Value, key: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
@@ -399,8 +391,7 @@ fn ten_thousand_operations_under_fifty_kills_lose_nothing() {
         }
     }
     drop(v);
-    integrity(&base.path().join("data/secrets.sqlite"));
-    integrity(&base.path().join("data/dns.sqlite"));
+    sslboard_tests::assert_databases_intact(&base.path().join("data"));
 
     recovery.sort();
     let c = counts.lock().unwrap();

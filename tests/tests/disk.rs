@@ -182,11 +182,5 @@ fn a_full_disk_and_a_read_only_data_dir_fail_clearly_and_lose_nothing() {
         assert_eq!(value_of(&v, &format!("full{i}")), None);
     }
     drop(v);
-    for db in ["secrets.sqlite", "dns.sqlite"] {
-        let c = rusqlite::Connection::open(mnt.0.join("data").join(db)).unwrap();
-        let r: String = c
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(r, "ok", "{db}");
-    }
+    sslboard_tests::assert_databases_intact(&mnt.0.join("data"));
 }

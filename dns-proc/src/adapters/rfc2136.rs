@@ -179,14 +179,6 @@ fn chunks(value: &str) -> Vec<String> {
     out
 }
 
-/// The raw value of a TXT record: its strings joined.
-fn joined(txt: &TXT) -> String {
-    txt.txt_data
-        .iter()
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .collect()
-}
-
 impl TxtApi for Rfc2136 {
     async fn find_zone(&self, name: &str) -> AdapterResult<Zone> {
         for candidate in names::zone_candidates(name) {
@@ -228,14 +220,7 @@ impl TxtApi for Rfc2136 {
         let answer = self
             .exchange(Self::query(Self::name(fqdn)?, RecordType::TXT), false)
             .await?;
-        Ok(answer
-            .answers
-            .iter()
-            .filter_map(|r| match &r.data {
-                RData::TXT(t) => Some(joined(t)),
-                _ => None,
-            })
-            .collect())
+        Ok(super::txt::values_of(&answer.answers))
     }
 }
 
@@ -251,7 +236,9 @@ mod tests {
             c.iter().map(String::len).collect::<Vec<_>>(),
             vec![255, 255, 90]
         );
-        assert_eq!(joined(&TXT::new(c)), v);
+        let name = Name::from_ascii("a.test.").unwrap();
+        let record = Record::from_rdata(name, TTL, RData::TXT(TXT::new(c)));
+        assert_eq!(super::super::txt::values_of(&[record]), vec![v]);
     }
 
     #[test]

@@ -74,6 +74,23 @@ pub fn unquote(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The raw values of the TXT records among `records`, each record's
+/// character-strings joined (DNS answers split long values into chunks).
+pub fn values_of(records: &[hickory_proto::rr::Record]) -> Vec<String> {
+    records
+        .iter()
+        .filter_map(|r| match &r.data {
+            hickory_proto::rr::RData::TXT(t) => Some(
+                t.txt_data
+                    .iter()
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

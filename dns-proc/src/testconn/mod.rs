@@ -82,17 +82,28 @@ async fn step<T>(
     }
 }
 
-/// A failed outcome so far.
-fn failed(step: &str, message: String, suggestions: Vec<String>) -> TestOutcome {
+/// A successful outcome so far (nothing left to clean up yet).
+fn passed() -> TestOutcome {
+    TestOutcome {
+        success: true,
+        failed_step: None,
+        message: None,
+        suggestions: vec![],
+        cleaned_up: true,
+        record_name: None,
+        zone: None,
+        cleanup_error: None,
+    }
+}
+
+/// A failed outcome of `step`, before any record needs cleaning up.
+pub fn failed(step: &str, message: String, suggestions: Vec<String>) -> TestOutcome {
     TestOutcome {
         success: false,
         failed_step: Some(step.into()),
         message: Some(message),
         suggestions,
-        cleaned_up: true,
-        record_name: None,
-        zone: None,
-        cleanup_error: None,
+        ..passed()
     }
 }
 
@@ -161,16 +172,18 @@ async fn run_api(
                         | AdapterError::Config(_)
                 )
             );
-            let mut o = stopped(stop, "create", ty, &plan.suffix, progress);
+            let o = stopped(stop, "create", ty, &plan.suffix, progress);
             if !maybe_created {
-                o.zone = Some(zone.name.clone());
-                return o;
+                return TestOutcome {
+                    zone: Some(zone.name),
+                    ..o
+                };
             }
             o
         }
     };
-    outcome.zone = Some(zone.name.clone());
     cleanup(adapter, &zone, fqdn, value, progress, &mut outcome).await;
+    outcome.zone = Some(zone.name);
     outcome
 }
 
@@ -241,16 +254,7 @@ async fn verify_visible(
                     started.elapsed().as_millis()
                 ),
             );
-            TestOutcome {
-                success: true,
-                failed_step: None,
-                message: None,
-                suggestions: vec![],
-                cleaned_up: true,
-                record_name: None,
-                zone: None,
-                cleanup_error: None,
-            }
+            passed()
         }
         Some(false) => {
             let states = poller.states();

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::RData;
 use hickory_resolver::TokioResolver;
 
 use super::nameservers::direct_resolver;
@@ -163,19 +162,7 @@ impl Poller {
 async fn ask(resolver: &TokioResolver, fqdn: &str, value: &str) -> NsState {
     match resolver.txt_lookup(fqdn).await {
         Ok(lookup) => {
-            let values: Vec<String> = lookup
-                .answers()
-                .iter()
-                .filter_map(|r| match &r.data {
-                    RData::TXT(t) => Some(
-                        t.txt_data
-                            .iter()
-                            .map(|s| String::from_utf8_lossy(s).into_owned())
-                            .collect::<String>(),
-                    ),
-                    _ => None,
-                })
-                .collect();
+            let values = crate::adapters::txt::values_of(lookup.answers());
             if values.iter().any(|v| v == value) {
                 NsState::Seen
             } else {
