@@ -5,6 +5,7 @@
 
 pub mod datadir;
 pub mod flows;
+pub mod policy;
 pub mod router;
 pub mod run;
 pub mod supervisor;
@@ -37,6 +38,3 @@ pub enum BrokerError {
     #[error("{0}")]
     Startup(String),
 }
-
-/// Exit code when the data directory is already in use.
-pub const EXIT_IN_USE: i32 = 3;

@@ -16,12 +16,12 @@ fn main() {
         Err(e @ broker::BrokerError::InUse { .. }) => {
             tracing::error!("{e}");
             eprintln!("broker: {e}");
-            broker::EXIT_IN_USE
+            shared::supervise::exit::IN_USE
         }
         Err(e) => {
             tracing::error!("{e}");
             eprintln!("broker: {e}");
-            1
+            shared::supervise::exit::FAILED
         }
     };
     std::process::exit(code);

@@ -1,15 +1,14 @@
 //! Starts vault-proc and dns-proc, connects to them as the broker role, and
-//! restarts a child that dies, issuing fresh capability keys every time. A
-//! child that had run for a second or more is restarted after 50 ms; one that
-//! keeps dying sooner (a crash loop) backs off exponentially up to 5 s. Callers ask for
-//! the current client and wait briefly while a restart is in progress.
+//! restarts a child that dies, issuing fresh capability keys every time. The
+//! loop, the restart policy and the published-client slot are
+//! `shared::supervise`, the same ones ui-bridge uses for the broker.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use shared::error::{WireError, WireResult};
+use shared::error::WireResult;
 use shared::lifecycle::{send_control, spawn_child_without, Spawned};
 use shared::protocol::control::{Bootstrap, Control, PeerGrant, ServerAddress};
 use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
@@ -17,8 +16,9 @@ use shared::protocol::vault::{VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::RpcClient;
 use shared::secret::Key32;
+use shared::supervise::{supervise, ClientSlot, Supervised};
 use tokio::process::{Child, ChildStdin};
-use tokio::sync::{watch, Mutex};
+use tokio::sync::Mutex;
 
 /// Client of vault-proc.
 pub type VaultClient = RpcClient<VaultRequest, VaultResponse, NoEvent>;
@@ -53,8 +53,6 @@ struct Running {
 struct Children {
     vault: Option<Running>,
     dns: Option<Running>,
-    /// Key dns-proc uses towards vault-proc; re-issued whenever either restarts.
-    dns_vault_key: Option<Key32>,
 }
 
 /// The supervisor. Shared by the router and the start-up code.
@@ -63,17 +61,39 @@ pub struct Supervisor {
     socket_dir: PathBuf,
     vault_bin: PathBuf,
     dns_bin: PathBuf,
-    vault: watch::Sender<Option<Arc<VaultClient>>>,
-    dns: watch::Sender<Option<Arc<DnsClient>>>,
+    vault: ClientSlot<VaultRequest, VaultResponse, NoEvent>,
+    dns: ClientSlot<DnsRequest, DnsResponse, DnsEvent>,
     children: Mutex<Children>,
     shutting_down: AtomicBool,
 }
 
-const FIRST_BACKOFF: Duration = Duration::from_millis(50);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// A child that lived this long was serving: its death is not a crash loop.
-const STABLE_AFTER: Duration = Duration::from_secs(1);
+/// How long a caller waits for a restarting child.
+const RESTART_WAIT: Duration = Duration::from_secs(3);
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// One child of the supervisor, as the shared supervision loop sees it.
+struct ChildOf {
+    sup: Arc<Supervisor>,
+    kind: ChildKind,
+}
+
+impl Supervised for ChildOf {
+    fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+
+    fn stopping(&self) -> bool {
+        self.sup.shutting_down.load(Ordering::SeqCst)
+    }
+
+    async fn start(&self) -> Result<Child, String> {
+        self.sup.start(self.kind).await
+    }
+
+    async fn forget(&self) {
+        self.sup.forget(self.kind).await
+    }
+}
 
 impl Supervisor {
     /// A supervisor for children found at the given paths.
@@ -88,8 +108,8 @@ impl Supervisor {
             socket_dir,
             vault_bin,
             dns_bin,
-            vault: watch::channel(None).0,
-            dns: watch::channel(None).0,
+            vault: ClientSlot::default(),
+            dns: ClientSlot::default(),
             children: Mutex::new(Children::default()),
             shutting_down: AtomicBool::new(false),
         })
@@ -98,8 +118,20 @@ impl Supervisor {
     /// Starts the supervision loops of both children.
     pub fn spawn_all(self: &Arc<Self>) -> Vec<tokio::task::JoinHandle<()>> {
         vec![
-            tokio::spawn(self.clone().supervise(ChildKind::Vault)),
-            tokio::spawn(self.clone().supervise(ChildKind::Dns)),
+            tokio::spawn(supervise(
+                Arc::new(ChildOf {
+                    sup: self.clone(),
+                    kind: ChildKind::Vault,
+                }),
+                None,
+            )),
+            tokio::spawn(supervise(
+                Arc::new(ChildOf {
+                    sup: self.clone(),
+                    kind: ChildKind::Dns,
+                }),
+                None,
+            )),
         ]
     }
 
@@ -107,7 +139,7 @@ impl Supervisor {
     pub async fn wait_ready(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.vault.borrow().is_some() && self.dns.borrow().is_some() {
+            if self.vault.is_ready() && self.dns.is_ready() {
                 return true;
             }
             if Instant::now() >= deadline {
@@ -117,102 +149,38 @@ impl Supervisor {
         }
     }
 
-    /// The current vault-proc client, waiting up to 3 s for a restart.
+    /// The current vault-proc client, waiting briefly for a restart.
     pub async fn vault(&self) -> WireResult<Arc<VaultClient>> {
-        if self.vault.borrow().as_ref().is_some_and(|c| c.is_closed()) {
-            self.restart_stale(ChildKind::Vault).await;
-        }
-        current(&self.vault, "vault-proc").await
+        self.vault
+            .current("vault-proc", RESTART_WAIT, &self.shutting_down)
+            .await
     }
 
-    /// The current dns-proc client, waiting up to 3 s for a restart.
+    /// The current dns-proc client, waiting briefly for a restart.
     pub async fn dns(&self) -> WireResult<Arc<DnsClient>> {
-        if self.dns.borrow().as_ref().is_some_and(|c| c.is_closed()) {
-            self.restart_stale(ChildKind::Dns).await;
-        }
-        current(&self.dns, "dns-proc").await
-    }
-
-    /// Our connection to a live child is gone (it refused a frame, or the
-    /// socket broke): kill the child so supervision restarts it with fresh keys
-    /// and a fresh connection, instead of every later call failing.
-    async fn restart_stale(&self, kind: ChildKind) {
-        let pid = {
-            let c = self.children.lock().await;
-            match kind {
-                ChildKind::Vault => c.vault.as_ref().map(|r| r.pid),
-                ChildKind::Dns => c.dns.as_ref().map(|r| r.pid),
-            }
-        };
-        if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-            tracing::warn!(
-                child = kind.name(),
-                pid,
-                "connection to a live child was lost; restarting it"
-            );
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
-        match kind {
-            ChildKind::Vault => drop(self.vault.send_replace(None)),
-            ChildKind::Dns => drop(self.dns.send_replace(None)),
-        }
-    }
-
-    /// Pids of the running children (for diagnostics and tests).
-    pub async fn pids(&self) -> (Option<u32>, Option<u32>) {
-        let c = self.children.lock().await;
-        (
-            c.vault.as_ref().map(|r| r.pid),
-            c.dns.as_ref().map(|r| r.pid),
-        )
+        self.dns
+            .current("dns-proc", RESTART_WAIT, &self.shutting_down)
+            .await
     }
 
     /// Stops supervising and closes both control pipes (children exit on EOF).
     pub async fn shutdown(&self) {
         self.shutting_down.store(true, Ordering::SeqCst);
-        self.vault.send_replace(None);
-        self.dns.send_replace(None);
+        self.vault.clear();
+        self.dns.clear();
         let mut c = self.children.lock().await;
         c.vault = None;
         c.dns = None;
     }
 
-    async fn supervise(self: Arc<Self>, kind: ChildKind) {
-        let mut backoff = FIRST_BACKOFF;
-        while !self.shutting_down.load(Ordering::SeqCst) {
-            let started = Instant::now();
-            match self.start(kind).await {
-                Ok(mut child) => {
-                    let status = child.wait().await;
-                    self.forget(kind).await;
-                    if self.shutting_down.load(Ordering::SeqCst) {
-                        return;
-                    }
-                    tracing::warn!(child = kind.name(), status = ?status, "child exited; restarting");
-                    if started.elapsed() > STABLE_AFTER {
-                        backoff = FIRST_BACKOFF;
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(child = kind.name(), error = %e, "child failed to start");
-                }
-            }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
-        }
-    }
-
     async fn forget(&self, kind: ChildKind) {
         match kind {
             ChildKind::Vault => {
-                self.vault.send_replace(None);
+                self.vault.clear();
                 self.children.lock().await.vault = None;
             }
             ChildKind::Dns => {
-                self.dns.send_replace(None);
+                self.dns.clear();
                 self.children.lock().await.dns = None;
             }
         }
@@ -255,7 +223,7 @@ impl Supervisor {
                     .map_err(|e| e.to_string())?;
                 children.vault = Some(running);
                 self.rekey_dns_vault(&mut children).await;
-                self.vault.send_replace(Some(Arc::new(client)));
+                self.vault.publish(pid, client);
             }
             ChildKind::Dns => {
                 let client = RpcClient::connect(&socket, "dns-proc", Role::Broker, &key, pid)
@@ -263,7 +231,7 @@ impl Supervisor {
                     .map_err(|e| e.to_string())?;
                 children.dns = Some(running);
                 self.rekey_dns_vault(&mut children).await;
-                self.dns.send_replace(Some(Arc::new(client)));
+                self.dns.publish(pid, client);
             }
         }
         tracing::info!(child = kind.name(), pid, "child started");
@@ -295,39 +263,5 @@ impl Supervisor {
         if let Err(e) = send_control(&mut dns.control, &addr).await {
             tracing::warn!(error = %e, "could not send vault address to dns-proc");
         }
-        children.dns_vault_key = Some(key);
-    }
-}
-
-/// The published client of one child (None while it restarts).
-type Slot<Q, R, E> = watch::Sender<Option<Arc<RpcClient<Q, R, E>>>>;
-
-async fn current<Q, R, E>(slot: &Slot<Q, R, E>, name: &str) -> WireResult<Arc<RpcClient<Q, R, E>>>
-where
-    Q: serde::Serialize + Send + 'static,
-    R: serde::de::DeserializeOwned + serde::Serialize + Send + 'static,
-    E: serde::de::DeserializeOwned + serde::Serialize + Send + 'static,
-{
-    let mut rx = slot.subscribe();
-    let wait = async {
-        loop {
-            if let Some(c) = rx.borrow_and_update().as_ref() {
-                if !c.is_closed() {
-                    return Some(c.clone());
-                }
-            }
-            // Re-check at least every 50 ms: a closed client is replaced without a change
-            // notification until the restart completes.
-            if let Ok(Err(_)) = tokio::time::timeout(Duration::from_millis(50), rx.changed()).await
-            {
-                return None;
-            }
-        }
-    };
-    match tokio::time::timeout(Duration::from_secs(3), wait).await {
-        Ok(Some(c)) => Ok(c),
-        _ => Err(WireError::unavailable(format!(
-            "{name} is restarting; try again"
-        ))),
     }
 }

@@ -15,6 +15,7 @@ pub mod logging;
 pub mod protocol;
 pub mod rpc;
 pub mod secret;
+pub mod supervise;
 pub mod transport;
 pub mod zalloc;
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_reflection::{Tracer, TracerConfig};
 use shared::error::ErrorCode;
 use shared::protocol::dnsproc::DnsRequest;
+use shared::protocol::ui::UiRequest;
 use shared::protocol::vault::VaultRequest;
 use shared::protocol::Role;
 use sslboard_tests::direct::DirectVault;
@@ -50,6 +51,33 @@ fn dns_allowed(variant: &str) -> &'static [Role] {
         | "DeleteFinish" | "ListDeleting" | "List" | "ListPage" | "Get" | "Resolve" | "Test"
         | "CancelTest" => &[Role::Broker],
         other => panic!("DnsRequest::{other} has no allow-list entry: decide it here and in dns-proc/src/policy.rs"),
+    }
+}
+
+/// Who may send each UI command to the broker.
+fn ui_allowed(variant: &str) -> &'static [Role] {
+    match variant {
+        "Ping" | "VaultStatus" | "VaultLock" | "VaultUnlock" | "SecretCreate" | "SecretUpdate"
+        | "SecretDelete" | "SecretList" | "SecretGet" | "TemplateValidate" | "ConfigExport"
+        | "ExternalProviderSet" | "ExternalProviderGet" | "ExternalProviderDelete"
+        | "DnsProviderCreate" | "DnsProviderList" | "DnsProviderUpdate" | "DnsProviderDelete"
+        | "DnsProviderTest" | "DnsProviderTestCancel" | "DnsResolve" => &[Role::Ui],
+        other => panic!("UiRequest::{other} has no allow-list entry: decide it here and in broker/src/policy.rs"),
+    }
+}
+
+#[test]
+fn every_ui_command_is_allowed_only_for_the_ui_role() {
+    let all = every_variant::<UiRequest>();
+    assert!(all.len() >= 21, "tracing found only {} variants", all.len());
+    for (name, req) in &all {
+        for role in Role::ALL {
+            assert_eq!(
+                broker::policy::permitted(role, req),
+                ui_allowed(name).contains(&role),
+                "UiRequest::{name} for {role:?}"
+            );
+        }
     }
 }
 

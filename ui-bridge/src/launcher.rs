@@ -1,19 +1,22 @@
 //! Starts the broker next to our own executable, authenticates to it as the UI
-//! role, and restarts it with backoff if it dies. Requests in flight when it
-//! dies fail with `unavailable`; new ones wait briefly for the restart.
+//! role, and restarts it if it dies, with the loop, restart policy and client
+//! slot of `shared::supervise` (the broker supervises its children with the
+//! same ones). Requests in flight when it dies fail with `unavailable`; new
+//! ones wait briefly for the restart.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use shared::error::{WireError, WireResult};
+use shared::error::WireResult;
 use shared::lifecycle::{sibling_binary, spawn_child, SpawnError, Spawned};
 use shared::protocol::control::{Bootstrap, PeerGrant};
 use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
 use shared::protocol::Role;
 use shared::rpc::RpcClient;
 use shared::secret::Key32;
+use shared::supervise::{exit, supervise, ClientSlot, Supervised};
 use tokio::process::{Child, ChildStdin};
 use tokio::sync::{mpsc, watch, Mutex};
 
@@ -22,18 +25,17 @@ use crate::BridgeError;
 /// Client of the broker.
 pub type UiClient = RpcClient<UiRequest, UiResponse, UiEvent>;
 
-/// Exit code the broker uses when the data directory is in use.
-const BROKER_EXIT_IN_USE: i32 = 3;
+/// How long a request waits for a restarting broker.
+const RESTART_WAIT: Duration = Duration::from_secs(5);
 
 /// The link to the (current) broker.
 pub struct BrokerLink {
     data_dir: PathBuf,
     broker_bin: PathBuf,
-    client: watch::Sender<Option<Arc<UiClient>>>,
+    client: ClientSlot<UiRequest, UiResponse, UiEvent>,
     control: Mutex<Option<ChildStdin>>,
     shutting_down: AtomicBool,
     exited: watch::Sender<bool>,
-    broker_pid: std::sync::atomic::AtomicU32,
     /// UI request id → broker-hop id of requests in flight (for cancels).
     in_flight: std::sync::Mutex<std::collections::HashMap<u64, u64>>,
 }
@@ -45,21 +47,24 @@ impl BrokerLink {
         let link = Arc::new(Self {
             data_dir,
             broker_bin,
-            client: watch::channel(None).0,
+            client: ClientSlot::default(),
             control: Mutex::new(None),
             shutting_down: AtomicBool::new(false),
             exited: watch::channel(false).0,
-            broker_pid: std::sync::atomic::AtomicU32::new(0),
             in_flight: std::sync::Mutex::new(std::collections::HashMap::new()),
         });
         let child = link.spawn_once().await.map_err(|e| match e {
             SpawnError::Exited {
-                code: Some(BROKER_EXIT_IN_USE),
+                code: Some(exit::IN_USE),
                 ..
             } => BridgeError::InUse,
             other => BridgeError::Start(other.to_string()),
         })?;
-        tokio::spawn(link.clone().supervise(child));
+        let supervised = link.clone();
+        tokio::spawn(async move {
+            supervise(supervised.clone(), Some(child)).await;
+            supervised.exited.send_replace(true);
+        });
         Ok(link)
     }
 
@@ -95,77 +100,16 @@ impl BrokerLink {
             source: std::io::Error::other(e.to_string()),
         })?;
         *self.control.lock().await = Some(control);
-        self.broker_pid.store(pid, Ordering::SeqCst);
-        self.client.send_replace(Some(Arc::new(client)));
+        self.client.publish(pid, client);
         tracing::debug!(pid, "broker connected");
         Ok(child)
     }
 
-    async fn supervise(self: Arc<Self>, mut child: Child) {
-        let mut backoff = Duration::from_millis(50);
-        loop {
-            let started = Instant::now();
-            let status = child.wait().await;
-            self.client.send_replace(None);
-            if self.shutting_down.load(Ordering::SeqCst) {
-                self.exited.send_replace(true);
-                return;
-            }
-            tracing::warn!(status = ?status, "broker exited; restarting");
-            if started.elapsed() > Duration::from_secs(10) {
-                backoff = Duration::from_millis(50);
-            }
-            loop {
-                if self.shutting_down.load(Ordering::SeqCst) {
-                    self.exited.send_replace(true);
-                    return;
-                }
-                match self.spawn_once().await {
-                    Ok(c) => {
-                        child = c;
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "broker restart failed");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
-                    }
-                }
-            }
-        }
-    }
-
-    /// The current broker client, waiting up to 5 s for a restart.
+    /// The current broker client, waiting briefly for a restart.
     pub async fn client(&self) -> WireResult<Arc<UiClient>> {
-        if self.client.borrow().as_ref().is_some_and(|c| c.is_closed()) {
-            // The broker is alive but our connection is gone: restart it.
-            let pid = self.broker_pid.load(Ordering::SeqCst);
-            if let Ok(pid) = i32::try_from(pid) {
-                if pid > 0 {
-                    tracing::warn!(pid, "connection to the broker was lost; restarting it");
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
-            }
-            self.client.send_replace(None);
-        }
-        let mut rx = self.client.subscribe();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            if let Some(c) = rx.borrow_and_update().as_ref() {
-                if !c.is_closed() {
-                    return Ok(c.clone());
-                }
-            }
-            if Instant::now() >= deadline || self.shutting_down.load(Ordering::SeqCst) {
-                return Err(WireError::unavailable(
-                    "the broker is restarting; try again",
-                ));
-            }
-            let _ = tokio::time::timeout(Duration::from_millis(25), rx.changed()).await;
-        }
+        self.client
+            .current("the broker", RESTART_WAIT, &self.shutting_down)
+            .await
     }
 
     /// Sends one request with the UI's request id, forwarding events.
@@ -216,7 +160,7 @@ impl BrokerLink {
     /// with it) and waits for it, killing it after `grace`.
     pub async fn shutdown(&self, grace: Duration) {
         self.shutting_down.store(true, Ordering::SeqCst);
-        self.client.send_replace(None);
+        self.client.clear();
         *self.control.lock().await = None;
         let mut rx = self.exited.subscribe();
         let wait = async {
@@ -227,5 +171,23 @@ impl BrokerLink {
             }
         };
         let _ = tokio::time::timeout(grace, wait).await;
+    }
+}
+
+impl Supervised for BrokerLink {
+    fn name(&self) -> &'static str {
+        "broker"
+    }
+
+    fn stopping(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+
+    async fn start(&self) -> Result<Child, String> {
+        self.spawn_once().await.map_err(|e| e.to_string())
+    }
+
+    async fn forget(&self) {
+        self.client.clear();
     }
 }

@@ -5,6 +5,7 @@
 #[global_allocator]
 static ALLOC: shared::zalloc::ZeroizingAlloc = shared::zalloc::ZeroizingAlloc;
 
+use shared::supervise::exit;
 use std::time::Duration;
 
 use clap::Parser;
@@ -109,7 +110,7 @@ async fn run(cli: Cli) -> i32 {
                 }
                 Err(e) => {
                     eprintln!("{}", response::error(&e));
-                    1
+                    exit::FAILED
                 }
             }
         }
@@ -119,8 +120,8 @@ async fn run(cli: Cli) -> i32 {
 fn fail(e: &BridgeError) -> i32 {
     eprintln!("ui-bridge: {e}");
     match e {
-        BridgeError::InUse => 3,
-        BridgeError::Usage(_) => 2,
-        BridgeError::Start(_) => 1,
+        BridgeError::InUse => exit::IN_USE,
+        BridgeError::Usage(_) => exit::USAGE,
+        BridgeError::Start(_) => exit::FAILED,
     }
 }
