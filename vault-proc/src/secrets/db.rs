@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use shared::protocol::secrets::ExternalProviderKind;
 
 use super::error::{VaultError, VaultResult};
 
@@ -44,6 +45,16 @@ CREATE TABLE IF NOT EXISTS secret_metadata (
 CREATE TABLE IF NOT EXISTS vault_meta (
     key   TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS external_provider (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    kind        TEXT NOT NULL,
+    address     TEXT NOT NULL,
+    mount       TEXT NOT NULL,
+    path_prefix TEXT,
+    namespace   TEXT,
+    ca_pem      TEXT,
+    token_ref   TEXT NOT NULL
 );";
 
 /// Columns a table from the old format may lack, added on open (nullable).
@@ -281,4 +292,82 @@ mod tests {
         assert!(has);
         Ok(())
     }
+}
+
+/// The external secret provider's configuration row (at most one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRow {
+    /// `openbao` or `vault`.
+    pub kind: ExternalProviderKind,
+    /// Base URL.
+    pub address: String,
+    /// KV v2 mount.
+    pub mount: String,
+    /// Path prefix under the mount.
+    pub path_prefix: Option<String>,
+    /// Namespace header.
+    pub namespace: Option<String>,
+    /// CA bundle (public).
+    pub ca_pem: Option<String>,
+    /// The secret holding the provider token.
+    pub token_ref: String,
+}
+
+fn external_kind_str(k: ExternalProviderKind) -> &'static str {
+    match k {
+        ExternalProviderKind::Openbao => "openbao",
+        ExternalProviderKind::Vault => "vault",
+    }
+}
+
+/// The external provider's row, if configured.
+pub fn external_get(conn: &Connection) -> VaultResult<Option<ExternalRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT kind, address, mount, path_prefix, namespace, ca_pem, token_ref
+             FROM external_provider WHERE id = 1",
+            [],
+            |r| {
+                let kind: String = r.get(0)?;
+                Ok(ExternalRow {
+                    kind: if kind == "vault" {
+                        ExternalProviderKind::Vault
+                    } else {
+                        ExternalProviderKind::Openbao
+                    },
+                    address: r.get(1)?,
+                    mount: r.get(2)?,
+                    path_prefix: r.get(3)?,
+                    namespace: r.get(4)?,
+                    ca_pem: r.get(5)?,
+                    token_ref: r.get(6)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Writes (or replaces) the external provider's row.
+pub fn external_put(tx: &Transaction<'_>, row: &ExternalRow) -> VaultResult<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO external_provider
+         (id, kind, address, mount, path_prefix, namespace, ca_pem, token_ref)
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            external_kind_str(row.kind),
+            row.address,
+            row.mount,
+            row.path_prefix,
+            row.namespace,
+            row.ca_pem,
+            row.token_ref
+        ],
+    )?;
+    Ok(())
+}
+
+/// Removes the external provider's row.
+pub fn external_delete(tx: &Transaction<'_>) -> VaultResult<()> {
+    tx.execute("DELETE FROM external_provider WHERE id = 1", [])?;
+    Ok(())
 }

@@ -14,7 +14,7 @@ mod key_policy;
 
 use std::path::Path;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use shared::protocol::secrets::{
     ExternalSource, NewSecret, SecretData, SecretFilter, SecretMeta, SecretSelector, SecretUpdate,
     VaultStatus,
@@ -30,6 +30,13 @@ use super::migration::{self, LegacyEntries, MigrationReport};
 use super::plaintext;
 use super::rows::{self, SecretRow};
 use super::types;
+
+/// A secret write that is validated and sealed but not yet committed; see
+/// [`SecretStore::commit`].
+pub struct Staged {
+    row: SecretRow,
+    is_new: bool,
+}
 
 /// The encrypted secret store of one data dir.
 pub struct SecretStore {
@@ -229,6 +236,12 @@ impl SecretStore {
 
     /// Creates a secret and returns its metadata (never its value).
     pub fn create(&mut self, new: NewSecret) -> VaultResult<SecretMeta> {
+        let staged = self.stage_create(new)?;
+        self.commit(staged, |_, _| Ok(()))
+    }
+
+    /// Validates and seals a new secret without writing it.
+    pub fn stage_create(&mut self, new: NewSecret) -> VaultResult<Staged> {
         types::validate_name(&new.name)?;
         let label = types::validate_label(new.label.as_deref())?;
         let description = types::validate_description(new.description.as_deref())?;
@@ -267,12 +280,29 @@ impl SecretStore {
         if local {
             self.seal(&mut row, &new.data)?;
         }
+        Ok(Staged { row, is_new: true })
+    }
+
+    /// Writes a staged secret and whatever `also` writes in the same
+    /// transaction: both land or neither does.
+    pub fn commit(
+        &mut self,
+        staged: Staged,
+        also: impl FnOnce(&Transaction<'_>, &SecretMeta) -> VaultResult<()>,
+    ) -> VaultResult<SecretMeta> {
+        let Staged { row, is_new } = staged;
+        let written = meta(&row);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        rows::insert(&tx, &row)?;
+        if is_new {
+            rows::insert(&tx, &row)?;
+        } else {
+            rows::update(&tx, &row)?;
+        }
+        also(&tx, &written)?;
         tx.commit()?;
-        Ok(meta(&row))
+        Ok(written)
     }
 
     /// Updates a secret in place: same id, name and createdAt; a newer
@@ -282,6 +312,16 @@ impl SecretStore {
         selector: &SecretSelector,
         update: SecretUpdate,
     ) -> VaultResult<SecretMeta> {
+        let staged = self.stage_update(selector, update)?;
+        self.commit(staged, |_, _| Ok(()))
+    }
+
+    /// Validates and seals an update without writing it.
+    pub fn stage_update(
+        &mut self,
+        selector: &SecretSelector,
+        update: SecretUpdate,
+    ) -> VaultResult<Staged> {
         let mut row = self.find(selector)?;
         if let Some(l) = update.label.as_deref() {
             row.label = types::validate_label(Some(l))?;
@@ -298,23 +338,41 @@ impl SecretStore {
             self.seal(&mut row, data)?;
         }
         row.updated_at = bumped(&row.updated_at);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        rows::update(&tx, &row)?;
-        tx.commit()?;
-        Ok(meta(&row))
+        Ok(Staged { row, is_new: false })
     }
 
     /// Deletes a secret; returns the metadata it had.
     pub fn delete(&mut self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
+        self.delete_with(selector, |_| Ok(()))
+    }
+
+    /// Deletes a secret and whatever `also` deletes, in one transaction.
+    pub fn delete_with(
+        &mut self,
+        selector: &SecretSelector,
+        also: impl FnOnce(&Transaction<'_>) -> VaultResult<()>,
+    ) -> VaultResult<SecretMeta> {
         let row = self.find(selector)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         rows::delete(&tx, &row.id)?;
+        also(&tx)?;
         tx.commit()?;
         Ok(meta(&row))
+    }
+
+    /// Runs `write` on the other tables of `secrets.sqlite` in one transaction.
+    pub fn transact(
+        &mut self,
+        write: impl FnOnce(&Transaction<'_>) -> VaultResult<()>,
+    ) -> VaultResult<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write(&tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// Deletes every secret owned by `owner` (e.g. a deleted DNS provider); returns how many.
@@ -341,9 +399,8 @@ impl SecretStore {
         self.find(selector).map(|r| meta(&r))
     }
 
-    /// Decrypts a secret for use inside Rust (never for the UI). Unlocks on demand.
-    /// The database connection, for vault-proc modules that keep their own
-    /// tables in `secrets.sqlite` (the external provider's configuration).
+    /// The database connection, for reads of the other tables of
+    /// `secrets.sqlite` through `db.rs` (the external provider's row).
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
