@@ -29,6 +29,27 @@ fn source(service: &str) -> Box<KeyringSource> {
     Box::new(KeyringSource::platform(service).unwrap())
 }
 
+/// The `open_store` example, built next to this test by `cargo build --all-targets`.
+fn open_store_example() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("examples/open_store");
+    assert!(
+        path.exists(),
+        "{} is missing: build with `cargo build --workspace --all-targets` (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// SIGABRT, the signal `std::process::abort` raises.
+fn nix_sigabrt() -> i32 {
+    6
+}
+
 fn api_key(name: &str, value: &str) -> NewSecret {
     let mut data = BTreeMap::new();
     data.insert("value".to_string(), SecretString::from(value));
@@ -211,19 +232,18 @@ fn a_crash_between_encrypting_and_deleting_the_old_entry_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let id = "sec_000000000000000000000000000000aa";
     seed_legacy(dir.path(), &svc, id, b"crash-canary");
-    // Re-run this test binary as a child that opens the store with the
-    // failpoint set: it aborts right after committing the ciphertext.
-    let exe = std::env::current_exe().unwrap();
-    let status = std::process::Command::new(exe)
-        .args(["--exact", "crash_child", "--nocapture"])
+    // A child (the `open_store` example) opens the store with the failpoint
+    // set: it aborts right after committing the ciphertext.
+    let status = std::process::Command::new(open_store_example())
+        .arg(dir.path())
+        .arg(&svc)
         .env("SSLBOARD_FAILPOINT", "migration_after_commit")
-        .env("CRASH_CHILD_DIR", dir.path())
-        .env("CRASH_CHILD_SERVICE", &svc)
         .status()
         .unwrap();
-    assert!(
-        !status.success(),
-        "the child did not crash at the failpoint"
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(nix_sigabrt()),
+        "the child did not abort at the failpoint: {status}"
     );
     // The old entry is still there, and so is the committed ciphertext.
     assert!(platform_store()
@@ -249,18 +269,4 @@ fn a_crash_between_encrypting_and_deleting_the_old_entry_loses_nothing() {
         .build(&svc, "master-key", None)
         .unwrap()
         .delete_credential();
-}
-
-/// Child half of the crash test (does nothing unless run by it).
-#[test]
-fn crash_child() {
-    let (Ok(dir), Ok(svc)) = (
-        std::env::var("CRASH_CHILD_DIR"),
-        std::env::var("CRASH_CHILD_SERVICE"),
-    ) else {
-        return;
-    };
-    bus();
-    let _ = SecretStore::open(std::path::Path::new(&dir), source(&svc));
-    unreachable!("the failpoint should have aborted the process");
 }
