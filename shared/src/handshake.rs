@@ -356,6 +356,65 @@ mod tests {
         assert!(matches!(c, Err(HandshakeError::Rejected(_))));
     }
 
+    #[tokio::test]
+    async fn a_server_refuses_another_protocol_version_before_anything_else() {
+        let (a, b) = tokio::io::duplex(4096);
+        let (mut ar, mut aw) = tokio::io::split(a);
+        let (mut br, mut bw) = tokio::io::split(b);
+        let theirs = PROTOCOL_VERSION.wrapping_add(1);
+        let hello = HandshakeMsg::Hello {
+            version: theirs,
+            role: Role::Dns,
+            client_nonce: [7; 32],
+        };
+        let send = write_frame(&mut bw, &hello);
+        // The grant would accept this role and pid: only the version is wrong.
+        let grant = PeerGrant {
+            pid: std::process::id(),
+            key: Key32::from_bytes([1; 32]),
+        };
+        let srv = server(&mut ar, &mut aw, me(), move |_| Some(grant.clone()));
+        let (sent, s) = tokio::join!(send, srv);
+        assert!(sent.is_ok());
+        match s {
+            Err(HandshakeError::Version { ours, theirs: t }) => {
+                assert_eq!((ours, t), (PROTOCOL_VERSION, theirs));
+            }
+            other => panic!("expected a version refusal, got {other:?}"),
+        }
+        match read_frame::<HandshakeMsg, _>(&mut br).await {
+            Ok(HandshakeMsg::Rejected { reason }) => assert!(reason.contains("version"), "{reason}"),
+            other => panic!("expected Rejected, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_refuses_a_challenge_of_another_protocol_version() {
+        let (a, b) = tokio::io::duplex(4096);
+        let (mut ar, mut aw) = tokio::io::split(a);
+        let (mut br, mut bw) = tokio::io::split(b);
+        let key = Key32::from_bytes([1; 32]);
+        let theirs = PROTOCOL_VERSION.wrapping_add(1);
+        let fake_server = async {
+            let _hello: Result<HandshakeMsg, _> = read_frame(&mut ar).await;
+            write_frame(
+                &mut aw,
+                &HandshakeMsg::Challenge {
+                    version: theirs,
+                    server_nonce: [3; 32],
+                    server_proof: [0; 32],
+                },
+            )
+            .await
+        };
+        let cli = client(&mut br, &mut bw, me(), Role::Dns, &key, std::process::id());
+        let (_, c) = tokio::join!(fake_server, cli);
+        assert!(
+            matches!(c, Err(HandshakeError::Version { theirs: t, .. }) if t == theirs),
+            "{c:?}"
+        );
+    }
+
     #[test]
     fn peer_checks() {
         assert!(check_peer(

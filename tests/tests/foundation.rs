@@ -295,6 +295,8 @@ fn rogue_connections_are_rejected_and_do_not_disturb_the_tree() {
             "{sock}"
         );
         let attempts: Vec<(&str, Vec<u8>)> = vec![
+            // Refused before the role or the pid is looked at (the unit tests
+            // of shared/src/handshake.rs prove it is the version check that refuses).
             ("wrong version", frame(&hello(999, 1))),
             (
                 "wrong role (ui on a child socket / dns on broker)",
