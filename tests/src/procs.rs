@@ -102,17 +102,20 @@ pub fn proc_file(pid: u32, file: &str) -> Vec<u8> {
 }
 
 /// Calls `f` with each readable region of `pid`'s memory (its maps line and
-/// its bytes), skipping the kernel's vvar/vsyscall pages, until `f` returns
-/// true. Returns None when no region could be read at all.
-fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Option<()> {
+/// its bytes), skipping only the kernel's vvar/vsyscall pages, until `f`
+/// returns true. Fails when the memory cannot be opened, or when a region that
+/// is mapped readable cannot be read: "not found" must never mean "did not look".
+fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Result<(), String> {
     use std::io::{Read, Seek, SeekFrom};
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
-    let mut read_any = false;
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .map_err(|e| format!("/proc/{pid}/maps: {e}"))?;
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem"))
+        .map_err(|e| format!("/proc/{pid}/mem: {e}"))?;
+    let mut unreadable = Vec::new();
     for line in maps.lines() {
         let mut parts = line.split_whitespace();
         let (Some(range), Some(perms)) = (parts.next(), parts.next()) else {
-            continue;
+            return Err(format!("unparsable maps line {line:?}"));
         };
         if !perms.starts_with('r') {
             continue;
@@ -122,28 +125,38 @@ fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Option<()> {
             continue;
         }
         let Some((a, b)) = range.split_once('-') else {
-            continue;
+            return Err(format!("unparsable maps range {line:?}"));
         };
         let (Ok(a), Ok(b)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
-            continue;
+            return Err(format!("unparsable maps range {line:?}"));
         };
         let mut buf = vec![0u8; (b - a) as usize];
-        if mem.seek(SeekFrom::Start(a)).is_err() || mem.read_exact(&mut buf).is_err() {
+        if let Err(e) = mem
+            .seek(SeekFrom::Start(a))
+            .and_then(|_| mem.read_exact(&mut buf))
+        {
+            unreadable.push(format!("{line}: {e}"));
             continue;
         }
-        read_any = true;
         if f(line, &buf) {
             break;
         }
     }
-    read_any.then_some(())
+    if unreadable.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "unreadable regions of {pid}: {}",
+            unreadable.join("; ")
+        ))
+    }
 }
 
 /// The maps lines of the regions of `pid`'s memory that contain `needle`,
 /// with the offsets, for diagnostics.
 pub fn memory_regions_with(pid: u32, needle: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
-    scan_memory(pid, |line, buf| {
+    let _ = scan_memory(pid, |line, buf| {
         let hits: Vec<usize> = buf
             .windows(needle.len())
             .enumerate()
@@ -159,12 +172,68 @@ pub fn memory_regions_with(pid: u32, needle: &[u8]) -> Vec<String> {
 }
 
 /// Searches the readable memory of `pid` for `needle`.
-/// Returns None when the memory could not be read at all.
+/// Returns None when any readable region could not be read.
 pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
     let mut found = false;
     scan_memory(pid, |_, buf| {
         found = buf.windows(needle.len()).any(|w| w == needle);
         found
-    })?;
+    })
+    .ok()?;
     Some(found)
+}
+
+/// Asserts, in one scan of `pid`'s memory, that `control` (a value the
+/// process is known to hold) is found and that no `absent` value is: the
+/// control proves the scan saw the process's live data.
+pub fn assert_absent_with_control(pid: u32, name: &str, absent: &[&[u8]], control: &[u8]) {
+    let mut found_control = false;
+    let mut found = vec![false; absent.len()];
+    let scanned = scan_memory(pid, |_, buf| {
+        found_control |= buf.windows(control.len()).any(|w| w == control);
+        for (hit, needle) in found.iter_mut().zip(absent) {
+            *hit |= buf.windows(needle.len()).any(|w| w == *needle);
+        }
+        false
+    });
+    if let Err(e) = scanned {
+        panic!("{name}: memory scan incomplete: {e}");
+    }
+    assert!(
+        found_control,
+        "{name}: the positive control {:?} was not found: the scan did not see live data",
+        String::from_utf8_lossy(control)
+    );
+    for (hit, needle) in found.iter().zip(absent) {
+        assert!(
+            !hit,
+            "{name}: {:?} found in memory: {:?}",
+            String::from_utf8_lossy(needle),
+            memory_regions_with(pid, needle)
+        );
+    }
+}
+
+/// Like [`assert_absent_with_control`] for values that a process frees
+/// asynchronously (connection-pool tasks that end after the answer was sent):
+/// scans until they are gone, failing with the regions that still hold them
+/// after `within`.
+pub fn assert_gone_with_control(
+    pid: u32,
+    name: &str,
+    absent: &[&[u8]],
+    control: &[u8],
+    within: Duration,
+) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let still = absent
+            .iter()
+            .any(|n| memory_contains(pid, n) != Some(false));
+        if !still || std::time::Instant::now() >= deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_absent_with_control(pid, name, absent, control);
 }

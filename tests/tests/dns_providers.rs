@@ -161,7 +161,6 @@ fn overlapping_suffixes_warn_and_name_the_provider_used() {
         Some("t"),
     );
     assert_eq!(a["warnings"], json!([]));
-    std::thread::sleep(Duration::from_millis(5));
     let b = create(
         &mut tree,
         "digitalocean",
@@ -247,7 +246,6 @@ fn update_keeps_the_secret_ref_and_token_update_replaces_the_value() {
         before["updatedAt"],
         "token touched without a new token"
     );
-    std::thread::sleep(Duration::from_millis(5));
     let u = tree.ok(
         "dns_provider_update",
         json!({"id": id, "apiToken": "t2-canary"}),
