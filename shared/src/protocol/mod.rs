@@ -13,6 +13,7 @@ use crate::error::WireResult;
 pub mod control;
 pub mod dns;
 pub mod dnsproc;
+pub mod keys;
 pub mod page;
 pub mod secrets;
 pub mod ui;
