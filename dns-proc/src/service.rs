@@ -24,6 +24,7 @@ use crate::providers::config::ProviderConfig;
 use crate::providers::error::{shown, DnsError};
 use crate::providers::registry::ProviderRegistry;
 use crate::run::VaultAddress;
+use crate::scrub;
 use crate::testconn::{self, Progress, TestPlan};
 use crate::vault_link::VaultLink;
 use crate::verify::PollPlan;
@@ -187,14 +188,22 @@ impl DnsService {
             Some(r) => Some(self.vault.reveal_token(&provider.id, r).await?),
             None => None,
         };
+        // From here until every result and event of this run has been
+        // scrubbed, nothing leaves dns-proc with this token in it.
+        // EXPOSE: the scrubber keeps a zeroizing copy to compare against.
+        let _scrubbing = token
+            .as_ref()
+            .map(|t| scrub::register(t.expose().as_bytes()));
         let adapter = match adapters::build(provider.provider_type, &config, token) {
             Ok(a) => a,
             Err(e) => {
-                return Ok(DnsResponse::TestOutcome(testconn::failed(
+                let mut outcome = testconn::failed(
                     "credentials",
                     e.to_string(),
                     testconn::suggestions::for_error(&e, provider.provider_type, &suffix),
-                )));
+                );
+                scrub::outcome(&mut outcome);
+                return Ok(DnsResponse::TestOutcome(outcome));
             }
         };
         let timeout = params
@@ -214,18 +223,22 @@ impl DnsService {
         }
         let (tx, mut rx) = mpsc::unbounded_channel();
         let forward = tokio::spawn(async move {
-            while let Some(p) = rx.recv().await {
+            while let Some(mut p) = rx.recv().await {
+                scrub::progress(&mut p);
                 events.send::<DnsResponse>(DnsEvent::TestProgress(p)).await;
             }
         });
-        let outcome =
+        let mut outcome =
             testconn::run(adapter.as_ref(), &plan, &Progress::new(tx), &mut cancel_rx).await;
         // The adapter holds the token: drop (zeroize) it as soon as the run ends.
         drop(adapter);
         if let Ok(mut t) = self.tests.lock() {
             t.remove(&id);
         }
+        // Every event is scrubbed and sent before the token leaves the
+        // scrubber's live set (when `_scrubbing` drops, after this).
         let _ = forward.await;
+        scrub::outcome(&mut outcome);
         Ok(DnsResponse::TestOutcome(outcome))
     }
 
@@ -250,13 +263,15 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
         events: EventSink<DnsEvent>,
     ) -> BoxFuture<WireResult<DnsResponse>> {
         Box::pin(async move {
-            match request {
+            let answer = match request {
                 DnsRequest::Test(params) => self.test(params, events).await,
                 DnsRequest::CancelTest { request_id } => {
                     Ok(DnsResponse::Cancelled(self.cancel(request_id)))
                 }
                 other => self.registry(other).await,
-            }
+            };
+            // Every error answer leaves through the final scrub.
+            answer.map_err(scrub::error)
         })
     }
 }
