@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use shared::error::{ErrorCode, WireError, WireResult};
 use shared::protocol::dns::{NewProvider, ProviderUpdate, ProviderWithWarnings};
-use shared::protocol::dnsproc::{DnsRequest, DnsResponse, ProviderDraft};
+use shared::protocol::dnsproc::{DnsRequest, DnsResponse, PreparedUpdate, ProviderDraft};
 use shared::protocol::secrets::{
     NewSecret, SecretFilter, SecretKind, SecretSelector, SecretType, SecretUpdate,
 };
@@ -163,6 +163,24 @@ pub async fn update_provider(
         DnsResponse::PreparedUpdate(p) => p,
         other => return Err(unexpected(&other)),
     };
+    let approval = prepared.approval.clone();
+    let result = apply_update(router, upd, token, prepared).await;
+    if let (Err(_), Some(a)) = (&result, approval) {
+        // The flow failed: the endpoint approval must not outlive it.
+        if let Err(e) = router.dns(DnsRequest::DropApproval(a)).await {
+            tracing::warn!(error = %e, "could not drop an endpoint approval; it dies with dns-proc or the next prepare");
+        }
+    }
+    result
+}
+
+/// The steps of `dns_provider_update` after dns-proc prepared it.
+async fn apply_update(
+    router: &Router,
+    upd: ProviderUpdate,
+    token: Option<shared::secret::SecretString>,
+    prepared: PreparedUpdate,
+) -> WireResult<ProviderWithWarnings> {
     if let Some(token) = token {
         let Some(secret_ref) = prepared.secret_ref else {
             return Err(
@@ -186,7 +204,14 @@ pub async fn update_provider(
             other => return Err(unexpected(&other)),
         }
     }
-    match router.dns(DnsRequest::CommitUpdate(upd)).await? {
+    shared::failpoint::hit("provider_update_after_token");
+    match router
+        .dns(DnsRequest::CommitUpdate {
+            update: upd,
+            approval: prepared.approval,
+        })
+        .await?
+    {
         DnsResponse::Provider(p) => Ok(p),
         other => Err(unexpected(&other)),
     }

@@ -64,7 +64,13 @@ impl RegistryActor {
             DnsRequest::PrepareUpdate { update, has_token } => {
                 DnsResponse::PreparedUpdate(r.prepare_update(&update, has_token)?)
             }
-            DnsRequest::CommitUpdate(update) => DnsResponse::Provider(r.commit_update(update)?),
+            DnsRequest::CommitUpdate { update, approval } => {
+                DnsResponse::Provider(r.commit_update(update, approval.as_deref())?)
+            }
+            DnsRequest::DropApproval(approval) => {
+                r.drop_approval(&approval);
+                DnsResponse::Done
+            }
             DnsRequest::DeleteBegin(id) => DnsResponse::Deleting(r.delete_begin(&id)?),
             DnsRequest::DeleteFinish(id) => {
                 r.delete_finish(&id)?;
