@@ -15,7 +15,8 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
-use shared::protocol::dns::TestParams;
+use shared::protocol::dns::{TestOutcome, TestParams};
+use shared::protocol::secrets::TokenBinding;
 use tokio::sync::{mpsc, watch};
 
 use crate::adapters;
@@ -28,6 +29,34 @@ use crate::scrub;
 use crate::testconn::{self, Progress, TestPlan};
 use crate::vault_link::VaultLink;
 use crate::verify::PollPlan;
+
+/// Refuses a token whose sealed pairing (owner, canonical endpoint) is not
+/// the configuration this run is about to use: `dns.sqlite` (or the
+/// vault's row) was changed outside the core, and the token must not go to
+/// an endpoint the user never paired it with. This is where the pairing is
+/// enforced (vault-proc's AAD makes the pairing itself tamper-evident).
+fn check_binding(
+    provider_id: &str,
+    config: &ProviderConfig,
+    binding: Option<&TokenBinding>,
+) -> Result<(), TestOutcome> {
+    let endpoint = config.endpoint();
+    let message = match binding {
+        Some(b) if b.owner == provider_id && b.endpoint.as_deref() == endpoint => return Ok(()),
+        Some(b) if b.owner != provider_id => "this token belongs to another provider: the configuration was changed outside the core".to_string(),
+        Some(b) => format!(
+            "the provider's endpoint ({}) is not the one its token was paired with ({}): the configuration was changed outside the core (or an update was interrupted before it finished); the token was not sent",
+            endpoint.unwrap_or("the provider's fixed API"),
+            b.endpoint.as_deref().unwrap_or("the provider's fixed API"),
+        ),
+        None => "this token was never paired with an endpoint (it predates pairing and the one-time migration did not run): the token was not sent".to_string(),
+    };
+    Err(testconn::failed(
+        "credentials",
+        message,
+        vec!["If you changed the server yourself, enter the API token again with the new server (dns_provider_update) to pair them; otherwise check who edits the core's data directory.".into()],
+    ))
+}
 
 /// Owns the provider registry; runs on its own thread.
 pub struct RegistryActor {
@@ -191,7 +220,15 @@ impl DnsService {
         let config = ProviderConfig::parse(provider.provider_type, Some(&provider.config_json))
             .map_err(WireError::from)?;
         let token = match &provider.secret_ref {
-            Some(r) => Some(self.vault.reveal_token(&provider.id, r).await?),
+            Some(r) => {
+                let (token, binding) = self.vault.reveal_token(&provider.id, r).await?;
+                if let Err(mismatch) = check_binding(&provider.id, &config, binding.as_ref()) {
+                    // The token is dropped (zeroized) here, never sent.
+                    drop(token);
+                    return Ok(DnsResponse::TestOutcome(mismatch));
+                }
+                Some(token)
+            }
             None => None,
         };
         // From here until every result and event of this run has been

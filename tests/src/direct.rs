@@ -231,5 +231,6 @@ pub fn new_secret(
         tags: vec![],
         owner: None,
         external: None,
+        binding: None,
     }
 }

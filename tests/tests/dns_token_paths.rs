@@ -118,6 +118,19 @@ fn tree() -> (tempfile::TempDir, Tree) {
     (t, tree)
 }
 
+/// Sets a provider's `serverUrl` in `dns.sqlite` by hand, as another
+/// process of the same user could.
+fn edit_server_url(opts: &TreeOptions, id: &str, url: &str) {
+    let c = rusqlite::Connection::open(opts.data_dir.join("dns.sqlite")).unwrap();
+    let n = c
+        .execute(
+            "UPDATE providers SET config = json_set(config, '$.serverUrl', ?2) WHERE id = ?1",
+            rusqlite::params![id, url],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
 fn create_powerdns(tree: &mut Tree, suffix: &str, token: &str, config: Value) -> String {
     let args = json!({"type": "powerdns", "label": format!("pdns {suffix}"),
         "domainSuffixes": suffix, "apiToken": token, "config": config});
@@ -228,5 +241,96 @@ fn an_echoing_endpoint_never_gets_any_piece_of_the_token_into_results_events_or_
         "echo never reached the UI"
     );
     assert!(ui.contains("[redacted]"), "nothing was scrubbed");
+    tree.close();
+}
+
+/// Issue 13 item 6: the token is sealed paired with its provider and
+/// endpoint, so a `serverUrl` edited in `dns.sqlite` gets nothing.
+#[test]
+fn a_server_url_edited_outside_the_core_never_receives_the_token() {
+    let paired = EchoServer::start();
+    let moved = EchoServer::start();
+    let token = format!("pdns-paired-{}", random_hex(16));
+    let t = tempfile::tempdir().unwrap();
+    let opts = TreeOptions::new(t.path(), KeySource::random_env());
+    let mut tree = Tree::start(opts.clone());
+    let id = create_powerdns(
+        &mut tree,
+        "paired.example.test",
+        &token,
+        json!({"serverUrl": paired.url()}),
+    );
+    // Method check: paired as created, the run does send the token there.
+    let result = run_test(&mut tree, &id);
+    assert_eq!(result["failedStep"], json!("zone_lookup"), "{result}");
+    assert!(paired.received().iter().any(|h| h.contains(&token)));
+    tree.close();
+
+    edit_server_url(&opts, &id, &moved.url());
+    let mut tree = Tree::start(opts.clone());
+    let p = tree.ok("dns_provider_list", json!({}))["providers"][0].clone();
+    assert!(p["config"].to_string().contains(&moved.url()), "{p}");
+    let result = run_test(&mut tree, &id);
+    assert_eq!(result["success"], json!(false), "{result}");
+    assert_eq!(result["failedStep"], json!("credentials"), "{result}");
+    let message = result["message"].as_str().unwrap();
+    assert!(message.contains("changed outside the core"), "{message}");
+    assert!(
+        moved.received().is_empty(),
+        "the edited endpoint was contacted: {:?}",
+        moved.received()
+    );
+    assert_eq!(piece_in(&tree.stderr(), &token), None);
+    tree.close();
+}
+
+/// Issues 13 items 4 and 6 with a failpoint: the broker dies after the vault
+/// took the new token (paired with the new server) and before dns-proc
+/// committed the move. The approval dies with the flow, the provider stays
+/// on its old server, and the new token is sent to neither server.
+#[test]
+fn a_crash_between_the_new_token_and_the_move_sends_the_new_token_nowhere() {
+    let old = EchoServer::start();
+    let new = EchoServer::start();
+    let first = format!("pdns-first-{}", random_hex(16));
+    let second = format!("pdns-second-{}", random_hex(16));
+    let t = tempfile::tempdir().unwrap();
+    let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
+    opts.extra_env.push((
+        "SSLBOARD_FAILPOINT".into(),
+        "provider_update_after_token".into(),
+    ));
+    let mut tree = Tree::start(opts);
+    let id = create_powerdns(
+        &mut tree,
+        "moving.example.test",
+        &first,
+        json!({"serverUrl": old.url()}),
+    );
+    let r = tree.request(
+        "dns_provider_update",
+        json!({"id": id, "config": {"serverUrl": new.url()}, "apiToken": second}),
+    );
+    assert_eq!(r["error"]["code"], json!("unavailable"), "{r}");
+    // ui-bridge restarted the broker (and with it dns-proc): the move never landed.
+    let p = tree.ok("dns_provider_list", json!({}))["providers"][0].clone();
+    assert!(p["config"].to_string().contains(&old.url()), "{p}");
+    let result = run_test(&mut tree, &id);
+    assert_eq!(result["success"], json!(false), "{result}");
+    assert_eq!(result["failedStep"], json!("credentials"), "{result}");
+    assert!(
+        result["message"]
+            .as_str()
+            .unwrap()
+            .contains("changed outside the core"),
+        "{result}"
+    );
+    for (name, server) in [("old", &old), ("new", &new)] {
+        assert!(
+            server.received().is_empty(),
+            "the {name} server was contacted: {:?}",
+            server.received()
+        );
+    }
     tree.close();
 }

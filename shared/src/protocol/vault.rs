@@ -2,14 +2,14 @@
 //!
 //! vault-proc checks every request against the caller's role with one exhaustive
 //! match (`vault_proc::policy`). Responses to the broker carry metadata only;
-//! [`VaultResponse::Revealed`] and [`VaultResponse::Resolved`] exist for dns-proc.
+//! [`VaultResponse::RevealedToken`] and [`VaultResponse::Resolved`] exist for dns-proc.
 
 use serde::{Deserialize, Serialize};
 
 use super::dns::ProviderMeta;
 use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretData, SecretFilter, SecretMeta,
-    SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
+    SecretSelector, SecretUpdate, TemplateReference, TokenBinding, VaultStatus,
 };
 use crate::secret::SecretString;
 
@@ -126,8 +126,14 @@ pub enum VaultResponse {
     External(Option<ExternalProviderMeta>),
     /// Generic acknowledgement.
     Done,
-    /// dns-proc only: decrypted field values.
-    Revealed(SecretData),
+    /// dns-proc only: a provider token's fields and the pairing it was
+    /// sealed with (`None` for a token sealed before bindings existed).
+    RevealedToken {
+        /// Decrypted field values.
+        data: SecretData,
+        /// Owner and endpoint, authenticated by the ciphertext's AAD.
+        binding: Option<TokenBinding>,
+    },
     /// dns-proc only: a resolved template.
     Resolved(SecretString),
 }

@@ -120,6 +120,7 @@ pub fn set(
                     tags: vec!["external".into()],
                     owner: Some(TOKEN_OWNER.into()),
                     external: None,
+                    binding: None,
                 })?
                 .reference
         }

@@ -34,6 +34,7 @@ fn store_with_secrets(dir: &tempfile::TempDir) -> Result<SecretStore, VaultError
             tags: vec![],
             owner: None,
             external: None,
+            binding: None,
         })?;
     }
     s.lock();
