@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use shared::error::{ErrorCode, WireError, WireResult};
 use shared::protocol::dns::{NewProvider, ProviderUpdate, ProviderWithWarnings};
-use shared::protocol::dnsproc::{DnsRequest, DnsResponse, ProviderDraft};
+use shared::protocol::dnsproc::{DnsRequest, DnsResponse, PreparedUpdate, ProviderDraft};
 use shared::protocol::secrets::{
-    NewSecret, SecretFilter, SecretKind, SecretSelector, SecretType, SecretUpdate,
+    NewSecret, SecretFilter, SecretKind, SecretSelector, SecretType, SecretUpdate, TokenBinding,
 };
 use shared::protocol::vault::{VaultRequest, VaultResponse};
 
@@ -92,6 +92,12 @@ pub async fn create_provider(
                 tags: vec!["dns".into()],
                 owner: Some(prepared.id.clone()),
                 external: None,
+                // Sealed with the value: the token opens for this provider and
+                // this endpoint only (issue 13 item 6).
+                binding: Some(TokenBinding {
+                    owner: prepared.id.clone(),
+                    endpoint: prepared.endpoint.clone(),
+                }),
             };
             match router.vault(VaultRequest::Create(secret)).await? {
                 VaultResponse::Meta(m) => Some(m.reference),
@@ -163,6 +169,24 @@ pub async fn update_provider(
         DnsResponse::PreparedUpdate(p) => p,
         other => return Err(unexpected(&other)),
     };
+    let approval = prepared.approval.clone();
+    let result = apply_update(router, upd, token, prepared).await;
+    if let (Err(_), Some(a)) = (&result, approval) {
+        // The flow failed: the endpoint approval must not outlive it.
+        if let Err(e) = router.dns(DnsRequest::DropApproval(a)).await {
+            tracing::warn!(error = %e, "could not drop an endpoint approval; it dies with dns-proc or the next prepare");
+        }
+    }
+    result
+}
+
+/// The steps of `dns_provider_update` after dns-proc prepared it.
+async fn apply_update(
+    router: &Router,
+    upd: ProviderUpdate,
+    token: Option<shared::secret::SecretString>,
+    prepared: PreparedUpdate,
+) -> WireResult<ProviderWithWarnings> {
     if let Some(token) = token {
         let Some(secret_ref) = prepared.secret_ref else {
             return Err(
@@ -173,6 +197,11 @@ pub async fn update_provider(
         verify_token_owner(router, &prepared.id, &secret_ref).await?;
         let update = SecretUpdate {
             data: Some(token_data(token)),
+            // The new value is paired with the endpoint the provider moves to.
+            binding: Some(TokenBinding {
+                owner: prepared.id.clone(),
+                endpoint: prepared.endpoint.clone(),
+            }),
             ..SecretUpdate::default()
         };
         match router
@@ -186,7 +215,14 @@ pub async fn update_provider(
             other => return Err(unexpected(&other)),
         }
     }
-    match router.dns(DnsRequest::CommitUpdate(upd)).await? {
+    shared::failpoint::hit("provider_update_after_token");
+    match router
+        .dns(DnsRequest::CommitUpdate {
+            update: upd,
+            approval: prepared.approval,
+        })
+        .await?
+    {
         DnsResponse::Provider(p) => Ok(p),
         other => Err(unexpected(&other)),
     }
@@ -225,6 +261,59 @@ async fn finish_delete(router: &Router, id: &str, secret_ref: Option<String>) ->
     }
 }
 
+/// The one-time migration of tokens sealed before bindings existed: pairs
+/// `secret_ref` with its provider and the provider's current endpoint (as
+/// dns-proc reads it, through a `PrepareUpdate` that changes nothing).
+/// vault-proc does nothing for a token already paired so, and refuses to
+/// re-pair one paired with another endpoint; either way the start goes on,
+/// and a token that stays unpaired or mispaired is refused at its next use.
+async fn bind_token(router: &Router, provider_id: &str, secret_ref: &str) {
+    let unchanged = ProviderUpdate {
+        id: provider_id.to_string(),
+        label: None,
+        domain_suffixes: None,
+        config_json: None,
+        api_token: None,
+    };
+    let endpoint = match router
+        .dns(DnsRequest::PrepareUpdate {
+            update: unchanged,
+            has_token: false,
+        })
+        .await
+    {
+        Ok(DnsResponse::PreparedUpdate(p)) => p.endpoint,
+        Ok(other) => {
+            tracing::warn!(error = %unexpected(&other), "cannot read a provider's endpoint");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(provider = %provider_id, error = %e, "cannot read a provider's endpoint");
+            return;
+        }
+    };
+    if let Err(e) = verify_token_owner(router, provider_id, secret_ref).await {
+        tracing::warn!(provider = %provider_id, error = %e, "provider token not paired");
+        return;
+    }
+    let update = SecretUpdate {
+        binding: Some(TokenBinding {
+            owner: provider_id.to_string(),
+            endpoint,
+        }),
+        ..SecretUpdate::default()
+    };
+    let bound = router
+        .vault(VaultRequest::Update {
+            selector: SecretSelector::Ref(secret_ref.to_string()),
+            update,
+        })
+        .await;
+    if let Err(e) = bound {
+        tracing::warn!(provider = %provider_id, error = %e, "provider token not paired with the stored endpoint (changed outside the core?)");
+    }
+}
+
 /// Repairs what an interrupted flow may have left: finishes marked deletes and
 /// removes provider tokens whose provider does not exist. Runs at start-up,
 /// before the UI is served, so no flow is in progress.
@@ -239,6 +328,11 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
         DnsResponse::Providers(p) => p,
         other => return Err(unexpected(&other)),
     };
+    for p in &providers {
+        if let Some(secret_ref) = &p.secret_ref {
+            bind_token(router, &p.id, secret_ref).await;
+        }
+    }
     let live: HashSet<String> = providers.iter().map(|p| p.id.clone()).collect();
     let filter = SecretFilter {
         kind: Some(SecretKind::DnsProviderToken),

@@ -82,9 +82,15 @@ impl Router {
                     .with_field("kind"));
                 }
                 new.owner = None;
+                new.binding = None;
                 meta(self.vault(VaultRequest::Create(new)).await?)
             }
-            UiRequest::SecretUpdate { selector, update } => {
+            UiRequest::SecretUpdate {
+                selector,
+                mut update,
+            } => {
+                // Only the broker's provider flows pair a token with an endpoint.
+                update.binding = None;
                 self.refuse_owned(&selector, "update the provider instead")
                     .await?;
                 meta(

@@ -7,6 +7,7 @@ pub mod adapters;
 pub mod policy;
 pub mod providers;
 pub mod run;
+pub mod scrub;
 pub mod service;
 pub mod testconn;
 pub mod vault_link;

@@ -5,5 +5,10 @@
 static ALLOC: shared::zalloc::ZeroizingAlloc = shared::zalloc::ZeroizingAlloc;
 
 fn main() {
-    shared::child::main_of("dns-proc", dns_proc::run::run())
+    // Every log line passes the final scrub (live provider tokens removed).
+    shared::child::main_of_filtered(
+        "dns-proc",
+        dns_proc::scrub::log_filter,
+        dns_proc::run::run(),
+    )
 }

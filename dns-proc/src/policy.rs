@@ -10,7 +10,8 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         DnsRequest::PrepareCreate(_)
         | DnsRequest::CommitCreate { .. }
         | DnsRequest::PrepareUpdate { .. }
-        | DnsRequest::CommitUpdate(_)
+        | DnsRequest::CommitUpdate { .. }
+        | DnsRequest::DropApproval(_)
         | DnsRequest::DeleteBegin(_)
         | DnsRequest::DeleteFinish(_)
         | DnsRequest::ListDeleting

@@ -15,7 +15,8 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
-use shared::protocol::dns::TestParams;
+use shared::protocol::dns::{TestOutcome, TestParams};
+use shared::protocol::secrets::TokenBinding;
 use tokio::sync::{mpsc, watch};
 
 use crate::adapters;
@@ -24,9 +25,38 @@ use crate::providers::config::ProviderConfig;
 use crate::providers::error::{shown, DnsError};
 use crate::providers::registry::ProviderRegistry;
 use crate::run::VaultAddress;
+use crate::scrub;
 use crate::testconn::{self, Progress, TestPlan};
 use crate::vault_link::VaultLink;
 use crate::verify::PollPlan;
+
+/// Refuses a token whose sealed pairing (owner, canonical endpoint) is not
+/// the configuration this run is about to use: `dns.sqlite` (or the
+/// vault's row) was changed outside the core, and the token must not go to
+/// an endpoint the user never paired it with. This is where the pairing is
+/// enforced (vault-proc's AAD makes the pairing itself tamper-evident).
+fn check_binding(
+    provider_id: &str,
+    config: &ProviderConfig,
+    binding: Option<&TokenBinding>,
+) -> Result<(), TestOutcome> {
+    let endpoint = config.endpoint();
+    let message = match binding {
+        Some(b) if b.owner == provider_id && b.endpoint.as_deref() == endpoint => return Ok(()),
+        Some(b) if b.owner != provider_id => "this token belongs to another provider: the configuration was changed outside the core".to_string(),
+        Some(b) => format!(
+            "the provider's endpoint ({}) is not the one its token was paired with ({}): the configuration was changed outside the core (or an update was interrupted before it finished); the token was not sent",
+            endpoint.unwrap_or("the provider's fixed API"),
+            b.endpoint.as_deref().unwrap_or("the provider's fixed API"),
+        ),
+        None => "this token was never paired with an endpoint (it predates pairing and the one-time migration did not run): the token was not sent".to_string(),
+    };
+    Err(testconn::failed(
+        "credentials",
+        message,
+        vec!["If you changed the server yourself, enter the API token again with the new server (dns_provider_update) to pair them; otherwise check who edits the core's data directory.".into()],
+    ))
+}
 
 /// Owns the provider registry; runs on its own thread.
 pub struct RegistryActor {
@@ -63,7 +93,13 @@ impl RegistryActor {
             DnsRequest::PrepareUpdate { update, has_token } => {
                 DnsResponse::PreparedUpdate(r.prepare_update(&update, has_token)?)
             }
-            DnsRequest::CommitUpdate(update) => DnsResponse::Provider(r.commit_update(update)?),
+            DnsRequest::CommitUpdate { update, approval } => {
+                DnsResponse::Provider(r.commit_update(update, approval.as_deref())?)
+            }
+            DnsRequest::DropApproval(approval) => {
+                r.drop_approval(&approval);
+                DnsResponse::Done
+            }
             DnsRequest::DeleteBegin(id) => DnsResponse::Deleting(r.delete_begin(&id)?),
             DnsRequest::DeleteFinish(id) => {
                 r.delete_finish(&id)?;
@@ -184,17 +220,33 @@ impl DnsService {
         let config = ProviderConfig::parse(provider.provider_type, Some(&provider.config_json))
             .map_err(WireError::from)?;
         let token = match &provider.secret_ref {
-            Some(r) => Some(self.vault.reveal_token(&provider.id, r).await?),
+            Some(r) => {
+                let (token, binding) = self.vault.reveal_token(&provider.id, r).await?;
+                if let Err(mismatch) = check_binding(&provider.id, &config, binding.as_ref()) {
+                    // The token is dropped (zeroized) here, never sent.
+                    drop(token);
+                    return Ok(DnsResponse::TestOutcome(mismatch));
+                }
+                Some(token)
+            }
             None => None,
         };
+        // From here until every result and event of this run has been
+        // scrubbed, nothing leaves dns-proc with this token in it.
+        // EXPOSE: the scrubber keeps a zeroizing copy to compare against.
+        let _scrubbing = token
+            .as_ref()
+            .map(|t| scrub::register(t.expose().as_bytes()));
         let adapter = match adapters::build(provider.provider_type, &config, token) {
             Ok(a) => a,
             Err(e) => {
-                return Ok(DnsResponse::TestOutcome(testconn::failed(
+                let mut outcome = testconn::failed(
                     "credentials",
                     e.to_string(),
                     testconn::suggestions::for_error(&e, provider.provider_type, &suffix),
-                )));
+                );
+                scrub::outcome(&mut outcome);
+                return Ok(DnsResponse::TestOutcome(outcome));
             }
         };
         let timeout = params
@@ -214,18 +266,22 @@ impl DnsService {
         }
         let (tx, mut rx) = mpsc::unbounded_channel();
         let forward = tokio::spawn(async move {
-            while let Some(p) = rx.recv().await {
+            while let Some(mut p) = rx.recv().await {
+                scrub::progress(&mut p);
                 events.send::<DnsResponse>(DnsEvent::TestProgress(p)).await;
             }
         });
-        let outcome =
+        let mut outcome =
             testconn::run(adapter.as_ref(), &plan, &Progress::new(tx), &mut cancel_rx).await;
         // The adapter holds the token: drop (zeroize) it as soon as the run ends.
         drop(adapter);
         if let Ok(mut t) = self.tests.lock() {
             t.remove(&id);
         }
+        // Every event is scrubbed and sent before the token leaves the
+        // scrubber's live set (when `_scrubbing` drops, after this).
         let _ = forward.await;
+        scrub::outcome(&mut outcome);
         Ok(DnsResponse::TestOutcome(outcome))
     }
 
@@ -250,13 +306,15 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
         events: EventSink<DnsEvent>,
     ) -> BoxFuture<WireResult<DnsResponse>> {
         Box::pin(async move {
-            match request {
+            let answer = match request {
                 DnsRequest::Test(params) => self.test(params, events).await,
                 DnsRequest::CancelTest { request_id } => {
                     Ok(DnsResponse::Cancelled(self.cancel(request_id)))
                 }
                 other => self.registry(other).await,
-            }
+            };
+            // Every error answer leaves through the final scrub.
+            answer.map_err(scrub::error)
         })
     }
 }

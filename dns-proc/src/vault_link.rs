@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shared::error::{WireError, WireResult};
+use shared::protocol::secrets::TokenBinding;
 use shared::protocol::vault::{VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::RpcClient;
@@ -76,12 +77,13 @@ impl VaultLink {
     }
 
     /// The token of `provider_id` (secret `secret_ref`), which vault-proc
-    /// reveals only under a live permit the broker granted.
+    /// reveals only under a live permit the broker granted, with the pairing
+    /// (owner, endpoint) it was sealed with (`None`: sealed before pairings).
     pub async fn reveal_token(
         &self,
         provider_id: &str,
         secret_ref: &str,
-    ) -> WireResult<SecretString> {
+    ) -> WireResult<(SecretString, Option<TokenBinding>)> {
         let request = || VaultRequest::Reveal {
             provider_id: provider_id.to_string(),
             secret_ref: secret_ref.to_string(),
@@ -98,9 +100,12 @@ impl VaultLink {
             other => other,
         }?;
         match answer {
-            VaultResponse::Revealed(mut data) => data.remove(TOKEN_FIELD).ok_or_else(|| {
-                WireError::internal("the provider's token secret has no `value` field")
-            }),
+            VaultResponse::RevealedToken { mut data, binding } => {
+                let token = data.remove(TOKEN_FIELD).ok_or_else(|| {
+                    WireError::internal("the provider's token secret has no `value` field")
+                })?;
+                Ok((token, binding))
+            }
             _ => Err(WireError::internal(
                 "vault-proc answered a reveal with something else",
             )),

@@ -174,6 +174,23 @@ where
     F: std::future::Future<Output = Result<(), String>>,
 {
     crate::logging::init(name);
+    run_main(name, body)
+}
+
+/// [`main_of`] with every log line passed through `filter` first
+/// (dns-proc: [`crate::logging::init_filtered`]).
+pub fn main_of_filtered<F>(name: &'static str, filter: crate::logging::LineFilter, body: F) -> !
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    crate::logging::init_filtered(name, filter);
+    run_main(name, body)
+}
+
+fn run_main<F>(name: &'static str, body: F) -> !
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
     #[cfg(unix)]
     for problem in crate::hardening::harden() {
         tracing::warn!("{problem}");

@@ -229,7 +229,7 @@ impl DirectVault {
             provider_id: provider_id.into(),
             secret_ref: secret_ref.into(),
         })? {
-            VaultResponse::Revealed(data) => Ok(data
+            VaultResponse::RevealedToken { data, .. } => Ok(data
                 .into_iter()
                 // EXPOSE: tests compare the revealed values.
                 .map(|(k, v)| (k, v.expose().to_string()))
@@ -280,5 +280,6 @@ pub fn new_secret(
         tags: vec![],
         owner: None,
         external: None,
+        binding: None,
     }
 }

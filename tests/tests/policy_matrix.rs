@@ -47,8 +47,8 @@ fn vault_allowed(variant: &str) -> &'static [Role] {
 /// Who may send each dns-proc request.
 fn dns_allowed(variant: &str) -> &'static [Role] {
     match variant {
-        "PrepareCreate" | "CommitCreate" | "PrepareUpdate" | "CommitUpdate" | "DeleteBegin"
-        | "DeleteFinish" | "ListDeleting" | "List" | "ListPage" | "Get" | "Resolve" | "Test"
+        "PrepareCreate" | "CommitCreate" | "PrepareUpdate" | "CommitUpdate" | "DropApproval"
+        | "DeleteBegin" | "DeleteFinish" | "ListDeleting" | "List" | "ListPage" | "Get" | "Resolve" | "Test"
         | "CancelTest" => &[Role::Broker],
         other => panic!("DnsRequest::{other} has no allow-list entry: decide it here and in dns-proc/src/policy.rs"),
     }

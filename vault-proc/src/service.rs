@@ -179,15 +179,13 @@ impl StoreActor {
                         "this secret is not the provider's token",
                     ));
                 }
-                let store = self
-                    .store
-                    .as_mut()
-                    .ok_or_else(|| WireError::internal("store not open"))?;
-                let (_, data) = self
-                    .external
-                    .fetch_meta(store, meta)
+                // Provider tokens are always local; the pairing they were
+                // sealed with (owner, endpoint) goes back with the value.
+                let (_, data, binding) = self
+                    .store()?
+                    .reveal_token(&SecretSelector::Ref(meta.reference))
                     .map_err(WireError::from)?;
-                Ok(VaultResponse::Revealed(data))
+                Ok(VaultResponse::RevealedToken { data, binding })
             }
         }
     }

@@ -63,6 +63,7 @@ fn api_key(name: &str, value: &str) -> NewSecret {
         tags: vec![],
         owner: None,
         external: None,
+        binding: None,
     }
 }
 

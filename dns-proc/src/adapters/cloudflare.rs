@@ -90,11 +90,15 @@ pub struct CfRecord {
 /// Parses an envelope (public for the fuzz target).
 pub fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> AdapterResult<Envelope<T>> {
     serde_json::from_slice(body).map_err(|e| {
-        AdapterError::Protocol(format!("Cloudflare answer is not an API envelope: {e}"))
+        AdapterError::Protocol(format!(
+            "Cloudflare answer is not an API envelope: {}",
+            crate::scrub::serde_error(&e)
+        ))
     })
 }
 
-/// `code: message` of every error in a body, or the body's start.
+/// `code: message` of every error in a body, or the whole body as text
+/// (scrubbed, then cut, by `ApiClient::status_error`).
 pub fn error_text(body: &[u8]) -> String {
     match serde_json::from_slice::<Envelope<serde::de::IgnoredAny>>(body) {
         Ok(env) if !env.errors.is_empty() => env
@@ -103,7 +107,7 @@ pub fn error_text(body: &[u8]) -> String {
             .map(|e| format!("{} ({})", e.message, e.code))
             .collect::<Vec<_>>()
             .join("; "),
-        _ => String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+        _ => String::from_utf8_lossy(body).into_owned(),
     }
 }
 
@@ -117,7 +121,7 @@ impl Cloudflare {
     pub fn new(token: SecretString) -> AdapterResult<Self> {
         Ok(Self {
             api: ApiClient::new(Some(token))?,
-            base: endpoints::base("SSLBOARD_CLOUDFLARE_API_URL", endpoints::CLOUDFLARE),
+            base: endpoints::base(endpoints::Cloud::Cloudflare),
         })
     }
 

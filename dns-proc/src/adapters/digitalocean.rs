@@ -80,15 +80,20 @@ pub struct DoError {
 
 /// Parses a record page (public for the fuzz target).
 pub fn parse_records(body: &[u8]) -> AdapterResult<RecordPage> {
-    serde_json::from_slice(body)
-        .map_err(|e| AdapterError::Protocol(format!("DigitalOcean record list unreadable: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        AdapterError::Protocol(format!(
+            "DigitalOcean record list unreadable: {}",
+            crate::scrub::serde_error(&e)
+        ))
+    })
 }
 
-/// `message (id)` of an error body, or the body's start.
+/// `message (id)` of an error body, or the whole body as text (scrubbed,
+/// then cut, by `ApiClient::status_error`).
 pub fn error_text(body: &[u8]) -> String {
     match serde_json::from_slice::<DoError>(body) {
         Ok(e) if !e.message.is_empty() => format!("{} ({})", e.message, e.id),
-        _ => String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+        _ => String::from_utf8_lossy(body).into_owned(),
     }
 }
 
@@ -97,7 +102,7 @@ impl DigitalOcean {
     pub fn new(token: SecretString) -> AdapterResult<Self> {
         Ok(Self {
             api: ApiClient::new(Some(token))?,
-            base: endpoints::base("SSLBOARD_DIGITALOCEAN_API_URL", endpoints::DIGITALOCEAN),
+            base: endpoints::base(endpoints::Cloud::Digitalocean),
         })
     }
 

@@ -153,16 +153,19 @@ impl ApiClient {
         })
     }
 
-    /// `text` made safe for a message: the token removed, control characters
-    /// replaced, at most a few hundred characters.
+    /// `text` made safe for a message: every run of 8+ bytes of the token
+    /// removed ([`crate::scrub`]) *before* anything is cut, control characters
+    /// replaced, then at most a few hundred characters.
     pub fn scrub(&self, text: &str) -> String {
-        let mut s: String = text
+        let scrubbed = match self.token.as_ref() {
+            // EXPOSE: compared against provider text, never copied out.
+            Some(t) => crate::scrub::scrub_with(text, t.expose().as_bytes()),
+            None => text.to_string(),
+        };
+        let mut s: String = scrubbed
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        if let Some(t) = self.token.as_ref().filter(|t| t.len() >= 4) {
-            s = s.replace(t.expose(), "[redacted]");
-        }
         if s.chars().count() > MAX_MESSAGE {
             s = s.chars().take(MAX_MESSAGE).collect::<String>() + "…";
         }
@@ -282,6 +285,11 @@ mod tests {
         assert!(!s.contains("tok-secret-123"));
         assert!(!s.contains('\n'));
         assert!(c.scrub(&"x".repeat(1000)).chars().count() <= MAX_MESSAGE + 1);
+        // A token straddling the length limit loses its prefix too.
+        for pad in 280..MAX_MESSAGE {
+            let s = c.scrub(&format!("{}tok-secret-123", "p".repeat(pad)));
+            assert!(!s.contains("tok-secr"), "{pad}: {s}");
+        }
     }
 
     #[test]

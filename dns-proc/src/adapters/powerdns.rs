@@ -66,17 +66,26 @@ pub struct PdnsRecord {
 
 /// Parses a zone list (public for the fuzz target).
 pub fn parse_zones(body: &[u8]) -> AdapterResult<Vec<PdnsZone>> {
-    serde_json::from_slice(body)
-        .map_err(|e| AdapterError::Protocol(format!("PowerDNS zone list unreadable: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        AdapterError::Protocol(format!(
+            "PowerDNS zone list unreadable: {}",
+            crate::scrub::serde_error(&e)
+        ))
+    })
 }
 
 /// Parses a zone with RRsets (public for the fuzz target).
 pub fn parse_zone(body: &[u8]) -> AdapterResult<PdnsZoneDetail> {
-    serde_json::from_slice(body)
-        .map_err(|e| AdapterError::Protocol(format!("PowerDNS zone unreadable: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        AdapterError::Protocol(format!(
+            "PowerDNS zone unreadable: {}",
+            crate::scrub::serde_error(&e)
+        ))
+    })
 }
 
-/// PowerDNS's `{"error": …}` text, or the body's start.
+/// PowerDNS's `{"error": …}` text, or the whole body as text (scrubbed,
+/// then cut, by `ApiClient::status_error`).
 pub fn error_text(body: &[u8]) -> String {
     #[derive(Deserialize)]
     struct E {
@@ -84,7 +93,7 @@ pub fn error_text(body: &[u8]) -> String {
     }
     match serde_json::from_slice::<E>(body) {
         Ok(e) => e.error,
-        Err(_) => String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
     }
 }
 

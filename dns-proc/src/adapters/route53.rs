@@ -55,7 +55,7 @@ impl Route53 {
             Credentials::new(key_id.trim(), secret.trim(), None, None, "sslboard").into();
         Ok(Self {
             api: ApiClient::new(Some(token.clone()))?,
-            base: endpoints::base("SSLBOARD_ROUTE53_API_URL", endpoints::ROUTE53),
+            base: endpoints::base(endpoints::Cloud::Route53),
             region: config.region.clone().unwrap_or_else(|| "us-east-1".into()),
             identity,
             zone_id: config.hosted_zone_id.clone(),

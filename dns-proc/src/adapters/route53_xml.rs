@@ -162,8 +162,19 @@ struct Messages {
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> AdapterResult<T> {
     let text = std::str::from_utf8(body)
         .map_err(|_| AdapterError::Protocol(format!("Route53 {what} is not UTF-8")))?;
-    quick_xml::de::from_str(text)
-        .map_err(|e| AdapterError::Protocol(format!("Route53 {what} unreadable: {e}")))
+    quick_xml::de::from_str(text).map_err(|e| {
+        AdapterError::Protocol(format!("Route53 {what} unreadable: {}", xml_error(&e)))
+    })
+}
+
+/// What an XML error says without quoting the input (quick-xml's messages
+/// can carry element text, which an echoing proxy fills with our request).
+fn xml_error(e: &quick_xml::DeError) -> &'static str {
+    match e {
+        quick_xml::DeError::UnexpectedEof => "truncated XML",
+        quick_xml::DeError::InvalidXml(_) => "not valid XML",
+        _ => "not the expected XML shape",
+    }
 }
 
 /// Zones of a `ListHostedZonesByName` answer.
@@ -205,17 +216,15 @@ pub fn change_info(body: &[u8]) -> AdapterResult<ChangeInfo> {
         .ok_or_else(|| AdapterError::Protocol("Route53 change answer has no ChangeInfo".into()))
 }
 
-/// `(code, message)` of an error answer (either error shape), or the body's start.
+/// `(code, message)` of an error answer (either error shape), or the whole
+/// body as text (scrubbed, then cut, by `ApiClient::status_error`).
 pub fn error(body: &[u8]) -> (String, String) {
     match parse::<ErrorResponse>(body, "error") {
         Ok(ErrorResponse { error: Some(e), .. }) => (e.code, e.message),
         Ok(ErrorResponse {
             messages: Some(m), ..
         }) => ("InvalidChangeBatch".into(), m.message.join("; ")),
-        _ => (
-            "Unknown".into(),
-            String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
-        ),
+        _ => ("Unknown".into(), String::from_utf8_lossy(body).into_owned()),
     }
 }
 

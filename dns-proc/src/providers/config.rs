@@ -156,19 +156,34 @@ fn check_route53(mut c: Route53Config) -> Result<Route53Config, DnsError> {
     Ok(c)
 }
 
-fn check_powerdns(c: PowerDnsConfig) -> Result<PowerDnsConfig, DnsError> {
-    let server_url = parse_http_url(&c.server_url).map_err(bad)?;
-    let server_id = c.server_id.trim().to_string();
-    if server_id.is_empty()
-        || server_id.len() > 64
-        || !server_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-    {
+/// Checks that a PowerDNS `serverId` is exactly one URL path segment: the
+/// adapter appends it to `…/api/v1/servers/`, so `..` or `.` (dot segments a
+/// URL parser collapses), `/`, `%` escapes or an empty id would move the
+/// request to another path of the server.
+pub fn check_server_id(raw: &str) -> Result<String, DnsError> {
+    let server_id = raw.trim();
+    if server_id.is_empty() || server_id.len() > 64 {
+        return Err(bad("serverId must be 1 to 64 characters"));
+    }
+    if server_id == "." || server_id == ".." {
         return Err(bad(
-            "serverId may contain only letters, digits, `-`, `_` and `.`",
+            "serverId must not be `.` or `..`: it is one segment of the API path",
         ));
     }
+    if !server_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
+        return Err(bad(
+            "serverId may contain only letters, digits, `-`, `_` and `.` (one segment of the API path)",
+        ));
+    }
+    Ok(server_id.to_string())
+}
+
+fn check_powerdns(c: PowerDnsConfig) -> Result<PowerDnsConfig, DnsError> {
+    let server_url = parse_http_url(&c.server_url).map_err(bad)?;
+    let server_id = check_server_id(&c.server_id)?;
     Ok(PowerDnsConfig {
         server_url,
         server_id,

@@ -81,6 +81,46 @@ const REFUSED: &[(ProviderType, &str, &str)] = &[
     ),
     (
         Powerdns,
+        r#"{"serverUrl":"http://h","serverId":".."}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
+        r#"{"serverUrl":"http://h","serverId":"."}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
+        r#"{"serverUrl":"http://h","serverId":" .. "}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
+        r#"{"serverUrl":"http://h","serverId":""}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
+        r#"{"serverUrl":"http://h","serverId":"%2e%2e"}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
+        r#"{"serverUrl":"http://h","serverId":"a%2Fb"}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
+        r#"{"serverUrl":"http://h","serverId":"a b"}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
+        r#"{"serverUrl":"http://h","serverId":"a\\b"}"#,
+        "serverId",
+    ),
+    (
+        Powerdns,
         r#"{"serverUrl":"http://h","apiKey":"k"}"#,
         "apiKey",
     ),

@@ -14,8 +14,10 @@
 //! Moving a self-hosted provider (PowerDNS `serverUrl`, RFC 2136 `server`)
 //! to another endpoint needs the token again, so a stored token is never sent
 //! to a host the user did not pair it with: `prepare_update` refuses it
-//! without a token and, with one, records an approval that `commit_update`
-//! requires and consumes.
+//! without a token and, with one, returns a one-time approval bound to (the
+//! provider, the new endpoint, the row's `updatedAt`) that `commit_update`
+//! requires and consumes, refusing it when the row changed in between; the
+//! broker drops it ([`ProviderRegistry::drop_approval`]) when its flow fails.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -25,7 +27,7 @@ use shared::protocol::dns::{
 };
 use shared::protocol::dnsproc::{PreparedProvider, PreparedUpdate, ProviderDraft};
 
-use super::clock::{self, Clock};
+use super::clock::Clock;
 use super::config::{endpoint_changed, ProviderConfig};
 use super::error::shown;
 use super::resolve::{Ambiguity, Entry, SuffixIndex};
@@ -39,8 +41,35 @@ pub struct ProviderRegistry {
     store: ProviderStore,
     index: SuffixIndex,
     clock: Clock,
-    /// Endpoint changes accepted by `prepare_update` with a new token: id → new endpoint.
-    approved_endpoints: HashMap<String, Option<String>>,
+    /// Endpoint changes accepted by `prepare_update` with a new token, by
+    /// one-time approval id (at most one per provider).
+    approvals: HashMap<String, Approval>,
+}
+
+/// What one endpoint approval allows: moving this provider, as it was at
+/// `updated_at`, to this endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Approval {
+    provider_id: String,
+    endpoint: Option<String>,
+    updated_at: String,
+}
+
+/// A fresh, unguessable approval id.
+fn approval_id() -> Result<String, DnsError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| DnsError::Internal(format!("no random source: {e}")))?;
+    Ok(format!("appr_{}", hex::encode(b)))
+}
+
+/// An update worked out against a row.
+struct Applied {
+    /// The row as the update leaves it.
+    next: ProviderRow,
+    /// The new endpoint, when the update moves the provider.
+    moved: Option<Option<String>>,
+    /// The endpoint after the update (moved or not).
+    endpoint: Option<String>,
 }
 
 fn entry(row: &ProviderRow) -> Entry {
@@ -64,7 +93,7 @@ impl ProviderRegistry {
             store,
             index,
             clock,
-            approved_endpoints: HashMap::new(),
+            approvals: HashMap::new(),
         })
     }
 
@@ -102,7 +131,8 @@ impl ProviderRegistry {
         let ty = parse_type(&draft.provider_type)?;
         let label = check_label(&draft.label)?;
         let domain_suffixes = parse_suffixes(&draft.domain_suffixes)?;
-        let config_json = ProviderConfig::parse(ty, draft.config_json.as_deref())?.to_json()?;
+        let config = ProviderConfig::parse(ty, draft.config_json.as_deref())?;
+        let config_json = config.to_json()?;
         check_token(ty, draft.has_token)?;
         let id = shared::ids::new_provider_id().map_err(|e| DnsError::Internal(e.to_string()))?;
         Ok(PreparedProvider {
@@ -112,6 +142,7 @@ impl ProviderRegistry {
             domain_suffixes,
             config_json,
             needs_token: ty.needs_token(),
+            endpoint: config.endpoint().map(str::to_string),
         })
     }
 
@@ -158,11 +189,7 @@ impl ProviderRegistry {
     }
 
     /// The provider as `upd` would leave it, and its new endpoint when that changes.
-    fn apply(
-        &self,
-        row: &ProviderRow,
-        upd: &ProviderUpdate,
-    ) -> Result<(ProviderRow, Option<Option<String>>), DnsError> {
+    fn apply(&self, row: &ProviderRow, upd: &ProviderUpdate) -> Result<Applied, DnsError> {
         let mut next = row.clone();
         if let Some(l) = &upd.label {
             next.label = check_label(l)?;
@@ -171,15 +198,21 @@ impl ProviderRegistry {
             next.suffixes = parse_suffixes(s)?;
         }
         let mut moved = None;
+        let old_cfg = ProviderConfig::parse(row.provider_type, Some(&row.config_json))?;
+        let mut endpoint = old_cfg.endpoint().map(str::to_string);
         if let Some(c) = &upd.config_json {
             let new_cfg = ProviderConfig::parse(row.provider_type, Some(c))?;
-            let old_cfg = ProviderConfig::parse(row.provider_type, Some(&row.config_json))?;
             if endpoint_changed(&old_cfg, &new_cfg) {
                 moved = Some(new_cfg.endpoint().map(str::to_string));
             }
+            endpoint = new_cfg.endpoint().map(str::to_string);
             next.config_json = new_cfg.to_json()?;
         }
-        Ok((next, moved))
+        Ok(Applied {
+            next,
+            moved,
+            endpoint,
+        })
     }
 
     /// Validates an update; `has_token` says whether the UI sent a new token
@@ -200,8 +233,8 @@ impl ProviderRegistry {
                 ));
             }
         }
-        let (_, moved) = self.apply(&row, upd)?;
-        match moved {
+        let applied = self.apply(&row, upd)?;
+        let approval = match applied.moved {
             Some(_) if !has_token => {
                 return Err(DnsError::validation(
                     "apiToken",
@@ -209,34 +242,68 @@ impl ProviderRegistry {
                 ))
             }
             Some(endpoint) => {
-                self.approved_endpoints.insert(row.id.clone(), endpoint);
+                // A new approval supersedes any this provider still had.
+                self.approvals.retain(|_, a| a.provider_id != row.id);
+                let id = approval_id()?;
+                self.approvals.insert(
+                    id.clone(),
+                    Approval {
+                        provider_id: row.id.clone(),
+                        endpoint,
+                        updated_at: row.updated_at.clone(),
+                    },
+                );
+                Some(id)
             }
-            None => {
-                self.approved_endpoints.remove(&row.id);
-            }
-        }
+            None => None,
+        };
         Ok(PreparedUpdate {
             id: row.id,
             secret_ref: row.secret_ref,
+            approval,
+            endpoint: applied.endpoint,
         })
+    }
+
+    /// Forgets an approval (the broker's flow failed before its commit).
+    pub fn drop_approval(&mut self, approval: &str) {
+        self.approvals.remove(approval);
     }
 
     /// Applies an update that `prepare_update` accepted (the token, if any,
     /// already replaced in the vault). An endpoint change is applied only
-    /// when `prepare_update` approved that very endpoint with a token.
-    pub fn commit_update(&mut self, upd: ProviderUpdate) -> Result<ProviderWithWarnings, DnsError> {
+    /// with the one-time `approval` that `prepare_update` returned for this
+    /// provider and this endpoint, and only while the row is as it was then.
+    pub fn commit_update(
+        &mut self,
+        upd: ProviderUpdate,
+        approval: Option<&str>,
+    ) -> Result<ProviderWithWarnings, DnsError> {
         let row = self.active(&upd.id)?;
-        let (mut next, moved) = self.apply(&row, &upd)?;
-        let approval = self.approved_endpoints.remove(&row.id);
+        let Applied {
+            mut next, moved, ..
+        } = self.apply(&row, &upd)?;
+        // One-time: consumed whatever happens next.
+        let approval = approval.and_then(|a| self.approvals.remove(a));
         if let Some(endpoint) = moved {
-            if approval != Some(endpoint) {
-                return Err(DnsError::validation(
-                    "apiToken",
-                    "changing the server of a self-hosted provider requires entering its API token again",
-                ));
+            match approval {
+                Some(a) if a.provider_id == row.id && a.endpoint == endpoint => {
+                    if a.updated_at != row.updated_at {
+                        return Err(DnsError::Conflict(
+                            "the provider changed after this update was prepared; send the update again"
+                                .into(),
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(DnsError::validation(
+                        "apiToken",
+                        "changing the server of a self-hosted provider requires entering its API token again",
+                    ))
+                }
             }
         }
-        next.updated_at = clock::now()?;
+        next.updated_at = self.clock.stamp()?;
         self.store.update(&next)?;
         self.index.insert(entry(&next), &next.suffixes);
         Ok(self.with_warnings(&next))
@@ -246,10 +313,10 @@ impl ProviderRegistry {
     /// (token presence taken from `upd.api_token`; the value is not kept).
     pub fn update(&mut self, upd: &ProviderUpdate) -> Result<ProviderWithWarnings, DnsError> {
         let has_token = upd.api_token.as_ref().is_some_and(|t| !t.is_blank());
-        self.prepare_update(upd, has_token)?;
+        let prepared = self.prepare_update(upd, has_token)?;
         let mut upd = upd.clone();
         upd.api_token = None;
-        self.commit_update(upd)
+        self.commit_update(upd, prepared.approval.as_deref())
     }
 
     /// Marks a provider as being deleted (it stops resolving at once) and
@@ -259,7 +326,7 @@ impl ProviderRegistry {
         let row = self.store.get(id)?.ok_or_else(|| DnsError::not_found(id))?;
         self.store.mark_deleting(id)?;
         self.index.remove(id);
-        self.approved_endpoints.remove(id);
+        self.approvals.retain(|_, a| a.provider_id != id);
         Ok(row.secret_ref)
     }
 

@@ -42,7 +42,7 @@ fn updates_keep_the_secret_ref_and_guard_endpoints() {
     upd.domain_suffixes = Some(SuffixInput::Text("a.com b.com".into()));
     let prepared = r.prepare_update(&upd, false).unwrap();
     assert_eq!(prepared.secret_ref.as_deref(), Some(TOKEN_REF));
-    let u = r.commit_update(upd).unwrap().provider;
+    let u = r.commit_update(upd, None).unwrap().provider;
     assert_eq!(
         (u.label.as_str(), u.secret_ref.as_deref()),
         ("CF2", Some(TOKEN_REF))
@@ -89,16 +89,20 @@ fn updates_keep_the_secret_ref_and_guard_endpoints() {
     );
     assert!(msg.contains("token"), "{msg}");
     // A commit without the approving prepare is refused too.
-    assert!(r.commit_update(moved.clone()).is_err());
+    assert!(r.commit_update(moved.clone(), None).is_err());
     // Same endpoint written differently is not a move.
     let mut same = no_update(&pdns.id);
     same.config_json =
         Some(r#"{"serverUrl":"HTTP://127.0.0.1:8081/","serverId":"localhost"}"#.into());
     r.prepare_update(&same, false).unwrap();
-    r.commit_update(same).unwrap();
+    r.commit_update(same, None).unwrap();
     // With a token: approved once.
-    r.prepare_update(&moved, true).unwrap();
-    let u = r.commit_update(moved.clone()).unwrap().provider;
+    let approval = r.prepare_update(&moved, true).unwrap().approval;
+    assert!(approval.is_some());
+    let u = r
+        .commit_update(moved.clone(), approval.as_deref())
+        .unwrap()
+        .provider;
     assert_eq!(
         u.config_json,
         r#"{"serverUrl":"http://evil.example:8081","serverId":"localhost"}"#
@@ -144,4 +148,71 @@ fn delete_is_two_steps_and_resumable() {
     assert_eq!(r.delete_begin(&m.id).unwrap(), None);
     r.delete_finish(&m.id).unwrap();
     assert_eq!(r.count(), 0);
+}
+
+/// Issue 13 item 4: an endpoint approval is one-time and bound to (provider,
+/// endpoint, the row's updatedAt); a dropped approval is gone.
+#[test]
+fn endpoint_approvals_are_one_time_and_bound_to_the_request() {
+    let (_t, mut r) = registry();
+    let mut pdns = Vec::new();
+    for s in ["p1.test", "p2.test"] {
+        let mut d = draft("powerdns", "PDNS", s, true);
+        d.config_json = Some(r#"{"serverUrl":"http://127.0.0.1:8081"}"#.into());
+        let p = r.prepare_create(&d).unwrap();
+        assert_eq!(p.endpoint.as_deref(), Some("http://127.0.0.1:8081"));
+        pdns.push(r.commit_create(p, Some(TOKEN_REF.into())).unwrap().provider);
+    }
+    let to = |id: &str, url: &str| {
+        let mut u = no_update(id);
+        u.config_json = Some(format!(r#"{{"serverUrl":"{url}"}}"#));
+        u
+    };
+    let moved = to(&pdns[0].id, "http://new.example:8081");
+
+    // The interleaving: A prepares a move, B changes the row, A commits.
+    let a = r.prepare_update(&moved, true).unwrap();
+    assert_eq!(a.endpoint.as_deref(), Some("http://new.example:8081"));
+    let mut label = no_update(&pdns[0].id);
+    label.label = Some("renamed".into());
+    r.prepare_update(&label, false).unwrap();
+    r.commit_update(label, None).unwrap();
+    assert_eq!(
+        field(
+            r.commit_update(moved.clone(), a.approval.as_deref())
+                .unwrap_err()
+        )
+        .0,
+        ErrorCode::Conflict
+    );
+    // Consumed even though refused.
+    let b = r.prepare_update(&moved, true).unwrap();
+    assert_ne!(a.approval, b.approval);
+    assert!(r
+        .commit_update(moved.clone(), a.approval.as_deref())
+        .is_err());
+
+    // Bound to the provider and the endpoint.
+    let other = to(&pdns[1].id, "http://new.example:8081");
+    assert!(r.commit_update(other, b.approval.as_deref()).is_err());
+    let c = r.prepare_update(&moved, true).unwrap();
+    let elsewhere = to(&pdns[0].id, "http://elsewhere.example:8081");
+    assert!(r.commit_update(elsewhere, c.approval.as_deref()).is_err());
+
+    // Dropped by the broker after a failed flow: gone.
+    let d = r.prepare_update(&moved, true).unwrap();
+    r.drop_approval(d.approval.as_deref().unwrap());
+    assert!(r
+        .commit_update(moved.clone(), d.approval.as_deref())
+        .is_err());
+
+    // The right one works once.
+    let e = r.prepare_update(&moved, true).unwrap();
+    r.commit_update(moved.clone(), e.approval.as_deref())
+        .unwrap();
+    let back = to(&pdns[0].id, "http://127.0.0.1:8081");
+    let f = r.prepare_update(&back, true).unwrap();
+    r.commit_update(back.clone(), f.approval.as_deref())
+        .unwrap();
+    assert!(r.commit_update(moved, e.approval.as_deref()).is_err());
 }

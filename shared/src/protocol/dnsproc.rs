@@ -22,6 +22,9 @@ pub struct PreparedProvider {
     pub config_json: String,
     /// True when this type needs a token.
     pub needs_token: bool,
+    /// The canonical endpoint its token is sent to (self-hosted types;
+    /// `None` for cloud APIs and manual): the token is sealed bound to it.
+    pub endpoint: Option<String>,
 }
 
 /// Creation input without the token (dns-proc never receives tokens from the broker).
@@ -46,6 +49,15 @@ pub struct PreparedUpdate {
     pub id: String,
     /// The provider's token secret, when it has one.
     pub secret_ref: Option<String>,
+    /// A one-time approval of this update's endpoint change, bound to (the
+    /// provider, the new endpoint, the row's `updatedAt`): `CommitUpdate`
+    /// must carry it, and the broker drops it (`DropApproval`) when the flow
+    /// fails. `None` when the endpoint does not change.
+    pub approval: Option<String>,
+    /// The canonical endpoint the provider will use after this update
+    /// (self-hosted types; `None` for cloud APIs and manual): the token is
+    /// sealed bound to it.
+    pub endpoint: Option<String>,
 }
 
 /// A request to dns-proc.
@@ -68,7 +80,14 @@ pub enum DnsRequest {
         has_token: bool,
     },
     /// Apply an update.
-    CommitUpdate(ProviderUpdate),
+    CommitUpdate {
+        /// The update, with `api_token` always `None`.
+        update: ProviderUpdate,
+        /// The approval `PrepareUpdate` returned, when it returned one.
+        approval: Option<String>,
+    },
+    /// Forget an approval `PrepareUpdate` returned (the flow failed).
+    DropApproval(String),
     /// Mark a provider as being deleted; returns its secret ref.
     DeleteBegin(String),
     /// Remove a provider marked as being deleted.

@@ -153,6 +153,18 @@ pub struct SecretMeta {
     pub public_key: Option<PublicKeyMeta>,
 }
 
+/// What a DNS provider token is paired with: sealed into its AAD by
+/// vault-proc, returned with every reveal, compared by dns-proc with the
+/// configuration it is about to use. Set by the broker only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenBinding {
+    /// The owning provider id.
+    pub owner: String,
+    /// The canonical endpoint the token is sent to (self-hosted types), or
+    /// `None` for the fixed cloud APIs.
+    pub endpoint: Option<String>,
+}
+
 /// A request to create a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewSecret {
@@ -174,6 +186,9 @@ pub struct NewSecret {
     pub owner: Option<String>,
     /// External source.
     pub external: Option<ExternalSource>,
+    /// Provider tokens only (broker): the pairing sealed with the value.
+    #[serde(default)]
+    pub binding: Option<TokenBinding>,
 }
 
 /// A change to a secret; absent fields stay as they are.
@@ -187,6 +202,11 @@ pub struct SecretUpdate {
     pub description: Option<String>,
     /// New tags.
     pub tags: Option<Vec<String>>,
+    /// Provider tokens only (broker): the pairing to seal the value with.
+    /// Without `data` it only binds a token sealed before bindings existed
+    /// (a one-time migration); a bound token is re-bound only with its value.
+    #[serde(default)]
+    pub binding: Option<TokenBinding>,
 }
 
 /// Filters for listing secrets; all given filters must match.

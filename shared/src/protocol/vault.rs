@@ -2,7 +2,7 @@
 //!
 //! vault-proc checks every request against the caller's role with one exhaustive
 //! match (`vault_proc::policy`). Responses to the broker carry metadata only;
-//! [`VaultResponse::Revealed`] exists for dns-proc, and so do the results of
+//! [`VaultResponse::RevealedToken`] exists for dns-proc, and so do the results of
 //! key operations ([`VaultResponse::Jws`], [`VaultResponse::Csr`]), which carry
 //! signatures, never a private key.
 //!
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::dns::ProviderMeta;
 use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretData, SecretFilter, SecretMeta,
-    SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
+    SecretSelector, SecretUpdate, TemplateReference, TokenBinding, VaultStatus,
 };
 
 /// A request to vault-proc.
@@ -118,8 +118,14 @@ pub enum VaultResponse {
     External(Option<ExternalProviderMeta>),
     /// Generic acknowledgement.
     Done,
-    /// dns-proc only: decrypted field values.
-    Revealed(SecretData),
+    /// dns-proc only: a provider token's fields and the pairing it was
+    /// sealed with (`None` for a token sealed before bindings existed).
+    RevealedToken {
+        /// Decrypted field values.
+        data: SecretData,
+        /// Owner and endpoint, authenticated by the ciphertext's AAD.
+        binding: Option<TokenBinding>,
+    },
 }
 
 /// What a permit lets dns-proc do in vault-proc, for one operation.

@@ -104,6 +104,7 @@ impl SecretCreateArgs {
             tags: self.tags,
             owner: None,
             external: self.external.map(|e| ExternalSource { path: e.path }),
+            binding: None,
         })
     }
 }
@@ -132,6 +133,7 @@ impl SecretUpdateArgs {
                 label: self.label,
                 description: self.description,
                 tags: self.tags,
+                binding: None,
             },
         ))
     }

@@ -98,6 +98,7 @@ pub fn set(
             tags: vec!["external".into()],
             owner: Some(TOKEN_OWNER.into()),
             external: None,
+            binding: None,
         })?,
         Err(e) => return Err(e),
     };

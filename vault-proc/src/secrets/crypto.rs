@@ -3,6 +3,10 @@
 //! Every write uses a fresh random 96-bit nonce. The additional authenticated
 //! data names the row (reference id, kind, type), so a ciphertext copied into
 //! another row, or a row whose kind was edited in the database, fails to open.
+//! A DNS provider token's AAD also names what it is paired with (owner
+//! provider id and canonical endpoint, [`bound_aad`]), so editing the owner
+//! or the stored binding in `secrets.sqlite` makes it fail to open, and the
+//! binding vault-proc returns with a reveal is the one it was sealed with.
 //! The fingerprint lets `secrets.sqlite` recognise its master key without
 //! storing it: HMAC-SHA256 of a fixed label under the key, in hex.
 
@@ -21,6 +25,8 @@ pub const NONCE_LEN: usize = 12;
 
 /// Domain label of the AAD; bump the version if the AAD layout ever changes.
 const AAD_LABEL: &[u8] = b"sslboard/secret/v1";
+/// Domain label of the AAD of a bound provider token.
+const BOUND_AAD_LABEL: &[u8] = b"sslboard/provider-token/v2";
 
 /// Fixed label whose HMAC under the master key is its fingerprint.
 const FINGERPRINT_LABEL: &[u8] = b"sslboard/master-key-fingerprint/v1";
@@ -39,14 +45,55 @@ pub struct Sealed {
 /// Layout: label, then each of id, kind, type as a big-endian `u32` length and
 /// the bytes, so no two distinct rows can produce the same AAD.
 pub fn row_aad(reference: &str, kind: SecretKind, secret_type: SecretType) -> Vec<u8> {
-    let parts = [
-        reference.as_bytes(),
-        kind.as_str().as_bytes(),
-        secret_type.as_str().as_bytes(),
-    ];
+    aad_of(
+        AAD_LABEL,
+        &[
+            reference.as_bytes(),
+            kind.as_str().as_bytes(),
+            secret_type.as_str().as_bytes(),
+        ],
+    )
+}
+
+/// The AAD of a provider token bound to `owner` and `binding` (the stored
+/// binding column: the canonical endpoint, or empty for a cloud API).
+pub fn bound_aad(
+    reference: &str,
+    kind: SecretKind,
+    secret_type: SecretType,
+    owner: &str,
+    binding: &str,
+) -> Vec<u8> {
+    aad_of(
+        BOUND_AAD_LABEL,
+        &[
+            reference.as_bytes(),
+            kind.as_str().as_bytes(),
+            secret_type.as_str().as_bytes(),
+            owner.as_bytes(),
+            binding.as_bytes(),
+        ],
+    )
+}
+
+/// The AAD of a row as stored: bound when it has a binding, else the row AAD.
+pub fn aad_for(
+    reference: &str,
+    kind: SecretKind,
+    secret_type: SecretType,
+    owner: Option<&str>,
+    binding: Option<&str>,
+) -> Vec<u8> {
+    match binding {
+        Some(b) => bound_aad(reference, kind, secret_type, owner.unwrap_or_default(), b),
+        None => row_aad(reference, kind, secret_type),
+    }
+}
+
+fn aad_of(label: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     let mut aad =
-        Vec::with_capacity(AAD_LABEL.len() + parts.iter().map(|p| p.len() + 4).sum::<usize>());
-    aad.extend_from_slice(AAD_LABEL);
+        Vec::with_capacity(label.len() + parts.iter().map(|p| p.len() + 4).sum::<usize>());
+    aad.extend_from_slice(label);
     for p in parts {
         // Ids, kinds and types are short ASCII strings; the cast cannot truncate.
         let len = u32::try_from(p.len()).unwrap_or(u32::MAX);
@@ -189,6 +236,32 @@ mod tests {
             "sec_a"
         )
         .is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_bound_token_opens_only_with_its_owner_and_endpoint() -> VaultResult<()> {
+        let k = key(7);
+        let (kind, ty) = (SecretKind::DnsProviderToken, SecretType::ApiKey);
+        let aad = aad_for(
+            "sec_t",
+            kind,
+            ty,
+            Some("dns_prov_a"),
+            Some("http://pdns:8081"),
+        );
+        let sealed = seal(&k, &aad, b"token")?;
+        for (owner, binding) in [
+            (Some("dns_prov_b"), Some("http://pdns:8081")),
+            (Some("dns_prov_a"), Some("http://evil:8081")),
+            (Some("dns_prov_a"), Some("")),
+            (Some("dns_prov_a"), None),
+            (None, Some("http://pdns:8081")),
+        ] {
+            let aad = aad_for("sec_t", kind, ty, owner, binding);
+            assert!(open(&k, &aad, &sealed.nonce, &sealed.ciphertext, "sec_t").is_err());
+        }
+        assert!(open(&k, &aad, &sealed.nonce, &sealed.ciphertext, "sec_t").is_ok());
         Ok(())
     }
 

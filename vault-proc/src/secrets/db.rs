@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS secret_metadata (
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
     nonce         BLOB,
-    ciphertext    BLOB
+    ciphertext    BLOB,
+    token_binding TEXT
 );
 CREATE TABLE IF NOT EXISTS vault_meta (
     key   TEXT PRIMARY KEY NOT NULL,
@@ -58,7 +59,7 @@ CREATE TABLE IF NOT EXISTS external_provider (
 );";
 
 /// Columns a table from the old format may lack, added on open (nullable).
-const LATE_COLUMNS: [(&str, &str); 14] = [
+const LATE_COLUMNS: [(&str, &str); 15] = [
     ("name", "TEXT"),
     ("type", "TEXT"),
     ("label", "TEXT"),
@@ -73,6 +74,9 @@ const LATE_COLUMNS: [(&str, &str); 14] = [
     ("nonce", "BLOB"),
     ("ciphertext", "BLOB"),
     ("kind", "TEXT"),
+    // A provider token's pairing (sealed into its AAD): the canonical
+    // endpoint, '' for a cloud API, NULL when sealed before bindings existed.
+    ("token_binding", "TEXT"),
 ];
 
 /// Path of the database inside `data_dir`.

@@ -65,7 +65,7 @@ pub fn run() {
             let s = Instant::now();
             let r = v.dns.call(req(), Duration::from_secs(5)).await.unwrap();
             samples.push(s.elapsed());
-            assert!(matches!(r, VaultResponse::Revealed(_)));
+            assert!(matches!(r, VaultResponse::RevealedToken { .. }));
         }
         let mut status = Vec::with_capacity(20_000);
         for _ in 0..20_000 {

@@ -85,6 +85,7 @@ pub fn create(form: &mut FormData) -> Result<NewSecret, WireError> {
         tags: split_list(form.text("tags").unwrap_or_default()),
         owner: None,
         external,
+        binding: None,
     })
 }
 
@@ -95,6 +96,7 @@ pub fn metadata(form: &FormData) -> SecretUpdate {
         label: Some(form.text("label").unwrap_or_default().to_string()),
         description: Some(form.text("description").unwrap_or_default().to_string()),
         tags: Some(split_list(form.text("tags").unwrap_or_default())),
+        binding: None,
     }
 }
 

@@ -58,26 +58,44 @@ pub(super) fn load_verified_key(
     }
 }
 
-/// id, kind, type, nonce, ciphertext of one sealed row.
-type SealedRow = (String, String, String, Vec<u8>, Vec<u8>);
+/// id, kind, type, nonce, ciphertext, owner, token binding of one sealed row.
+type SealedRow = (
+    String,
+    String,
+    String,
+    Vec<u8>,
+    Vec<u8>,
+    Option<String>,
+    Option<String>,
+);
 
 /// True when there is no ciphertext, or when `key` opens one of them.
 fn opens_existing_ciphertext(conn: &Connection, key: &Key32) -> VaultResult<bool> {
     let row: Option<SealedRow> = conn
         .query_row(
-            "SELECT id, kind, type, nonce, ciphertext FROM secret_metadata
+            "SELECT id, kind, type, nonce, ciphertext, owner, token_binding FROM secret_metadata
              WHERE ciphertext IS NOT NULL AND nonce IS NOT NULL LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            },
         )
         .optional()?;
-    let Some((id, kind, ty, nonce, ct)) = row else {
+    let Some((id, kind, ty, nonce, ct, owner, binding)) = row else {
         return Ok(true);
     };
     let (Some(kind), Some(ty)) = (SecretKind::parse(&kind), SecretType::parse(&ty)) else {
         return Ok(false);
     };
-    let aad = crypto::row_aad(&id, kind, ty);
+    let aad = crypto::aad_for(&id, kind, ty, owner.as_deref(), binding.as_deref());
     Ok(crypto::open(key, &aad, &nonce, &ct, &id).is_ok())
 }
 

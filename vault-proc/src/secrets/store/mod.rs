@@ -16,8 +16,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use shared::protocol::secrets::{
-    ExternalSource, NewSecret, SecretData, SecretFilter, SecretMeta, SecretSelector, SecretUpdate,
-    VaultStatus,
+    ExternalSource, NewSecret, SecretData, SecretFilter, SecretKind, SecretMeta, SecretSelector,
+    SecretUpdate, TokenBinding, VaultStatus,
 };
 use shared::secret::Key32;
 use time::OffsetDateTime;
@@ -81,6 +81,39 @@ fn bumped(previous: &str) -> String {
 
 fn shown(s: &str) -> String {
     s.chars().take(types::MAX_NAME_LEN).collect()
+}
+
+/// The AAD of `row` as stored (bound for a paired provider token).
+fn row_aad(row: &SecretRow) -> Vec<u8> {
+    crypto::aad_for(
+        &row.id,
+        row.kind,
+        row.secret_type,
+        row.owner.as_deref(),
+        row.token_binding.as_deref(),
+    )
+}
+
+/// The stored binding column for `binding` on a secret of `kind` owned by
+/// `owner`: only provider tokens are bound, and only to their own owner.
+fn binding_column(
+    kind: SecretKind,
+    owner: Option<&str>,
+    binding: &TokenBinding,
+) -> VaultResult<String> {
+    if kind != SecretKind::DnsProviderToken || owner != Some(binding.owner.as_str()) {
+        return Err(VaultError::Forbidden(
+            "only a provider token is bound, and only to its own provider".into(),
+        ));
+    }
+    match &binding.endpoint {
+        Some(e) if e.is_empty() || e.len() > 2048 => Err(VaultError::validation(
+            "binding",
+            "an endpoint binding must be 1 to 2048 bytes",
+        )),
+        Some(e) => Ok(e.clone()),
+        None => Ok(String::new()),
+    }
 }
 
 fn meta(row: &SecretRow) -> SecretMeta {
@@ -227,7 +260,7 @@ impl SecretStore {
     fn seal(&mut self, row: &mut SecretRow, data: &SecretData) -> VaultResult<()> {
         self.unlock()?;
         let plain = plaintext::encode(data)?;
-        let aad = crypto::row_aad(&row.id, row.kind, row.secret_type);
+        let aad = row_aad(row);
         let sealed = crypto::seal(cached(&self.key)?, &aad, &plain)?;
         row.nonce = Some(sealed.nonce.to_vec());
         row.ciphertext = Some(sealed.ciphertext);
@@ -260,6 +293,10 @@ impl SecretStore {
         if rows::by_name(&self.conn, &new.name)?.is_some() {
             return Err(VaultError::Conflict { name: new.name });
         }
+        let token_binding = match &new.binding {
+            Some(b) => Some(binding_column(new.kind, new.owner.as_deref(), b)?),
+            None => None,
+        };
         let at = types::format_utc(now());
         let mut row = SecretRow {
             id: shared::ids::new_secret_id()?,
@@ -277,6 +314,7 @@ impl SecretStore {
             updated_at: at,
             nonce: None,
             ciphertext: None,
+            token_binding,
         };
         if local {
             self.seal(&mut row, &new.data)?;
@@ -333,10 +371,33 @@ impl SecretStore {
         if let Some(t) = update.tags.as_deref() {
             row.tags = types::validate_tags(t)?;
         }
+        let binding = match &update.binding {
+            Some(b) => Some(binding_column(row.kind, row.owner.as_deref(), b)?),
+            None => None,
+        };
         if let Some(data) = &update.data {
             let facts = types::validate_data(row.secret_type, data)?;
             row.expires_at = facts.expires_at;
+            if binding.is_some() {
+                row.token_binding = binding;
+            }
             self.seal(&mut row, data)?;
+        } else if let Some(b) = binding {
+            match &row.token_binding {
+                // Already paired so: nothing to write.
+                Some(current) if *current == b => return Ok(Staged { row, is_new: false }),
+                Some(_) => {
+                    return Err(VaultError::Forbidden(
+                        "a provider token is paired with another endpoint only when its value is entered again".into(),
+                    ))
+                }
+                // Sealed before bindings existed: bound once (migration).
+                None => {
+                    let (_, data) = self.reveal(&SecretSelector::Ref(row.id.clone()))?;
+                    row.token_binding = Some(b);
+                    self.seal(&mut row, &data)?;
+                }
+            }
         }
         row.updated_at = bumped(&row.updated_at);
         Ok(Staged { row, is_new: false })
@@ -417,10 +478,26 @@ impl SecretStore {
         };
         self.unlock()?;
         self.decrypts += 1;
-        let aad = crypto::row_aad(&row.id, row.kind, row.secret_type);
+        let aad = row_aad(&row);
         let plain = crypto::open(cached(&self.key)?, &aad, nonce, ciphertext, &row.id)?;
         let data = plaintext::decode(&plain)?;
         Ok((meta(&row), data))
+    }
+
+    /// Decrypts a provider token with the pairing it was sealed with (the
+    /// AAD authenticates it: an edited owner or binding does not open).
+    /// `None` for a token sealed before bindings existed.
+    pub fn reveal_token(
+        &mut self,
+        selector: &SecretSelector,
+    ) -> VaultResult<(SecretMeta, SecretData, Option<TokenBinding>)> {
+        let row = self.find(selector)?;
+        let (meta, data) = self.reveal(selector)?;
+        let binding = row.token_binding.map(|b| TokenBinding {
+            owner: row.owner.clone().unwrap_or_default(),
+            endpoint: (!b.is_empty()).then_some(b),
+        });
+        Ok((meta, data, binding))
     }
 }
 

@@ -33,6 +33,7 @@ pub(super) fn new(name: &str, t: SecretType, pairs: &[(&str, &str)]) -> NewSecre
         tags: vec![],
         owner: None,
         external: None,
+        binding: None,
     }
 }
 
@@ -88,6 +89,7 @@ fn update_keeps_identity_and_reencrypts() -> R {
         label: Some("renamed".into()),
         description: Some("desc".into()),
         tags: Some(vec!["prod".into()]),
+        binding: None,
     };
     let m2 = s.update(&SecretSelector::Ref(m.reference.clone()), upd)?;
     assert_eq!(
@@ -377,4 +379,98 @@ fn external_secret_without_local_value() -> R {
 fn store_can_move_into_an_actor_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<SecretStore>();
+}
+
+/// Issue 13 item 6: a provider token is sealed paired with its owner and
+/// endpoint; the pairing comes back with the reveal; editing the owner or
+/// the pairing in the database makes it fail to open; a legacy token is
+/// paired once, and a paired one is re-paired only with its value.
+#[test]
+fn provider_tokens_are_sealed_paired_with_owner_and_endpoint() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    let mut s = open(&dir, &src)?;
+    let pairing = |endpoint: Option<&str>| TokenBinding {
+        owner: "dns_prov_a".into(),
+        endpoint: endpoint.map(str::to_string),
+    };
+    let mut t = new("tok", SecretType::ApiKey, &[("value", "tok-value")]);
+    t.kind = SecretKind::DnsProviderToken;
+    t.owner = Some("dns_prov_a".into());
+    t.binding = Some(pairing(Some("http://pdns:8081")));
+    let m = s.create(t.clone())?;
+    let sel = SecretSelector::Ref(m.reference.clone());
+    let (_, d, b) = s.reveal_token(&sel)?;
+    assert_eq!(value(&d, "value").as_deref(), Some("tok-value"));
+    assert_eq!(b, Some(pairing(Some("http://pdns:8081"))));
+
+    // Only a provider token, and only to its own owner.
+    let mut g = new("gen", SecretType::ApiKey, &[("value", "v")]);
+    g.binding = Some(pairing(None));
+    assert!(s.create(g).is_err());
+    let mut other = t.clone();
+    other.name = "tok2".into();
+    other.binding = Some(TokenBinding {
+        owner: "dns_prov_b".into(),
+        endpoint: None,
+    });
+    assert!(s.create(other).is_err());
+
+    // Re-pairing without the value is refused; with it, accepted.
+    let rebind = |endpoint: Option<&str>, value: Option<&str>| SecretUpdate {
+        data: value.map(|v| data(&[("value", v)])),
+        binding: Some(pairing(endpoint)),
+        ..SecretUpdate::default()
+    };
+    assert!(matches!(
+        s.update(&sel, rebind(Some("http://evil:8081"), None)),
+        Err(VaultError::Forbidden(_))
+    ));
+    s.update(&sel, rebind(Some("http://pdns:8081"), None))?; // same: no-op
+    s.update(&sel, rebind(Some("http://new:8081"), Some("new-value")))?;
+    assert_eq!(
+        s.reveal_token(&sel)?.2,
+        Some(pairing(Some("http://new:8081")))
+    );
+
+    // Edited outside the core: the pairing or the owner.
+    s.conn.execute(
+        "UPDATE secret_metadata SET token_binding = 'http://evil:8081' WHERE id = ?1",
+        [&m.reference],
+    )?;
+    assert!(matches!(
+        s.reveal_token(&sel),
+        Err(VaultError::Decrypt { .. })
+    ));
+    s.conn.execute(
+        "UPDATE secret_metadata SET token_binding = 'http://new:8081', owner = 'dns_prov_b' WHERE id = ?1",
+        [&m.reference],
+    )?;
+    assert!(matches!(
+        s.reveal_token(&sel),
+        Err(VaultError::Decrypt { .. })
+    ));
+    s.conn.execute(
+        "UPDATE secret_metadata SET owner = 'dns_prov_a' WHERE id = ?1",
+        [&m.reference],
+    )?;
+    assert!(s.reveal_token(&sel).is_ok());
+
+    // A legacy token (sealed before pairings): paired once by the migration.
+    let mut legacy = t.clone();
+    legacy.name = "legacy".into();
+    legacy.binding = None;
+    let l = s.create(legacy)?;
+    let lsel = SecretSelector::Ref(l.reference.clone());
+    assert_eq!(s.reveal_token(&lsel)?.2, None);
+    s.update(&lsel, rebind(None, None))?;
+    assert_eq!(s.reveal_token(&lsel)?.2, Some(pairing(None)));
+    assert_eq!(
+        value(&s.reveal_token(&lsel)?.1, "value").as_deref(),
+        Some("tok-value")
+    );
+    assert!(s
+        .update(&lsel, rebind(Some("http://evil:8081"), None))
+        .is_err());
+    Ok(())
 }
