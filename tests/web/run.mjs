@@ -19,6 +19,7 @@ const PDNS_KEY = need("SSLBOARD_TEST_PDNS_API_KEY");
 const OUT = process.env.SSLBOARD_WEB_OUT || "test-output/web";
 const BASE = new URL(LOGIN).origin;
 const PORT = new URL(LOGIN).port;
+const HOSTPORT = new URL(LOGIN).host; // sslboard-<random>.localhost:PORT
 const RUN = randomBytes(4).toString("hex");
 const C = "CANARY" + randomBytes(6).toString("hex");
 const canary = (f) => `${C}x${f}`;
@@ -146,10 +147,35 @@ await test("login exchanges the token once for an HttpOnly SameSite=Strict cooki
   const [c] = await context.cookies(BASE);
   assert(c && c.httpOnly && c.sameSite === "Strict", `cookie ${JSON.stringify(c && { ...c, value: "…" })}`);
   assert(["locked", "unlocked"].includes(await vaultState()), "no vault state in the header");
-  const again = await raw("GET", new URL(LOGIN).pathname + new URL(LOGIN).search, { headers: { Host: `127.0.0.1:${PORT}` } });
+  const again = await raw("GET", new URL(LOGIN).pathname + new URL(LOGIN).search, { headers: { Host: HOSTPORT } });
   assert(again.status === 403, `second login gave ${again.status}`);
   const csp = (await page.request.get(`${BASE}/secrets`)).headers()["content-security-policy"] || "";
   assert(csp.includes("default-src 'none'") && csp.includes("script-src 'self'"), `CSP: ${csp}`);
+});
+
+await test("the session cookie stays with this launch's host name; other local servers never get it", async () => {
+  assert(/^sslboard-[0-9a-f]{16}\.localhost$/.test(new URL(LOGIN).hostname), `login URL host ${new URL(LOGIN).hostname}`);
+  const [ours] = await context.cookies(BASE);
+  assert(ours && ours.name.startsWith("sslboard_session"), "method check: the browser holds no session cookie");
+  assert(!ours.domain.startsWith("."), `cookie is not host-only: ${ours.domain}`);
+  const seen = [];
+  const srv = http.createServer((req, res) => { seen.push(req.headers.cookie || ""); res.end("another local server"); });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const p = srv.address().port;
+  const other = await context.newPage();
+  try {
+    for (const u of [`http://127.0.0.1:${p}/`, `http://localhost:${p}/`]) { await other.goto(u); }
+    // and our own address on the other port: same name, another server
+    await other.goto(`http://127.0.0.1:${p}/`, { referer: BASE });
+  } finally {
+    await other.close();
+    srv.close();
+  }
+  assert(seen.length === 3, `the other server saw ${seen.length} requests`);
+  assert(seen.every((c) => !c.includes("sslboard_session")), `another local server received the session cookie: ${seen}`);
+  // the page still works with its cookie
+  await page.goto(`${BASE}/secrets`);
+  assert(["locked", "unlocked"].includes(await vaultState()), "session lost");
 });
 
 await test("add a secret of each type", async () => {
@@ -359,7 +385,7 @@ await test("add a PowerDNS provider; Test Connection succeeds with live progress
   }
   await shot("provider-test-success");
   // the event stream itself, fetched again with the session cookie: replayed, canary-free
-  const sse = await raw("GET", run.events, { headers: { Host: `127.0.0.1:${PORT}`, Cookie: await cookieHeader() } });
+  const sse = await raw("GET", run.events, { headers: { Host: HOSTPORT, Cookie: await cookieHeader() } });
   assert(sse.status === 200 && sse.headers["content-type"].startsWith("text/event-stream"), `events: ${sse.status}`);
   assert(sse.body.includes("event: progress") && sse.body.includes("event: result"), "stream lacks progress/result");
   for (const x of CANARIES()) { assert(!sse.body.includes(x), "the event stream carries a canary"); }
@@ -511,7 +537,7 @@ await test("layouts at 1280 px and 390 px have no horizontal scrolling", async (
 });
 
 await test("refusals: no cookie, foreign Host, foreign Origin, no CSRF token", async () => {
-  const host = `127.0.0.1:${PORT}`;
+  const host = HOSTPORT;
   const cookie = await cookieHeader();
   const token = await csrf();
   const form = `_csrf=${token}&name=refused_${RUN}&type=api_key&data.api_key.value=${canary("refused")}`;
@@ -533,7 +559,7 @@ await test("no canary in any served byte; no CSP or script errors", async () => 
   // Bodies the browser never handed over (event streams): fetch them again raw.
   for (const u of unread) {
     assert(u.endsWith("/events"), `could not read the body of ${u}`);
-    const r = await raw("GET", new URL(u).pathname, { headers: { Host: `127.0.0.1:${PORT}`, Cookie: await cookieHeader() } });
+    const r = await raw("GET", new URL(u).pathname, { headers: { Host: HOSTPORT, Cookie: await cookieHeader() } });
     scanned++;
     scanText(u, r.body);
   }

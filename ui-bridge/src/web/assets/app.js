@@ -6,25 +6,55 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
 
-  // Type selectors: show and enable only the fieldsets of the chosen type.
-  function applySwitch(select) {
-    var group = select.getAttribute("data-switch");
-    document.querySelectorAll('fieldset[data-group="' + group + '"]').forEach(function (fs) {
-      var on = fs.getAttribute("data-value") === select.value;
-      fs.hidden = !on;
-      fs.disabled = !on;
+  // Typed forms (ui-bridge/src/web/typed.rs): changing the type asks the
+  // server to render the form again for the new type. The secret inputs are
+  // disabled first, so what was typed into them is not even sent.
+  document.querySelectorAll("select[data-rerender]").forEach(function (select) {
+    var form = select.form;
+    var button = form && form.querySelector("button[data-rerender-button]");
+    if (!button) { return; }
+    button.classList.add("js-hidden");
+    select.addEventListener("change", function () {
+      form.querySelectorAll("[data-secret-input]").forEach(function (i) { i.disabled = true; });
+      form.setAttribute("aria-busy", "true");
+      button.click();
     });
-    document.querySelectorAll('[data-group-show="' + group + '"]').forEach(function (el) {
-      var values = (el.getAttribute("data-values") || "").split(" ");
-      var on = values.indexOf(select.value) >= 0;
-      el.hidden = !on;
-      el.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !on; });
-    });
-  }
-  document.querySelectorAll("select[data-switch]").forEach(function (select) {
-    select.addEventListener("change", function () { applySwitch(select); });
-    applySwitch(select);
   });
+
+  // After a failed submit, focus goes to the first field in error (or to the
+  // form's error notice when no field is named).
+  (function () {
+    var first = document.querySelector('main [aria-invalid="true"]') ||
+      document.querySelector("main [data-form-error]");
+    if (first) { first.focus(); }
+  })();
+
+  // Times: relative within a week ("3 days ago"), else a date, in the
+  // reader's locale; the exact local time in the tooltip.
+  (function () {
+    var WEEK = 7 * 86400e3;
+    var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+    var dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+    var exactFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
+    var now = Date.now();
+    document.querySelectorAll("time[data-when]").forEach(function (t) {
+      var at = new Date(t.getAttribute("datetime"));
+      if (isNaN(at.getTime())) { return; }
+      var diff = at.getTime() - now;
+      var text;
+      if (rtf && Math.abs(diff) < WEEK) {
+        var s = Math.round(diff / 1000), m = Math.round(s / 60), h = Math.round(m / 60), d = Math.round(h / 24);
+        if (Math.abs(s) < 60) { text = rtf.format(0, "second"); }
+        else if (Math.abs(m) < 60) { text = rtf.format(m, "minute"); }
+        else if (Math.abs(h) < 24) { text = rtf.format(h, "hour"); }
+        else { text = rtf.format(d, "day"); }
+      } else {
+        text = dateFmt.format(at);
+      }
+      t.textContent = text;
+      t.title = exactFmt.format(at);
+    });
+  })();
 
   // Custom secrets: one more name/value row.
   document.querySelectorAll("button[data-add-row]").forEach(function (button) {
