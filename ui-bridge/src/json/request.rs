@@ -413,4 +413,66 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_commands_whose_arguments_can_hold_a_value() {
+        let holds: Vec<&str> = Command::ALL
+            .iter()
+            .filter(|c| c.args_may_hold_a_value())
+            .map(|c| c.name())
+            .collect();
+        assert_eq!(
+            holds,
+            [
+                "secret_create",
+                "secret_update",
+                "external_provider_set",
+                "dns_provider_create",
+                "dns_provider_update"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_parsed_request_maps_back_to_its_command() {
+        let samples: [(&str, &str); 21] = [
+            ("ping", "{}"),
+            ("vault_status", "{}"),
+            ("vault_lock", "{}"),
+            ("vault_unlock", "{}"),
+            (
+                "secret_create",
+                r#"{"name":"a","type":"api_key","data":{"value":"v"}}"#,
+            ),
+            ("secret_update", r#"{"name":"a","label":"l"}"#),
+            ("secret_delete", r#"{"name":"a"}"#),
+            ("secret_list", "{}"),
+            ("secret_get", r#"{"name":"a"}"#),
+            ("template_validate", r#"{"template":"x"}"#),
+            ("config_export", "{}"),
+            (
+                "external_provider_set",
+                r#"{"kind":"openbao","address":"http://127.0.0.1:1","mount":"kv","token":"t"}"#,
+            ),
+            ("external_provider_get", "{}"),
+            ("external_provider_delete", "{}"),
+            (
+                "dns_provider_create",
+                r#"{"type":"manual","label":"l","domainSuffixes":"a.test"}"#,
+            ),
+            ("dns_provider_list", "{}"),
+            ("dns_provider_update", r#"{"id":"dns_prov_x","label":"l"}"#),
+            ("dns_provider_delete", r#"{"id":"dns_prov_x"}"#),
+            ("dns_provider_test", r#"{"id":"dns_prov_x"}"#),
+            ("dns_provider_test_cancel", r#"{"requestId":1}"#),
+            ("dns_resolve", r#"{"hostname":"a.test"}"#),
+        ];
+        for (cmd, args) in samples {
+            let raw: &RawValue = serde_json::from_str(args).unwrap();
+            let req =
+                parse_command(cmd, Some(raw)).unwrap_or_else(|e| panic!("{cmd}: {}", e.message));
+            assert_eq!(Command::of(&req).name(), cmd);
+        }
+        assert_eq!(samples.len(), Command::ALL.len());
+    }
 }

@@ -198,8 +198,13 @@ pub fn form_error(err: Option<&WireError>, keys: &[String]) -> Markup {
     }
     html! {
         div.notice.error role="alert" tabindex="-1" data-form-error=(e.code.as_str()) {
-            p { (e.message) }
-            (guidance::fix(e))
+            @let fix = guidance::fix(e);
+            @if fix.0.is_empty() {
+                p { (e.message) }
+            } @else {
+                (fix)
+                p.small.details { "Details: " (e.message) }
+            }
         }
     }
 }
