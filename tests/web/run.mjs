@@ -732,6 +732,18 @@ await test("Route 53: two fields arrive as one ACCESS_KEY_ID:SECRET_ACCESS_KEY t
   assert(await c.locator("[data-result]").getAttribute("data-result") === "failure", `unexpected result: ${outcome}`);
   assert(!/credentials/.test(outcome) && !/no `:`/.test(outcome), `the stored token is not ACCESS_KEY_ID:SECRET: ${outcome}`);
   assert(/zone_lookup/.test(outcome), `did not reach the API: ${outcome}`);
+  // the edit page asks for the two halves again, both to replace the token
+  await page.goto(`${BASE}/providers`);
+  await card(label).getByRole("link", { name: `Edit ${label}` }).click();
+  const settings = await controls(page.locator("#provider-edit"));
+  assert(same(settings.all, ["label", "domainSuffixes", "config.route53.hostedZoneId", "config.route53.region", "token.accessKeyId", "token.secretAccessKey"]), `edit form: ${settings.all}`);
+  const tf = page.locator("#token-form");
+  assert(same((await controls(tf)).all, ["token.accessKeyId", "token.secretAccessKey"]), "token form");
+  await tf.getByLabel("Access key ID").fill(`AKIANEW${RUN.toUpperCase()}`);
+  await tf.getByLabel("Secret access key").fill(canary("r53new"));
+  await shot("provider-edit-route53");
+  await page.getByRole("button", { name: "Replace token" }).click();
+  assert((await notice()).includes(`Provider ${label} token replaced`), await notice());
   // one half alone is refused next to the missing half, nothing refilled
   const again = await addProvider("route53", `${label} 2`, `r53b${RUN}.example.test`, { accessKeyId: "AKIAONLY" });
   await again.click();

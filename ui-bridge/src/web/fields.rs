@@ -215,17 +215,6 @@ pub fn token_fields(t: ProviderType) -> &'static [Field] {
     }
 }
 
-/// What a provider type's token is called, in its own words.
-pub fn token_label(t: ProviderType) -> &'static str {
-    match t {
-        ProviderType::Cloudflare | ProviderType::Digitalocean => "API token",
-        ProviderType::Route53 => "access key",
-        ProviderType::Powerdns => "API key",
-        ProviderType::Rfc2136 => "TSIG secret",
-        ProviderType::Manual => "no token",
-    }
-}
-
 impl FormType for SecretType {
     fn all() -> &'static [Self] {
         &SecretType::ALL

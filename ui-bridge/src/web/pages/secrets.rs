@@ -170,11 +170,11 @@ pub fn list(
                     tbody {
                         @for s in secrets {
                             tr data-secret=(s.name) {
-                                td data-label="Name" { strong { (s.name) } br; span.mono.small.muted { (s.reference) } }
-                                td data-label="Type" { (secret_type_label(s.secret_type)) br; span.small.muted data-kind { (kind_label(s.kind)) } }
+                                td data-label="Name" { div { strong { (s.name) } br; span.mono.small.muted { (s.reference) } } }
+                                td data-label="Type" { div { (secret_type_label(s.secret_type)) br; span.small.muted data-kind { (kind_label(s.kind)) } } }
                                 td data-label="Label" { (s.label) }
                                 td data-label="Tags" { ul.tags { @for t in &s.tags { li { (t) } } } }
-                                td data-label="Value" { (value_state(s)) }
+                                td data-label="Value" { div { (value_state(s)) } }
                                 td data-label="Updated" { (when(&s.updated_at)) }
                                 td data-label="Expiry" { (expiry_cell(s)) }
                                 td data-label="Actions" { (actions_cell(s)) }
