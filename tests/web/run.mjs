@@ -329,6 +329,8 @@ await test("switching the secret type (JS: on change) keeps non-secret inputs, s
     assert((await input.inputValue()) === "", "a secret input was filled in");
   }
   assert(await page.locator('[data-rerender-button]').isHidden(), "the Change type button shows with JS");
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "s-type", "focus left the type select");
+  assert(page.url() === `${BASE}/secrets/new?type=basic_auth`, `address not updated: ${page.url()}`);
   await shot("secret-type-switched");
 });
 
@@ -344,6 +346,7 @@ await test("switching the provider type keeps label and suffixes; secrets are ne
   assert(await page.locator("#p-token-accessKeyId").inputValue() === "" && await page.locator("#p-token-secretAccessKey").inputValue() === "", "token refilled");
   await page.getByLabel("Provider type").selectOption("powerdns");
   await page.locator("#c-powerdns-serverUrl").waitFor();
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "p-type", "focus left the type select");
   assert(await page.getByLabel("Label").inputValue() === `Switch ${RUN}`, "label lost on the second switch");
   assert(await page.locator("#p-token").inputValue() === "", "token refilled");
   await shot("provider-type-switched");

@@ -10,8 +10,9 @@
 //!   [`wants_rerender`], drops every secret input unread, and renders the
 //!   form again for the new type with the non-secret inputs kept. With
 //!   JavaScript the select does the same on `change` (after disabling the
-//!   secret inputs, so their values are not even sent); without it the
-//!   button does.
+//!   secret inputs, so their values are not even sent) and swaps the new
+//!   form in place, keeping focus on the select; without it the button
+//!   does, as a normal POST.
 //!
 //! A form type implements [`FormType`]; the page calls [`chooser`] and
 //! [`type_select`], the handler [`wants_rerender`].

@@ -7,19 +7,51 @@
   var csrf = meta ? meta.getAttribute("content") : "";
 
   // Typed forms (ui-bridge/src/web/typed.rs): changing the type asks the
-  // server to render the form again for the new type. The secret inputs are
-  // disabled first, so what was typed into them is not even sent.
-  document.querySelectorAll("select[data-rerender]").forEach(function (select) {
-    var form = select.form;
-    var button = form && form.querySelector("button[data-rerender-button]");
-    if (!button) { return; }
-    button.classList.add("js-hidden");
-    select.addEventListener("change", function () {
-      form.querySelectorAll("[data-secret-input]").forEach(function (i) { i.disabled = true; });
-      form.setAttribute("aria-busy", "true");
-      button.click();
+  // server to render the form again for the new type, and the form is
+  // swapped in place, so focus stays on the type select (no page load per
+  // arrow key). The secret inputs are disabled first, so what was typed into
+  // them is not even sent. Anything unexpected falls back to the
+  // no-JavaScript path: the "Change type" button, a normal form POST.
+  function initTyped(root) {
+    root.querySelectorAll("select[data-rerender]").forEach(function (select) {
+      var form = select.form;
+      var button = form && form.querySelector("button[data-rerender-button]");
+      if (!button) { return; }
+      button.classList.add("js-hidden");
+      var pending = 0;
+      select.addEventListener("change", function () {
+        var mine = ++pending;
+        form.querySelectorAll("[data-secret-input]").forEach(function (i) { i.disabled = true; });
+        form.setAttribute("aria-busy", "true");
+        var body = new URLSearchParams(new FormData(form));
+        body.set("_rerender", "1");
+        post(form.action, body.toString(), "text/html").then(function (r) {
+          if (!r.ok) { throw new Error("HTTP " + r.status); }
+          return r.text();
+        }).then(function (html) {
+          if (mine !== pending) { return; } // a later change is on its way
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = form.id ? doc.getElementById(form.id) : null;
+          if (!fresh) { throw new Error("no form in the answer"); }
+          var node = document.importNode(fresh, true);
+          form.replaceWith(node);
+          // The errors of the previous submit no longer apply.
+          document.querySelectorAll("main [data-form-error]").forEach(function (e) { e.remove(); });
+          if (doc.title) { document.title = doc.title; }
+          var params = new URLSearchParams(location.search);
+          params.set("type", select.value);
+          history.replaceState(null, "", location.pathname.replace(/\/secrets$/, "/secrets/new").replace(/\/providers$/, "/providers/new") + "?" + params.toString());
+          initTyped(node);
+          initAddRow(node);
+          var again = node.querySelector("select[data-rerender]");
+          if (again) { again.focus(); }
+        }).catch(function () {
+          form.querySelectorAll("[data-secret-input]").forEach(function (i) { i.disabled = true; });
+          button.click();
+        });
+      });
     });
-  });
+  }
 
   // After a failed submit, focus goes to the first field in error (or to the
   // form's error notice when no field is named).
@@ -57,7 +89,8 @@
   })();
 
   // Custom secrets: one more name/value row.
-  document.querySelectorAll("button[data-add-row]").forEach(function (button) {
+  function initAddRow(root) {
+  root.querySelectorAll("button[data-add-row]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
       var rows = document.getElementById(button.getAttribute("data-add-row"));
@@ -78,6 +111,7 @@
       if (first) { first.focus(); }
     });
   });
+  }
 
   // Test Connection: POST to start, EventSource for progress, POST to cancel.
   var STEPS = ["zone_lookup", "create", "verify", "cleanup"];
@@ -90,11 +124,11 @@
     return e;
   }
 
-  function post(url, body) {
+  function post(url, body, accept) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: { "X-CSRF-Token": csrf, "Accept": accept || "application/json", "Content-Type": "application/x-www-form-urlencoded" },
       body: body || ""
     });
   }
@@ -200,4 +234,6 @@
       startTest(form);
     });
   });
+  initTyped(document);
+  initAddRow(document);
 })();
