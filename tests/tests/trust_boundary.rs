@@ -4,7 +4,8 @@
 //! environment, or core files; a revealed token is never in the broker's or
 //! ui-bridge's memory and is gone from dns-proc's after the run; the master
 //! key is gone from vault-proc's memory after `vault_lock`; other processes
-//! cannot ptrace vault-proc or dns-proc.
+//! cannot ptrace any process of the tree (ui-bridge included, in web mode
+//! too); `ui-bridge call` takes values only on stdin.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -384,9 +385,26 @@ fn other_processes_cannot_ptrace_vault_proc_or_dns_proc() {
         let r = attach(tree.pid_of(name));
         assert_eq!(r, "EPERM", "{name}: {r}");
     }
-    // ui-bridge too (it carries typed values in flight, and session keys in web mode).
+    // ui-bridge too (it carries typed values in flight, and session keys in
+    // web mode), in stdio and in web mode.
     let r = attach(tree.pid());
     assert_eq!(r, "EPERM", "ui-bridge: {r}");
+    let web_base = tempfile::tempdir().unwrap();
+    let mut wo = opts(web_base.path(), &KeySource::random_env(), &[]);
+    wo.launcher = no_ptrace.clone();
+    let web = sslboard_tests::web::WebTree::start(wo);
+    let r = attach(web.child.id());
+    assert_eq!(r, "EPERM", "ui-bridge web: {r}");
+    let limits = String::from_utf8_lossy(&procs::proc_file(web.child.id(), "limits")).into_owned();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap_or_default();
+    assert_eq!(
+        core.split_whitespace().nth(4),
+        Some("0"),
+        "ui-bridge web: {core}"
+    );
 }
 
 /// A value typed into the UI passes through ui-bridge and the broker on its
