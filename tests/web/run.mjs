@@ -6,6 +6,9 @@
 //   SSLBOARD_WEB_OUT            where screenshots go
 //   SSLBOARD_WEB_URL_NOKEY      login URL of a second server started without
 //                               any usable key source (keyring_unavailable)
+//   SSLBOARD_WEB_R53_PORT       port the server's SSLBOARD_ROUTE53_API_URL
+//                               points at: a stand-in here checks each
+//                               request's SigV4 signature like AWS does
 // Every page and form state is checked with axe-core (npm, pinned): zero
 // serious or critical violations.
 // Every response the browser receives is scanned for the canary values.
@@ -16,10 +19,11 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
-import { randomBytes } from "node:crypto";
+import { randomBytes, createHash, createHmac } from "node:crypto";
 
 const LOGIN = need("SSLBOARD_WEB_URL");
 const LOGIN_NOKEY = need("SSLBOARD_WEB_URL_NOKEY");
+const R53_PORT = Number(need("SSLBOARD_WEB_R53_PORT"));
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PDNS_API = need("SSLBOARD_TEST_PDNS_API");
 const PDNS_KEY = need("SSLBOARD_TEST_PDNS_API_KEY");
@@ -82,6 +86,43 @@ p.on("response", (r) => {
 watch(page);
 page.on("console", (m) => { if (m.type() === "error") { pageErrors.push(m.text()); } });
 page.on("pageerror", (e) => pageErrors.push(String(e)));
+
+// ---- a Route 53 stand-in that verifies SigV4 as AWS does ----
+// The core signs with the token's two halves; a valid signature under the
+// secret typed into the form proves the token is exactly ID:SECRET.
+const r53 = { secret: null, seen: [] };
+const uriEnc = (x) => encodeURIComponent(x).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+function sigv4(req, body, secret) {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/
+    .exec(req.headers.authorization || "");
+  if (!m) { return { keyId: null, valid: false }; }
+  const [, keyId, date, region, service, signed, sig] = m;
+  const u = new URL(req.url, "http://stand-in");
+  const query = [...u.searchParams].map(([k, v]) => `${uriEnc(k)}=${uriEnc(v)}`).sort().join("&");
+  const path = u.pathname.split("/").map(uriEnc).join("/"); // non-S3: encoded twice
+  const headers = signed.split(";").map((h) => `${h}:${String(req.headers[h] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  const creq = [req.method, path, query, headers, signed, createHash("sha256").update(body).digest("hex")].join("\n");
+  const sts = ["AWS4-HMAC-SHA256", req.headers["x-amz-date"], `${date}/${region}/${service}/aws4_request`,
+    createHash("sha256").update(creq).digest("hex")].join("\n");
+  let k = createHmac("sha256", "AWS4" + secret).update(date).digest();
+  for (const part of [region, service, "aws4_request"]) { k = createHmac("sha256", k).update(part).digest(); }
+  return { keyId, valid: createHmac("sha256", k).update(sts).digest("hex") === sig };
+}
+const r53Server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks);
+    const v = sigv4(req, body, r53.secret || "");
+    // method check: the same request under another secret must not verify
+    const control = sigv4(req, body, (r53.secret || "") + "x").valid;
+    r53.seen.push({ ...v, control });
+    const [status, code] = v.valid ? [404, "NoSuchHostedZone"] : [403, "SignatureDoesNotMatch"];
+    res.writeHead(status, { "content-type": "text/xml" });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>stand-in: ${code}</Message></Error><RequestId>0</RequestId></ErrorResponse>`);
+  });
+});
+await new Promise((r) => r53Server.listen(R53_PORT, "127.0.0.1", r));
 
 // ---- tiny runner ----
 let passed = 0;
@@ -722,19 +763,26 @@ await test("provider actions sit together; the suffix picker is next to Test Con
 
 await test("Route 53: two fields arrive as one ACCESS_KEY_ID:SECRET_ACCESS_KEY token", async () => {
   const label = `Route53 ${RUN}`;
-  const add = await addProvider("route53", label, `r53${RUN}.example.test`, { accessKeyId: `AKIA${RUN.toUpperCase()}`, secretAccessKey: canary("r53secret") }, { region: "us-east-1" });
+  const keyId = `AKIA${RUN.toUpperCase()}`;
+  r53.secret = canary("r53secret");
+  const add = await addProvider("route53", label, `r53${RUN}.example.test`, { accessKeyId: keyId, secretAccessKey: r53.secret }, { region: "us-east-1" });
   await shot("provider-new-route53-filled");
   await add.click();
   await page.waitForURL(`${BASE}/providers`);
   assert((await notice()).includes(`Provider ${label} added (token: set)`), await notice());
-  // The core splits the stored token at its Test Connection: a token without
-  // the `:` fails at "credentials"; this one gets past it and fails only at
-  // the (unreachable, SSLBOARD_ROUTE53_API_URL) API.
+  // Test Connection through the core: dns-proc splits the stored token and
+  // signs its Route 53 calls with both halves; the stand-in verifies each
+  // signature under the secret typed above (and answers "no such zone").
+  r53.seen.length = 0;
   const { c } = await runTest(label);
   const outcome = await c.locator(".outcome").textContent();
   assert(await c.locator("[data-result]").getAttribute("data-result") === "failure", `unexpected result: ${outcome}`);
-  assert(!/credentials/.test(outcome) && !/no `:`/.test(outcome), `the stored token is not ACCESS_KEY_ID:SECRET: ${outcome}`);
-  assert(/zone_lookup/.test(outcome), `did not reach the API: ${outcome}`);
+  assert(!/credentials|no `:`/.test(outcome), `the stored token is not ACCESS_KEY_ID:SECRET: ${outcome}`);
+  assert(r53.seen.length > 0, `the core never called the Route 53 stand-in: ${outcome}`);
+  assert(r53.seen.every((x) => x.keyId === keyId), `access key IDs seen: ${r53.seen.map((x) => x.keyId)}`);
+  assert(r53.seen.every((x) => x.valid), `a signature did not verify under the typed secret: ${outcome}`);
+  assert(r53.seen.every((x) => !x.control), "the signature check accepts any secret (method check)");
+  assert(/zone_lookup/.test(outcome) && /NoSuchHostedZone|zone/i.test(outcome), `not the stand-in's answer: ${outcome}`);
   // the edit page asks for the two halves again, both to replace the token
   await page.goto(`${BASE}/providers`);
   await card(label).getByRole("link", { name: `Edit ${label}` }).click();
@@ -905,6 +953,7 @@ await test("no canary in any served byte; no CSP or script errors", async () => 
 });
 
 await context.close();
+r53Server.close();
 rmSync(profile, { recursive: true, force: true });
 console.log(`web-e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
