@@ -375,3 +375,44 @@ pub fn message_with(
         },
     )
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! A page frame for rendering tests.
+    use super::*;
+
+    /// Renders `f` with a plain frame (env key source, unlocked).
+    pub fn render(f: impl FnOnce(&Chrome<'_>) -> Markup) -> String {
+        let assets = Assets::new();
+        let chrome = Chrome {
+            csrf: "csrf",
+            vault: Ok(VaultStatus {
+                unlocked: true,
+                key_source: "env".into(),
+            }),
+            nav: Nav::Secrets,
+            notices: Vec::new(),
+            assets: &assets,
+            here: "/".into(),
+        };
+        f(&chrome).into_string()
+    }
+
+    /// The `name` of every input, select and textarea in `html`.
+    pub fn input_names(html: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for tag in ["<input ", "<select ", "<textarea "] {
+            for piece in html.split(tag).skip(1) {
+                let attrs = piece.split('>').next().unwrap_or_default();
+                if attrs.contains("type=\"hidden\"") {
+                    continue;
+                }
+                if let Some(name) = attrs.split("name=\"").nth(1) {
+                    out.push(name.split('"').next().unwrap_or_default().to_string());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}

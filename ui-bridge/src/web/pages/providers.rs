@@ -398,3 +398,46 @@ pub fn confirm_delete(chrome: &Chrome<'_>, p: &ProviderMeta) -> Markup {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{input_names, render};
+    use super::*;
+    use crate::web::fields::token_fields;
+
+    #[test]
+    fn the_add_form_has_only_the_chosen_types_inputs_and_words() {
+        for t in ProviderType::ALL {
+            let draft = Draft {
+                provider_type: t.as_str().into(),
+                label: "L".into(),
+                suffixes: "a.test".into(),
+                ..Draft::default()
+            };
+            let html = render(|c| new(c, &draft, None));
+            let mut want: Vec<String> = ["type", "label", "domainSuffixes"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            want.extend(token_fields(t).iter().map(|f| token_input(f.key)));
+            want.extend(provider_fields(t).iter().map(|f| config_input(t, f.key)));
+            want.sort();
+            assert_eq!(input_names(&html), want, "{t:?}");
+            for other in ProviderType::ALL {
+                if other == t {
+                    continue;
+                }
+                for f in token_fields(other) {
+                    if !token_fields(t).iter().any(|g| g.label == f.label) {
+                        assert!(
+                            !html.contains(&format!(">{}<", f.label)),
+                            "{t:?} shows {}",
+                            f.label
+                        );
+                    }
+                }
+            }
+            assert!(!html.contains("ACCESS_KEY_ID:SECRET_ACCESS_KEY"), "{t:?}");
+        }
+    }
+}

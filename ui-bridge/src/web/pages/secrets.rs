@@ -474,3 +474,71 @@ pub fn confirm_delete(chrome: &Chrome<'_>, s: &SecretMeta) -> Markup {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{input_names, render};
+    use super::*;
+
+    #[test]
+    fn the_add_form_has_only_the_chosen_types_inputs() {
+        let chooser = render(|c| new(c, &Draft::default(), None));
+        assert!(!chooser.contains("secret-form"), "a form before a type");
+        for t in SecretType::ALL {
+            assert!(chooser.contains(&format!("/secrets/new?type={}", t.as_str())));
+            let draft = Draft {
+                secret_type: t.as_str().into(),
+                ..Draft::default()
+            };
+            let html = render(|c| new(c, &draft, None));
+            let names = input_names(&html);
+            let mut want: Vec<String> = [
+                "type",
+                "name",
+                "label",
+                "description",
+                "tags",
+                "external_path",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            if t == SecretType::Custom {
+                for i in 0..CUSTOM_ROWS {
+                    want.push(format!("custom.{i}.name"));
+                    want.push(format!("custom.{i}.value"));
+                }
+            } else {
+                want.extend(secret_fields(t).iter().map(|f| data_input(t, f.key)));
+            }
+            if t == SecretType::PrivateKey {
+                want.push("kind".into());
+            }
+            want.sort();
+            assert_eq!(names, want, "{t:?}");
+            assert!(
+                html.find("name=\"type\"") < html.find("name=\"name\""),
+                "type first"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rerendered_draft_keeps_text_and_never_a_value() {
+        let draft = Draft {
+            name: "kept_name".into(),
+            secret_type: "basic_auth".into(),
+            label: "kept label".into(),
+            ..Draft::default()
+        };
+        let html = render(|c| new(c, &draft, None));
+        assert!(html.contains("value=\"kept_name\"") && html.contains("value=\"kept label\""));
+        for piece in html.split("data-secret-input").skip(1) {
+            let rest = piece.split('>').next().unwrap_or_default();
+            assert!(
+                !rest.contains("value="),
+                "a secret input has a value: {rest}"
+            );
+        }
+    }
+}
