@@ -664,3 +664,75 @@ fn keyring_unavailable_shows_the_fix_in_words() {
         "{welcome}"
     );
 }
+
+/// A typed form's type change (`_rerender`, the no-JavaScript path) renders
+/// the new type's form on the server: nothing is saved, the non-secret
+/// inputs come back, the value typed for the old type does not. Route 53's
+/// two token inputs are joined into one stored token.
+#[test]
+fn a_type_change_rerenders_without_saving_or_echoing_a_value() {
+    let s = login(&[]);
+    let origin = s.origin();
+    let canary = format!("CANARY{}", random_hex(12));
+    let form = format!(
+        "_csrf={}&{}",
+        s.csrf,
+        url_encode(&[
+            ("_rerender", "1"),
+            ("type", "basic_auth"),
+            ("name", "kept_name"),
+            ("label", "kept label"),
+            ("data.api_key.value", &canary),
+        ])
+    );
+    let r = s.post("/secrets", &form, &[("origin", &origin)]);
+    assert_eq!(r.status(), 200);
+    let page = r.text().unwrap();
+    assert!(!page.contains(&canary), "the old type's value came back");
+    assert!(page.contains(r#"value="kept_name""#) && page.contains(r#"value="kept label""#));
+    assert!(page.contains(r#"name="data.basic_auth.password""#));
+    assert!(!page.contains(r#"name="data.api_key.value""#));
+    let list = s.get("/secrets", &[]).text().unwrap();
+    assert!(!list.contains("kept_name"), "a re-render saved the secret");
+
+    let form = format!(
+        "_csrf={}&{}",
+        s.csrf,
+        url_encode(&[
+            ("_rerender", "1"),
+            ("type", "route53"),
+            ("label", "r53"),
+            ("domainSuffixes", "r53.example.test"),
+            ("apiToken", &canary),
+        ])
+    );
+    let page = s
+        .post("/providers", &form, &[("origin", &origin)])
+        .text()
+        .unwrap();
+    assert!(!page.contains(&canary));
+    assert!(
+        page.contains(r#"name="token.accessKeyId""#)
+            && page.contains(r#"name="token.secretAccessKey""#)
+    );
+    assert!(!page.contains(r#"name="apiToken""#));
+    let form = format!(
+        "_csrf={}&{}",
+        s.csrf,
+        url_encode(&[
+            ("type", "route53"),
+            ("label", "r53"),
+            ("domainSuffixes", "r53.example.test"),
+            ("token.accessKeyId", "AKIAEXAMPLE"),
+            ("token.secretAccessKey", &canary),
+        ])
+    );
+    let r = s.post("/providers", &form, &[("origin", &origin)]);
+    assert_eq!(r.status(), 303);
+    let list = s.get("/providers", &[]).text().unwrap();
+    assert!(list.contains("r53.example.test") && !list.contains(&canary));
+    assert!(
+        !s.web.stderr().contains(&canary),
+        "a log line carries the canary"
+    );
+}
