@@ -492,6 +492,20 @@ await test("the list shows metadata and an expiry warning, never a value", async
   }
   const expected = await page.evaluate(() => new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }).format(0, "second"));
   assert(times.some(([text]) => text === expected || /minute|second|now/.test(text)), `no relative time: ${times.map((t) => t[0])}`);
+  // another reader's locale and time zone: the same page in German, Berlin time
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumArgs });
+  try {
+    const ctx = await browser.newContext({ locale: "de-DE", timezoneId: "Europe/Berlin" });
+    await ctx.addCookies(await context.cookies(BASE));
+    const p = await ctx.newPage();
+    watch(p);
+    await p.goto(`${BASE}/secrets`);
+    const [text, title] = await p.locator("#secrets time[data-when]").first().evaluate((t) => [t.textContent, t.title]);
+    assert(/jetzt|vor|Sekunde|Minute/.test(text), `not relative in German: ${text}`);
+    assert(/(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)/.test(title) && /MEZ|MESZ|GMT\+[12]|Mitteleuropäische/.test(title), `tooltip not in German / Berlin time: ${title}`);
+  } finally {
+    await browser.close();
+  }
   const actions = await page.locator(`tr[data-secret="${names.api}"] td[data-label="Actions"] .row-actions a`).allTextContents();
   assert(same(actions, ["Edit", "Delete"]), `row actions not together: ${actions}`);
 });
