@@ -1,6 +1,9 @@
 //! A running `ui-bridge web` for the tests of the web transport: started
 //! with the stdio harness's environment, its login URL read from stdout,
 //! stopped with SIGTERM (then SIGKILL for anything left) when dropped.
+//! The server answers only under its per-launch `*.localhost` name, which
+//! browsers resolve themselves; [`WebTree::client_builder`] makes reqwest
+//! do the same (the name resolves to 127.0.0.1, nothing asks DNS).
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
@@ -13,8 +16,10 @@ use crate::tree::{command, TreeOptions};
 /// A running web mode.
 pub struct WebTree {
     pub child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://sslboard-<random>.localhost:PORT`.
     pub base: String,
+    /// The per-launch host name, `sslboard-<random>.localhost`.
+    pub host: String,
     /// The port.
     pub port: u16,
     /// The one-time login URL.
@@ -62,19 +67,34 @@ impl WebTree {
             });
         let login_url = line.trim().to_string();
         let rest = login_url
-            .strip_prefix("http://127.0.0.1:")
+            .strip_prefix("http://")
             .unwrap_or_else(|| panic!("unexpected URL line {login_url:?}"));
-        let (port, path) = rest.split_once('/').expect("URL has a path");
+        let (authority, path) = rest.split_once('/').expect("URL has a path");
         assert!(path.starts_with("login?token="), "{login_url}");
+        let (host, port) = authority.rsplit_once(':').expect("URL has a port");
+        assert!(
+            host.starts_with("sslboard-") && host.ends_with(".localhost"),
+            "{login_url}"
+        );
         let port: u16 = port.parse().expect("port");
         WebTree {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://{host}:{port}"),
+            host: host.to_string(),
             port,
             login_url,
             stderr_log,
             opts,
         }
+    }
+
+    /// A reqwest client builder that resolves this launch's host name to
+    /// 127.0.0.1, as browsers do for `*.localhost`.
+    pub fn client_builder(&self) -> reqwest::blocking::ClientBuilder {
+        reqwest::blocking::Client::builder().resolve(
+            &self.host,
+            std::net::SocketAddr::from(([127, 0, 0, 1], self.port)),
+        )
     }
 
     /// Everything the tree wrote to stderr so far.

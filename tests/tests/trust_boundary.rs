@@ -4,7 +4,8 @@
 //! environment, or core files; a revealed token is never in the broker's or
 //! ui-bridge's memory and is gone from dns-proc's after the run; the master
 //! key is gone from vault-proc's memory after `vault_lock`; other processes
-//! cannot ptrace vault-proc or dns-proc.
+//! cannot ptrace any process of the tree (ui-bridge included, in web mode
+//! too); `ui-bridge call` takes values only on stdin.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -390,6 +391,26 @@ fn other_processes_cannot_ptrace_vault_proc_or_dns_proc() {
         let r = attach(tree.pid_of(name));
         assert_eq!(r, "EPERM", "{name}: {r}");
     }
+    // ui-bridge too (it carries typed values in flight, and session keys in
+    // web mode), in stdio and in web mode.
+    let r = attach(tree.pid());
+    assert_eq!(r, "EPERM", "ui-bridge: {r}");
+    let web_base = tempfile::tempdir().unwrap();
+    let mut wo = opts(web_base.path(), &KeySource::random_env(), &[]);
+    wo.launcher = no_ptrace.clone();
+    let web = sslboard_tests::web::WebTree::start(wo);
+    let r = attach(web.child.id());
+    assert_eq!(r, "EPERM", "ui-bridge web: {r}");
+    let limits = String::from_utf8_lossy(&procs::proc_file(web.child.id(), "limits")).into_owned();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap_or_default();
+    assert_eq!(
+        core.split_whitespace().nth(4),
+        Some("0"),
+        "ui-bridge web: {core}"
+    );
 }
 
 /// A value typed into the UI passes through ui-bridge and the broker on its
@@ -486,4 +507,107 @@ fn symlinked_or_foreign_owned_data_dirs_are_refused_and_socket_dirs_are_private(
     }
     let data = std::fs::metadata(&tree.opts.data_dir).unwrap();
     assert_eq!(data.mode() & 0o777, 0o700);
+}
+
+/// `ui-bridge call` never takes a value on argv: every command whose
+/// arguments can hold one refuses argv arguments (exit 2, and it says to
+/// pass `-`), and `call CMD -` reads them from stdin. While such a call
+/// waits for its stdin, its argv and environment carry no value (method
+/// check in the same scan: the command name is found in argv).
+#[test]
+fn call_mode_takes_values_on_stdin_never_on_argv() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let base = tempfile::tempdir().unwrap();
+    let o = opts(base.path(), &KeySource::random_env(), &[]);
+    let value = canary("argv");
+    for cmd in [
+        "secret_create",
+        "secret_update",
+        "dns_provider_create",
+        "dns_provider_update",
+        "external_provider_set",
+    ] {
+        let args = json!({"name": "n", "data": {"value": value}}).to_string();
+        let out = sslboard_tests::tree::command(&o, &["call", cmd, &args])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("pass `-`") && err.contains("stdin"),
+            "{cmd}: {err}"
+        );
+        assert!(!err.contains(&value), "{cmd} echoed the value: {err}");
+    }
+    assert!(
+        !o.data_dir.join("secrets.sqlite").exists(),
+        "a refused call started the core"
+    );
+
+    // `-`: the arguments come from stdin; scan argv/environ while it waits.
+    let mut child = sslboard_tests::tree::command(&o, &["call", "secret_create", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let args = json!({"name": "via_stdin", "type": "api_key", "data": {"value": value}});
+    stdin.write_all(args.to_string().as_bytes()).unwrap();
+    // The process is blocked reading stdin; its argv may show up a moment
+    // after spawn returns (the loader still runs): wait for it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut cmdline = procs::proc_file(child.id(), "cmdline");
+    while !contains(&cmdline, "secret_create") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+        cmdline = procs::proc_file(child.id(), "cmdline");
+    }
+    let environ = procs::proc_file(child.id(), "environ");
+    assert!(
+        contains(&cmdline, "secret_create") && contains(&environ, "SSLBOARD_"),
+        "method check: the scan did not read the process's argv/environ: {:?} / {} bytes",
+        String::from_utf8_lossy(&cmdline),
+        environ.len()
+    );
+    assert!(!contains(&cmdline, &value), "the value is in argv");
+    assert!(
+        !contains(&environ, &value),
+        "the value is in the environment"
+    );
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(meta["name"], json!("via_stdin"));
+    assert!(!contains(&out.stdout, &value) && !contains(&out.stderr, &value));
+
+    // Any command takes `-`; a selector on argv is still fine where no value fits.
+    let mut child = sslboard_tests::tree::command(&o, &["call", "secret_get", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"name": "via_stdin"}"#)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = sslboard_tests::tree::command(&o, &["call", "secret_get", r#"{"name":"via_stdin"}"#])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = sslboard_tests::tree::command(&o, &["call", "ping", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "empty stdin is not a JSON object: {out:?}"
+    );
 }

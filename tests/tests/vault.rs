@@ -252,16 +252,18 @@ fn bad_input_gets_stable_codes() {
 fn call_mode_lists_secrets_across_restarts() {
     let t = tempfile::tempdir().unwrap();
     let opts = TreeOptions::new(t.path(), KeySource::random_env());
-    let out = command(
-        &opts,
-        &[
-            "call",
-            "secret_create",
-            r#"{"name":"x","type":"api_key","data":{"value":"v"}}"#,
-        ],
+    let mut child = command(&opts, &["call", "secret_create", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        br#"{"name":"x","type":"api_key","data":{"value":"v"}}"#,
     )
-    .output()
     .unwrap();
+    let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let out = command(&opts, &["call", "secret_list"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

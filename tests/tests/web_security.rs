@@ -23,8 +23,8 @@ struct Session {
     _dir: tempfile::TempDir,
 }
 
-fn client() -> Client {
-    Client::builder()
+fn client(web: &WebTree) -> Client {
+    web.client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(120))
         .build()
@@ -32,8 +32,12 @@ fn client() -> Client {
 }
 
 fn start(extra_env: &[(&str, String)]) -> (tempfile::TempDir, WebTree) {
+    start_with(KeySource::random_env(), extra_env)
+}
+
+fn start_with(key: KeySource, extra_env: &[(&str, String)]) -> (tempfile::TempDir, WebTree) {
     let dir = tempfile::tempdir().unwrap();
-    let mut opts = TreeOptions::new(dir.path(), KeySource::random_env());
+    let mut opts = TreeOptions::new(dir.path(), key);
     for (k, v) in extra_env {
         opts.extra_env.push((k.to_string(), v.clone()));
     }
@@ -48,11 +52,15 @@ fn csrf_of(html: &str) -> String {
 }
 
 fn login(extra_env: &[(&str, String)]) -> Session {
-    let (dir, web) = start(extra_env);
-    let client = client();
+    login_with(KeySource::random_env(), extra_env)
+}
+
+fn login_with(key: KeySource, extra_env: &[(&str, String)]) -> Session {
+    let (dir, web) = start_with(key, extra_env);
+    let client = client(&web);
     let r = client.get(&web.login_url).send().unwrap();
     assert_eq!(r.status(), 303, "login");
-    assert_eq!(r.headers()["location"], "/secrets");
+    assert_eq!(r.headers()["location"], "/");
     let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
     let lower = set.to_ascii_lowercase();
     assert!(lower.contains("httponly"), "{set}");
@@ -64,7 +72,7 @@ fn login(extra_env: &[(&str, String)]) -> Session {
         "{cookie}"
     );
     let page = client
-        .get(format!("{}/secrets", web.base))
+        .get(format!("{}/welcome", web.base))
         .header("cookie", &cookie)
         .send()
         .unwrap();
@@ -119,7 +127,7 @@ impl Session {
     }
 
     fn origin(&self) -> String {
-        format!("http://127.0.0.1:{}", self.web.port)
+        self.web.base.clone()
     }
 
     fn secret_form(&self, name: &str, value: &str, csrf: Option<&str>) -> String {
@@ -180,7 +188,7 @@ fn assert_secure_headers(r: &Response, what: &str) {
 #[test]
 fn login_token_works_once_and_wrong_tokens_are_refused() {
     let (_dir, web) = start(&[]);
-    let c = client();
+    let c = client(&web);
     let base = &web.base;
     for bad in [
         "/login",
@@ -261,10 +269,21 @@ fn foreign_host_headers_are_refused() {
     let s = login(&[]);
     let other_port = format!("127.0.0.1:{}", s.web.port.wrapping_add(1));
     let evil = format!("evil.example:{}", s.web.port);
+    let loopback = format!("127.0.0.1:{}", s.web.port);
+    let localhost = format!("localhost:{}", s.web.port);
+    let name_other_port = format!("{}:{}", s.web.host, s.web.port.wrapping_add(1));
+    let other_name = format!("sslboard-{}.localhost:{}", random_hex(8), s.web.port);
+    let sub = format!("x.{}:{}", s.web.host, s.web.port);
     for host in [
         evil.as_str(),
         "evil.example",
         other_port.as_str(),
+        loopback.as_str(),
+        localhost.as_str(),
+        name_other_port.as_str(),
+        other_name.as_str(),
+        sub.as_str(),
+        s.web.host.as_str(),
         "127.0.0.1",
         "localhost",
         "[::1]",
@@ -280,17 +299,72 @@ fn foreign_host_headers_are_refused() {
         );
         assert_eq!(r.status(), 421, "POST with Host {host}");
     }
-    let local = format!("localhost:{}", s.web.port);
-    assert_eq!(s.get("/secrets", &[("host", &local)]).status(), 200);
+    let ours = format!("{}:{}", s.web.host, s.web.port);
+    assert_eq!(s.get("/secrets", &[("host", &ours)]).status(), 200);
     // the login link itself is bound to the Host check
     let (_d, web) = start(&[]);
-    let r = client()
+    let r = client(&web)
         .get(&web.login_url)
-        .header("host", format!("evil.example:{}", web.port))
+        .header("host", format!("127.0.0.1:{}", web.port))
         .send()
         .unwrap();
     assert_eq!(r.status(), 421);
-    assert_eq!(client().get(&web.login_url).send().unwrap().status(), 303);
+    assert_eq!(
+        client(&web).get(&web.login_url).send().unwrap().status(),
+        303
+    );
+}
+
+/// The session lives under a per-launch `*.localhost` name with a host-only
+/// cookie, so other servers on 127.0.0.1 (other ports) never receive it; and
+/// the cookie carried to another port's origin cannot act here.
+#[test]
+fn the_session_cookie_is_bound_to_the_launch_host_name() {
+    let s = login(&[]);
+    let (_d, other) = start(&[]);
+    assert_ne!(s.web.host, other.host, "two launches share a host name");
+    // host-only: no Domain attribute (a Domain would widen it to subdomains)
+    let (_d2, fresh) = start(&[]);
+    let r = client(&fresh).get(&fresh.login_url).send().unwrap();
+    let set = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(!set.contains("domain="), "{set}");
+    // With the right cookie and CSRF token, but from another port's origin or
+    // addressed to another port: refused, and nothing is created.
+    let body = s.secret_form("other_port", "v", Some(&s.csrf));
+    let other_origin = format!("http://{}:{}", s.web.host, other.port);
+    let loopback_origin = format!("http://127.0.0.1:{}", s.web.port);
+    let localhost_origin = format!("http://localhost:{}", s.web.port);
+    for origin in [&other_origin, &loopback_origin, &localhost_origin] {
+        let r = s.post("/secrets", &body, &[("origin", origin)]);
+        assert_eq!(r.status(), 403, "Origin {origin}");
+    }
+    let other_host = format!("{}:{}", s.web.host, other.port);
+    let r = s.post(
+        "/secrets",
+        &body,
+        &[("host", &other_host), ("origin", &other_origin)],
+    );
+    assert_eq!(r.status(), 421);
+    // The cookie sent to the other launch (another port) does not work there either.
+    let r = client(&other)
+        .get(format!("{}/secrets", other.base))
+        .header("cookie", &s.cookie)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Method check: the same request from our own origin works.
+    let list = s.get("/secrets", &[]).text().unwrap();
+    assert!(!list.contains("other_port"), "a refused request acted");
+    let r = s.post("/secrets", &body, &[("origin", &s.origin())]);
+    assert_eq!(r.status(), 303);
+    assert!(s
+        .get("/secrets", &[])
+        .text()
+        .unwrap()
+        .contains("other_port"));
 }
 
 #[test]
@@ -299,13 +373,17 @@ fn state_changes_need_a_same_origin_origin_and_the_csrf_token() {
     let origin = s.origin();
     let good = s.secret_form("made_by_test", "CANARY-unused", Some(&s.csrf));
     let evil_same_port = format!("http://evil.example:{}", s.web.port);
-    let https = format!("https://127.0.0.1:{}", s.web.port);
+    let https = format!("https://{}:{}", s.web.host, s.web.port);
+    let loopback = format!("http://127.0.0.1:{}", s.web.port);
+    let no_port = format!("http://{}", s.web.host);
     for bad_origin in [
         "http://evil.example",
         evil_same_port.as_str(),
         https.as_str(),
         "null",
         "http://127.0.0.1",
+        loopback.as_str(),
+        no_port.as_str(),
     ] {
         let r = s.post("/secrets", &good, &[("origin", bad_origin)]);
         assert_eq!(r.status(), 403, "Origin {bad_origin}");
@@ -523,4 +601,138 @@ fn no_secret_value_is_ever_served() {
     );
     assert!(!served.is_empty());
     let _ = required_env("SSLBOARD_TEST_PDNS_API");
+}
+
+/// A fresh data dir shows the first-run page at `/` (where the key lives,
+/// values never shown again, what to add first); once something is stored,
+/// `/` is the secrets list.
+#[test]
+fn the_first_run_page_guides_until_something_is_stored() {
+    let s = login(&[]);
+    let r = s.get("/", &[]);
+    assert_eq!(r.status(), 200);
+    let body = r.text().unwrap();
+    for words in [
+        "Where the master key lives",
+        r#"data-key-source="env""#,
+        "SSLBOARD_MASTER_KEY",
+        "never shown again",
+        "What to add first",
+        r#"href="/providers/new""#,
+    ] {
+        assert!(body.contains(words), "first-run page lacks {words}");
+    }
+    let body = s.secret_form("first", "v", Some(&s.csrf));
+    assert_eq!(
+        s.post("/secrets", &body, &[("origin", &s.origin())])
+            .status(),
+        303
+    );
+    let r = s.get("/", &[]);
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/secrets");
+    assert_eq!(s.get("/welcome", &[]).status(), 200);
+}
+
+/// Without a usable credential store the pages say how to fix it, in words:
+/// the header, the first-run page, and a form that needed the key.
+#[test]
+fn keyring_unavailable_shows_the_fix_in_words() {
+    let s = login_with(KeySource::None, &[]);
+    let r = s.get("/secrets", &[]);
+    assert_eq!(r.status(), 503);
+    let page = r.text().unwrap();
+    assert!(
+        page.contains(r#"data-fix="keyring_unavailable""#) && page.contains("To fix it"),
+        "the list does not say how to fix it: {page}"
+    );
+    let body = s.secret_form("needs_key", "v", Some(&s.csrf));
+    let r = s.post("/secrets", &body, &[("origin", &s.origin())]);
+    assert_eq!(r.status(), 503);
+    let page = r.text().unwrap();
+    assert!(
+        page.contains(r#"data-form-error="keyring_unavailable""#),
+        "no form-level error: {page}"
+    );
+    for words in ["To fix it", "SSLBOARD_KEY_SOURCE=env", "scripts/run"] {
+        assert!(page.contains(words), "the fix lacks {words}");
+    }
+    let welcome = s.get("/welcome", &[]).text().unwrap();
+    assert!(
+        welcome.contains(r#"data-fix="keyring_unavailable""#)
+            || welcome.contains(r#"data-key-source="keyring""#),
+        "{welcome}"
+    );
+}
+
+/// A typed form's type change (`_rerender`, the no-JavaScript path) renders
+/// the new type's form on the server: nothing is saved, the non-secret
+/// inputs come back, the value typed for the old type does not. Route 53's
+/// two token inputs are joined into one stored token.
+#[test]
+fn a_type_change_rerenders_without_saving_or_echoing_a_value() {
+    let s = login(&[]);
+    let origin = s.origin();
+    let canary = format!("CANARY{}", random_hex(12));
+    let form = format!(
+        "_csrf={}&{}",
+        s.csrf,
+        url_encode(&[
+            ("_rerender", "1"),
+            ("type", "basic_auth"),
+            ("name", "kept_name"),
+            ("label", "kept label"),
+            ("data.api_key.value", &canary),
+        ])
+    );
+    let r = s.post("/secrets", &form, &[("origin", &origin)]);
+    assert_eq!(r.status(), 200);
+    let page = r.text().unwrap();
+    assert!(!page.contains(&canary), "the old type's value came back");
+    assert!(page.contains(r#"value="kept_name""#) && page.contains(r#"value="kept label""#));
+    assert!(page.contains(r#"name="data.basic_auth.password""#));
+    assert!(!page.contains(r#"name="data.api_key.value""#));
+    let list = s.get("/secrets", &[]).text().unwrap();
+    assert!(!list.contains("kept_name"), "a re-render saved the secret");
+
+    let form = format!(
+        "_csrf={}&{}",
+        s.csrf,
+        url_encode(&[
+            ("_rerender", "1"),
+            ("type", "route53"),
+            ("label", "r53"),
+            ("domainSuffixes", "r53.example.test"),
+            ("apiToken", &canary),
+        ])
+    );
+    let page = s
+        .post("/providers", &form, &[("origin", &origin)])
+        .text()
+        .unwrap();
+    assert!(!page.contains(&canary));
+    assert!(
+        page.contains(r#"name="token.accessKeyId""#)
+            && page.contains(r#"name="token.secretAccessKey""#)
+    );
+    assert!(!page.contains(r#"name="apiToken""#));
+    let form = format!(
+        "_csrf={}&{}",
+        s.csrf,
+        url_encode(&[
+            ("type", "route53"),
+            ("label", "r53"),
+            ("domainSuffixes", "r53.example.test"),
+            ("token.accessKeyId", "AKIAEXAMPLE"),
+            ("token.secretAccessKey", &canary),
+        ])
+    );
+    let r = s.post("/providers", &form, &[("origin", &origin)]);
+    assert_eq!(r.status(), 303);
+    let list = s.get("/providers", &[]).text().unwrap();
+    assert!(list.contains("r53.example.test") && !list.contains(&canary));
+    assert!(
+        !s.web.stderr().contains(&canary),
+        "a log line carries the canary"
+    );
 }

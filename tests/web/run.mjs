@@ -4,21 +4,33 @@
 //   SSLBOARD_TEST_PDNS_API      PowerDNS API (zone example.test exists)
 //   SSLBOARD_TEST_PDNS_API_KEY  its key (a canary too: it must never be served)
 //   SSLBOARD_WEB_OUT            where screenshots go
+//   SSLBOARD_WEB_URL_NOKEY      login URL of a second server started without
+//                               any usable key source (keyring_unavailable)
+//   SSLBOARD_WEB_R53_PORT       port the server's SSLBOARD_ROUTE53_API_URL
+//                               points at: a stand-in here checks each
+//                               request's SigV4 signature like AWS does
+// Every page and form state is checked with axe-core (npm, pinned): zero
+// serious or critical violations.
 // Every response the browser receives is scanned for the canary values.
 // Prints one line per test and `web-e2e: N passed, N failed` at the end.
 import { chromium } from "playwright-core";
-import { mkdirSync, rmSync, mkdtempSync } from "node:fs";
+import { mkdirSync, rmSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
-import { randomBytes } from "node:crypto";
+import { randomBytes, createHash, createHmac } from "node:crypto";
 
 const LOGIN = need("SSLBOARD_WEB_URL");
+const LOGIN_NOKEY = need("SSLBOARD_WEB_URL_NOKEY");
+const R53_PORT = Number(need("SSLBOARD_WEB_R53_PORT"));
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PDNS_API = need("SSLBOARD_TEST_PDNS_API");
 const PDNS_KEY = need("SSLBOARD_TEST_PDNS_API_KEY");
 const OUT = process.env.SSLBOARD_WEB_OUT || "test-output/web";
 const BASE = new URL(LOGIN).origin;
 const PORT = new URL(LOGIN).port;
+const HOSTPORT = new URL(LOGIN).host; // sslboard-<random>.localhost:PORT
 const RUN = randomBytes(4).toString("hex");
 const C = "CANARY" + randomBytes(6).toString("hex");
 const canary = (f) => `${C}x${f}`;
@@ -41,6 +53,8 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 const page = context.pages()[0] || await context.newPage();
 page.setDefaultTimeout(15000);
+const chromiumArgs = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 // ---- canary scan of every response, CSP and script errors ----
 const scans = [];
@@ -57,7 +71,8 @@ function scanText(where, text) {
 scanText("self-check", `xx${canary("selfcheck")}xx ${PDNS_KEY}`);
 if (leaks.length !== 2) { console.error("canary scanner self-check failed"); process.exit(2); }
 leaks.length = 0;
-page.on("response", (r) => {
+function watch(p) {
+p.on("response", (r) => {
   if (!r.url().startsWith(BASE)) { return; }
   const status = r.status();
   const read = r.body().then((b) => { scanned++; scanText(r.url(), b.toString("latin1")); return true; })
@@ -67,8 +82,47 @@ page.on("response", (r) => {
     if (!ok && !(status >= 300 && status < 400)) { unread.push(r.url()); }
   }));
 });
+}
+watch(page);
 page.on("console", (m) => { if (m.type() === "error") { pageErrors.push(m.text()); } });
 page.on("pageerror", (e) => pageErrors.push(String(e)));
+
+// ---- a Route 53 stand-in that verifies SigV4 as AWS does ----
+// The core signs with the token's two halves; a valid signature under the
+// secret typed into the form proves the token is exactly ID:SECRET.
+const r53 = { secret: null, seen: [] };
+const uriEnc = (x) => encodeURIComponent(x).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+function sigv4(req, body, secret) {
+  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/
+    .exec(req.headers.authorization || "");
+  if (!m) { return { keyId: null, valid: false }; }
+  const [, keyId, date, region, service, signed, sig] = m;
+  const u = new URL(req.url, "http://stand-in");
+  const query = [...u.searchParams].map(([k, v]) => `${uriEnc(k)}=${uriEnc(v)}`).sort().join("&");
+  const path = u.pathname.split("/").map(uriEnc).join("/"); // non-S3: encoded twice
+  const headers = signed.split(";").map((h) => `${h}:${String(req.headers[h] ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  const creq = [req.method, path, query, headers, signed, createHash("sha256").update(body).digest("hex")].join("\n");
+  const sts = ["AWS4-HMAC-SHA256", req.headers["x-amz-date"], `${date}/${region}/${service}/aws4_request`,
+    createHash("sha256").update(creq).digest("hex")].join("\n");
+  let k = createHmac("sha256", "AWS4" + secret).update(date).digest();
+  for (const part of [region, service, "aws4_request"]) { k = createHmac("sha256", k).update(part).digest(); }
+  return { keyId, valid: createHmac("sha256", k).update(sts).digest("hex") === sig };
+}
+const r53Server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks);
+    const v = sigv4(req, body, r53.secret || "");
+    // method check: the same request under another secret must not verify
+    const control = sigv4(req, body, (r53.secret || "") + "x").valid;
+    r53.seen.push({ ...v, control });
+    const [status, code] = v.valid ? [404, "NoSuchHostedZone"] : [403, "SignatureDoesNotMatch"];
+    res.writeHead(status, { "content-type": "text/xml" });
+    res.end(`<?xml version="1.0" encoding="UTF-8"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>stand-in: ${code}</Message></Error><RequestId>0</RequestId></ErrorResponse>`);
+  });
+});
+await new Promise((r) => r53Server.listen(R53_PORT, "127.0.0.1", r));
 
 // ---- tiny runner ----
 let passed = 0;
@@ -86,7 +140,23 @@ async function test(name, fn) {
   }
 }
 function assert(cond, msg) { if (!cond) { throw new Error(msg); } }
-async function shot(name) { await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true }); }
+// axe-core on the current state of `p` (evaluated over CDP, so the page's
+// CSP, which forbids inline scripts, stays in force).
+const axeResults = []; // {state, violations: [{id, impact, help, targets}]}
+async function axe(name, p = page) {
+  const has = await p.evaluate(() => typeof window.axe !== "undefined");
+  if (!has) { await p.evaluate(AXE + "\n;0"); }
+  const r = await p.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const violations = r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")) }));
+  axeResults.push({ state: name, url: p.url(), violations });
+  return violations;
+}
+const serious = (vs) => vs.filter((v) => v.impact === "serious" || v.impact === "critical");
+async function shot(name, p = page) {
+  await p.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+  if (!name.startsWith("FAILED")) { await axe(name, p); }
+}
 async function notice() { return (await page.locator(".notice").allTextContents()).join(" | "); }
 async function vaultState() { return page.locator("[data-vault]").getAttribute("data-vault"); }
 
@@ -123,9 +193,9 @@ function soon(days) { return new Date(Date.now() + days * 86400e3).toISOString()
 
 async function addSecret(name, type, kind, fill, extra = {}) {
   await page.goto(`${BASE}/secrets/new`);
+  await page.locator(`[data-chooser] a[data-type="${type}"]`).click();
   await page.getByLabel("Name", { exact: true }).fill(name);
-  await page.getByLabel("Kind").selectOption(kind);
-  await page.getByLabel("Type", { exact: true }).selectOption(type);
+  if (kind !== "generic") { await page.getByLabel("Kind").selectOption(kind); }
   await fill(page.locator(`fieldset[data-value="${type}"]`));
   if (extra.tags) { await page.getByLabel("Tags").fill(extra.tags); }
   if (extra.label) { await page.getByLabel("Label").fill(extra.label); }
@@ -142,14 +212,220 @@ async function addSecret(name, type, kind, fill, extra = {}) {
 // ================= scenarios =================
 await test("login exchanges the token once for an HttpOnly SameSite=Strict cookie", async () => {
   await page.goto(LOGIN);
-  assert(page.url() === `${BASE}/secrets`, `landed on ${page.url()}`);
+  assert(page.url() === `${BASE}/`, `landed on ${page.url()}`);
   const [c] = await context.cookies(BASE);
   assert(c && c.httpOnly && c.sameSite === "Strict", `cookie ${JSON.stringify(c && { ...c, value: "…" })}`);
   assert(["locked", "unlocked"].includes(await vaultState()), "no vault state in the header");
-  const again = await raw("GET", new URL(LOGIN).pathname + new URL(LOGIN).search, { headers: { Host: `127.0.0.1:${PORT}` } });
+  const again = await raw("GET", new URL(LOGIN).pathname + new URL(LOGIN).search, { headers: { Host: HOSTPORT } });
   assert(again.status === 403, `second login gave ${again.status}`);
-  const csp = (await page.request.get(`${BASE}/secrets`)).headers()["content-security-policy"] || "";
+  const csp = (await raw("GET", "/secrets", { headers: { Host: HOSTPORT, Cookie: await cookieHeader() } })).headers["content-security-policy"] || "";
   assert(csp.includes("default-src 'none'") && csp.includes("script-src 'self'"), `CSP: ${csp}`);
+});
+
+await test("the session cookie stays with this launch's host name; other local servers never get it", async () => {
+  assert(/^sslboard-[0-9a-f]{16}\.localhost$/.test(new URL(LOGIN).hostname), `login URL host ${new URL(LOGIN).hostname}`);
+  const [ours] = await context.cookies(BASE);
+  assert(ours && ours.name.startsWith("sslboard_session"), "method check: the browser holds no session cookie");
+  assert(!ours.domain.startsWith("."), `cookie is not host-only: ${ours.domain}`);
+  const seen = [];
+  const srv = http.createServer((req, res) => { seen.push([req.url, req.headers.cookie || ""]); res.end("another local server"); });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const p = srv.address().port;
+  const other = await context.newPage();
+  try {
+    for (const u of [`http://127.0.0.1:${p}/`, `http://localhost:${p}/`]) { await other.goto(u); }
+    // and our own address on the other port: same name, another server
+    await other.goto(`http://127.0.0.1:${p}/`, { referer: BASE });
+  } finally {
+    await other.close();
+    srv.close();
+  }
+  assert(seen.filter(([u]) => u === "/").length === 3, `the other server saw ${JSON.stringify(seen)}`);
+  assert(seen.every(([, c]) => !c.includes("sslboard_session")), `another local server received the session cookie: ${JSON.stringify(seen)}`);
+  // the page still works with its cookie
+  await page.goto(`${BASE}/secrets`);
+  assert(["locked", "unlocked"].includes(await vaultState()), "session lost");
+});
+
+await test("first run: where the key lives, values never shown again, what to add first; empty lists say what to do", async () => {
+  await page.goto(`${BASE}/`);
+  const main = await page.locator("main").textContent();
+  for (const w of ["Where the master key lives", "SSLBOARD_MASTER_KEY", "never shown again", "What to add first"]) {
+    assert(main.includes(w), `first-run page lacks "${w}"`);
+  }
+  assert(await page.locator('[data-key-source="env"]').count() === 1, "key source not explained");
+  assert(await page.getByRole("link", { name: "Add a DNS provider" }).count() === 1, "no first step");
+  await shot("first-run");
+  await page.goto(`${BASE}/secrets`);
+  const es = await page.locator("#empty").textContent();
+  assert(/No secrets yet/.test(es) && await page.locator("#empty a").count() === 1, `secrets empty state: ${es}`);
+  await shot("secrets-empty");
+  await page.goto(`${BASE}/providers`);
+  const ep = await page.locator("#empty").textContent();
+  assert(/No DNS providers yet: add the one that hosts your domains/.test(ep), `providers empty state: ${ep}`);
+  await shot("providers-empty");
+});
+
+// ---- only the chosen type's inputs ----
+const COMMON_SECRET = ["type", "name", "label", "description", "tags", "external_path"];
+const SECRET_INPUTS = {
+  api_key: ["data.api_key.value"],
+  basic_auth: ["data.basic_auth.username", "data.basic_auth.password"],
+  bearer_token: ["data.bearer_token.token", "data.bearer_token.expiresAt"],
+  oauth: ["data.oauth.clientId", "data.oauth.clientSecret", "data.oauth.accessToken", "data.oauth.refreshToken",
+    "data.oauth.tokenUrl", "data.oauth.scopes"],
+  custom: ["custom.0.name", "custom.0.value", "custom.1.name", "custom.1.value", "custom.2.name", "custom.2.value"],
+  private_key: ["kind", "data.private_key.pem"],
+};
+const COMMON_PROVIDER = ["type", "label", "domainSuffixes"];
+const PROVIDER_INPUTS = {
+  cloudflare: ["apiToken"],
+  digitalocean: ["apiToken"],
+  route53: ["token.accessKeyId", "token.secretAccessKey", "config.route53.hostedZoneId", "config.route53.region"],
+  manual: [],
+  powerdns: ["apiToken", "config.powerdns.serverUrl", "config.powerdns.serverId"],
+  rfc2136: ["apiToken", "config.rfc2136.server", "config.rfc2136.tsigKeyName", "config.rfc2136.tsigAlgorithm"],
+};
+const TOKEN_WORDS = {
+  cloudflare: ["API token"], digitalocean: ["API token"], powerdns: ["API key"],
+  rfc2136: ["TSIG secret (base64)"], route53: ["Access key ID", "Secret access key"], manual: [],
+};
+/// Names of the form's controls (hidden inputs aside), and those of them visible.
+async function controls(form) {
+  return form.evaluate((f) => {
+    const all = [...f.querySelectorAll("input:not([type=hidden]), select, textarea")];
+    const vis = all.filter((e) => e.offsetParent !== null || e.closest("details:not([open])"));
+    return { all: all.map((e) => e.name).sort(), visible: vis.map((e) => e.name).sort() };
+  });
+}
+const same = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+
+await test("add secret: the type comes first, and each type's form has only its inputs", async () => {
+  await page.goto(`${BASE}/secrets/new`);
+  const offered = await page.locator("[data-chooser] a").evaluateAll((as) => as.map((a) => a.dataset.type));
+  assert(same(offered, Object.keys(SECRET_INPUTS)), `chooser offers ${offered}`);
+  assert(await page.locator("#secret-form").count() === 0, "the form is shown before a type is chosen");
+  await shot("secret-new-chooser");
+  for (const [type, inputs] of Object.entries(SECRET_INPUTS)) {
+    await page.goto(`${BASE}/secrets/new`);
+    await page.locator(`[data-chooser] a[data-type="${type}"]`).click();
+    await page.waitForURL(`${BASE}/secrets/new?type=${type}`);
+    const c = await controls(page.locator("#secret-form"));
+    const want = [...COMMON_SECRET, ...inputs];
+    assert(same(c.all, want), `${type}: form has ${c.all}, expected ${want}`);
+    assert(same(c.visible, want), `${type}: visible ${c.visible}`);
+    const first = await page.locator("#secret-form .field").first().getAttribute("data-field");
+    assert(first === "type", `${type}: the first field is ${first}`);
+    await shot(`secret-new-type-${type}`);
+  }
+});
+
+await test("add provider: the type comes first, each type shows only its inputs and its own words", async () => {
+  await page.goto(`${BASE}/providers/new`);
+  const offered = await page.locator("[data-chooser] a").evaluateAll((as) => as.map((a) => a.dataset.type));
+  assert(same(offered, Object.keys(PROVIDER_INPUTS)), `chooser offers ${offered}`);
+  await shot("provider-new-chooser");
+  for (const [type, inputs] of Object.entries(PROVIDER_INPUTS)) {
+    await page.goto(`${BASE}/providers/new?type=${type}`);
+    const form = page.locator("#provider-form");
+    const c = await controls(form);
+    const want = [...COMMON_PROVIDER, ...inputs];
+    assert(same(c.all, want), `${type}: form has ${c.all}, expected ${want}`);
+    assert(same(c.visible, want), `${type}: visible ${c.visible}`);
+    for (const w of TOKEN_WORDS[type]) {
+      assert(await form.getByLabel(w, { exact: true }).count() === 1, `${type}: no input labelled "${w}"`);
+    }
+    const text = await form.textContent();
+    for (const [other, words] of Object.entries(TOKEN_WORDS)) {
+      if (other === type) { continue; }
+      for (const w of words) {
+        if (TOKEN_WORDS[type].includes(w)) { continue; }
+        assert(!text.includes(w), `${type}: the form speaks of "${w}" (${other})`);
+      }
+    }
+    assert(!/ACCESS_KEY_ID:SECRET_ACCESS_KEY/.test(text), `${type}: asks for the joined Route 53 token`);
+    await shot(`provider-new-type-${type}`);
+  }
+});
+
+await test("switching the secret type (JS: on change) keeps non-secret inputs, sends and refills no secret", async () => {
+  await page.goto(`${BASE}/secrets/new?type=api_key`);
+  await page.getByLabel("Name", { exact: true }).fill(`switch_${RUN}`);
+  await page.getByLabel("Label").fill("switch label");
+  await page.getByLabel("Tags").fill("a, b");
+  await page.getByLabel("Description").fill("kept description");
+  await page.locator("#secret-form").getByLabel("API key").fill(canary("switch"));
+  const posted = page.waitForRequest((r) => r.method() === "POST" && r.url() === `${BASE}/secrets`);
+  await page.getByLabel("Type", { exact: true }).selectOption("basic_auth");
+  const body = (await posted).postData() || "";
+  assert(body.includes("_rerender=") && !body.includes(C), "the switch sent a secret value");
+  await page.locator('fieldset[data-value="basic_auth"]').waitFor();
+  assert(await page.getByLabel("Name", { exact: true }).inputValue() === `switch_${RUN}`, "name lost");
+  assert(await page.getByLabel("Label").inputValue() === "switch label", "label lost");
+  assert(await page.getByLabel("Tags").inputValue() === "a, b", "tags lost");
+  assert(await page.getByLabel("Description").inputValue() === "kept description", "description lost");
+  const c = await controls(page.locator("#secret-form"));
+  assert(same(c.all, [...COMMON_SECRET, ...SECRET_INPUTS.basic_auth]), `after the switch: ${c.all}`);
+  for (const input of await page.locator("[data-secret-input]").all()) {
+    assert((await input.inputValue()) === "", "a secret input was filled in");
+  }
+  assert(await page.locator('[data-rerender-button]').isHidden(), "the Change type button shows with JS");
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "s-type", "focus left the type select");
+  assert(page.url() === `${BASE}/secrets/new?type=basic_auth`, `address not updated: ${page.url()}`);
+  await shot("secret-type-switched");
+});
+
+await test("switching the provider type keeps label and suffixes; secrets are never refilled", async () => {
+  await page.goto(`${BASE}/providers/new?type=cloudflare`);
+  await page.getByLabel("Label").fill(`Switch ${RUN}`);
+  await page.getByLabel("Domain suffixes").fill("a.example.test, b.example.test");
+  await page.locator("#p-token").fill(canary("cfswitch"));
+  await page.getByLabel("Provider type").selectOption("route53");
+  await page.locator("#p-token-accessKeyId").waitFor();
+  assert(await page.getByLabel("Label").inputValue() === `Switch ${RUN}`, "label lost");
+  assert(await page.getByLabel("Domain suffixes").inputValue() === "a.example.test, b.example.test", "suffixes lost");
+  assert(await page.locator("#p-token-accessKeyId").inputValue() === "" && await page.locator("#p-token-secretAccessKey").inputValue() === "", "token refilled");
+  await page.getByLabel("Provider type").selectOption("powerdns");
+  await page.locator("#c-powerdns-serverUrl").waitFor();
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "p-type", "focus left the type select");
+  assert(await page.getByLabel("Label").inputValue() === `Switch ${RUN}`, "label lost on the second switch");
+  assert(await page.locator("#p-token").inputValue() === "", "token refilled");
+  await shot("provider-type-switched");
+});
+
+await test("without JavaScript the type is changed with a button, and the form re-renders on the server", async () => {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumArgs });
+  try {
+    const ctx = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    await ctx.addCookies(await context.cookies(BASE));
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(15000);
+    watch(p);
+    await p.goto(`${BASE}/providers/new?type=cloudflare`);
+    await p.getByLabel("Label").fill(`NoJS ${RUN}`);
+    await p.getByLabel("Domain suffixes").fill("nojs.example.test");
+    await p.locator("#p-token").fill(canary("nojs"));
+    await p.getByLabel("Provider type").selectOption("route53");
+    assert(await p.locator("#p-token-accessKeyId").count() === 0, "the form changed without a round trip");
+    await p.getByRole("button", { name: "Change type" }).click();
+    await p.locator("#p-token-accessKeyId").waitFor();
+    assert(await p.getByLabel("Label").inputValue() === `NoJS ${RUN}`, "label lost");
+    assert(await p.getByLabel("Domain suffixes").inputValue() === "nojs.example.test", "suffixes lost");
+    assert(await p.locator("#p-token-secretAccessKey").inputValue() === "", "token refilled");
+    const c = await controls(p.locator("#provider-form"));
+    assert(same(c.all, [...COMMON_PROVIDER, ...PROVIDER_INPUTS.route53]), `after the switch: ${c.all}`);
+    await p.screenshot({ path: join(OUT, "provider-type-switched-nojs.png"), fullPage: true });
+    await p.goto(`${BASE}/secrets/new`);
+    await p.locator('[data-chooser] a[data-type="oauth"]').click();
+    await p.getByLabel("Name", { exact: true }).fill(`nojs_${RUN}`);
+    await p.getByLabel("Type", { exact: true }).selectOption("custom");
+    await p.getByRole("button", { name: "Change type" }).click();
+    await p.locator("#c-0-name").waitFor();
+    assert(await p.getByLabel("Name", { exact: true }).inputValue() === `nojs_${RUN}`, "name lost");
+    await p.screenshot({ path: join(OUT, "secret-type-switched-nojs.png"), fullPage: true });
+  } finally {
+    await browser.close();
+  }
 });
 
 await test("add a secret of each type", async () => {
@@ -208,18 +484,44 @@ await test("the list shows metadata and an expiry warning, never a value", async
   assert(pemRow.includes("Managed private key"), `pem row: ${pemRow}`);
   const html = await page.content();
   assert(!html.includes(C), "a canary is in the list");
+  const times = await page.locator("#secrets time[data-when]").evaluateAll((ts) => ts.map((t) => [t.textContent, t.title, t.getAttribute("datetime")]));
+  assert(times.length > 0, "no dates in the list");
+  for (const [text, title, dt] of times) {
+    assert(!/\d{4}-\d{2}-\d{2}T/.test(text) && !text.includes(dt), `a raw timestamp is shown: ${text}`);
+    assert(title && title !== dt && /\d/.test(title), `no exact time in the tooltip: ${title}`);
+  }
+  const expected = await page.evaluate(() => new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }).format(0, "second"));
+  assert(times.some(([text]) => text === expected || /minute|second|now/.test(text)), `no relative time: ${times.map((t) => t[0])}`);
+  // another reader's locale and time zone: the same page in German, Berlin time
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: chromiumArgs });
+  try {
+    const ctx = await browser.newContext({ locale: "de-DE", timezoneId: "Europe/Berlin" });
+    await ctx.addCookies(await context.cookies(BASE));
+    const p = await ctx.newPage();
+    watch(p);
+    await p.goto(`${BASE}/secrets`);
+    const [text, title] = await p.locator("#secrets time[data-when]").first().evaluate((t) => [t.textContent, t.title]);
+    assert(/jetzt|vor|Sekunde|Minute/.test(text), `not relative in German: ${text}`);
+    assert(/(Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)/.test(title) && /MEZ|MESZ|GMT\+[12]|Mitteleuropäische/.test(title), `tooltip not in German / Berlin time: ${title}`);
+  } finally {
+    await browser.close();
+  }
+  const actions = await page.locator(`tr[data-secret="${names.api}"] td[data-label="Actions"] .row-actions a`).allTextContents();
+  assert(same(actions, ["Edit", "Delete"]), `row actions not together: ${actions}`);
 });
 
 await test("core errors appear next to their field; secret inputs come back empty", async () => {
-  await page.goto(`${BASE}/secrets/new`);
+  await page.goto(`${BASE}/secrets/new?type=api_key`);
   await page.getByLabel("Name", { exact: true }).fill("bad name!");
-  await page.getByLabel("Type", { exact: true }).selectOption("api_key");
   await page.locator('fieldset[data-value="api_key"]').getByLabel("API key").fill(canary("rejected"));
   await page.getByLabel("Label").fill("kept label");
   await page.getByRole("button", { name: "Save secret" }).click();
   const err = page.locator('[data-field="name"] [data-error-for="name"]');
   assert(await err.count() === 1, "no error next to the name");
   assert((await page.getByLabel("Name", { exact: true }).getAttribute("aria-invalid")) === "true", "name not marked invalid");
+  const described = await page.getByLabel("Name", { exact: true }).getAttribute("aria-describedby");
+  assert(described && described.split(" ").includes("s-name-error") && await page.locator("#s-name-error").count() === 1, `error not tied to the field: ${described}`);
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "s-name", "focus did not move to the first error");
   assert(await page.getByLabel("Label").inputValue() === "kept label", "label not kept");
   for (const input of await page.locator("[data-secret-input]").all()) {
     assert((await input.inputValue()) === "", "a secret input was filled back in");
@@ -228,12 +530,18 @@ await test("core errors appear next to their field; secret inputs come back empt
   await page.getByLabel("Name", { exact: true }).fill(`expiry_${RUN}`);
   await page.getByLabel("Type", { exact: true }).selectOption("bearer_token");
   const fs = page.locator('fieldset[data-value="bearer_token"]');
+  await fs.waitFor();
+  assert(await page.getByLabel("Name", { exact: true }).inputValue() === `expiry_${RUN}`, "name lost on the type switch");
   await fs.getByLabel("Token").fill(canary("rejected2"));
   await fs.getByLabel("Expires at").fill("next tuesday");
   await page.getByRole("button", { name: "Save secret" }).click();
   assert(await page.locator('[data-field="data.expiresAt"] [data-error-for="data.expiresAt"]').count() === 1, "no error next to Expires at");
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.name) === "data.bearer_token.expiresAt", "focus is not on Expires at");
+  await shot("secret-error-expiry");
   await page.getByLabel("Name", { exact: true }).fill(names.api);
   await page.getByLabel("Type", { exact: true }).selectOption("api_key");
+  await page.locator('fieldset[data-value="api_key"]').waitFor();
+  await page.getByLabel("Name", { exact: true }).fill(names.api);
   await page.locator('fieldset[data-value="api_key"]').getByLabel("API key").fill(canary("dup"));
   await page.getByRole("button", { name: "Save secret" }).click();
   assert(await page.locator('[data-error-for="name"]').count() === 1, "no conflict error next to the name");
@@ -274,13 +582,14 @@ await test("edit metadata", async () => {
 await test("replace a value (reference kept, value shown only as set)", async () => {
   const ref = await refOf(names.api);
   await page.goto(`${BASE}/secrets/${ref}/edit`);
-  const before = await page.locator("#secret-details").textContent();
+  const stamp = () => page.locator("#secret-details time").evaluateAll((ts) => ts.map((t) => t.getAttribute("datetime")).join(" "));
+  const before = await stamp();
   await page.locator("#value-form").getByLabel("API key").fill(canary("apikey2"));
   await page.getByRole("button", { name: "Replace value" }).click();
   const n = await notice();
   assert(n.includes("value replaced (value: set)"), n);
   assert(page.url() === `${BASE}/secrets/${ref}/edit`, `reference changed: ${page.url()}`);
-  const after = await page.locator("#secret-details").textContent();
+  const after = await stamp();
   assert(before !== after, "updatedAt did not change");
   assert(await page.locator("#value-form [data-secret-input]").inputValue() === "", "value input not empty");
   // an empty replacement is refused next to the field
@@ -304,11 +613,12 @@ const badLabel = `Broken ${RUN}`;
 const manualLabel = `Manual ${RUN}`;
 
 async function addProvider(type, label, suffixes, token, config = {}) {
-  await page.goto(`${BASE}/providers/new`);
-  await page.getByLabel("Provider type").selectOption(type);
+  await page.goto(`${BASE}/providers/new?type=${type}`);
   await page.getByLabel("Label").fill(label);
   await page.getByLabel("Domain suffixes").fill(suffixes);
-  if (token !== null) { await page.locator("#p-token").fill(token); }
+  if (token !== null && typeof token === "object") {
+    for (const [k, v] of Object.entries(token)) { await page.locator(`#p-token-${k}`).fill(v); }
+  } else if (token !== null) { await page.locator("#p-token").fill(token); }
   for (const [k, v] of Object.entries(config)) { await page.locator(`#c-${type}-${k}`).fill(v); }
   return page.getByRole("button", { name: "Add provider" });
 }
@@ -359,7 +669,7 @@ await test("add a PowerDNS provider; Test Connection succeeds with live progress
   }
   await shot("provider-test-success");
   // the event stream itself, fetched again with the session cookie: replayed, canary-free
-  const sse = await raw("GET", run.events, { headers: { Host: `127.0.0.1:${PORT}`, Cookie: await cookieHeader() } });
+  const sse = await raw("GET", run.events, { headers: { Host: HOSTPORT, Cookie: await cookieHeader() } });
   assert(sse.status === 200 && sse.headers["content-type"].startsWith("text/event-stream"), `events: ${sse.status}`);
   assert(sse.body.includes("event: progress") && sse.body.includes("event: result"), "stream lacks progress/result");
   for (const x of CANARIES()) { assert(!sse.body.includes(x), "the event stream carries a canary"); }
@@ -449,11 +759,73 @@ await test("edit a provider without its token; replace the token", async () => {
   assert(await after.locator("[data-result]").getAttribute("data-result") === "success", "test after token replacement failed");
 });
 
+await test("provider actions sit together; the suffix picker is next to Test Connection only with more than one suffix", async () => {
+  await page.goto(`${BASE}/providers`);
+  const multi = card(`${pdnsLabel} main`);
+  const group = multi.locator(".provider-actions");
+  const form = group.locator("form[data-test-form]");
+  assert(await form.locator("select[name=suffix]").count() === 1, "no suffix picker for two suffixes");
+  const opts = await form.locator("select[name=suffix] option").allTextContents();
+  assert(opts.length === 2, `suffix options ${opts}`);
+  assert(await group.getByRole("link", { name: /^Edit / }).count() === 1 && await group.getByRole("link", { name: /^Delete / }).count() === 1, "edit/delete not with Test Connection");
+  const single = card(badLabel).locator(".provider-actions");
+  assert(await single.locator("select[name=suffix]").count() === 0, "a suffix picker for one suffix");
+  const dates = await multi.locator("time[data-when]").evaluateAll((ts) => ts.map((t) => [t.textContent, t.title]));
+  assert(dates.length === 1 && !/T\d\d:/.test(dates[0][0]) && dates[0][1], `provider date: ${dates}`);
+  await shot("providers-list");
+});
+
+await test("Route 53: two fields arrive as one ACCESS_KEY_ID:SECRET_ACCESS_KEY token", async () => {
+  const label = `Route53 ${RUN}`;
+  const keyId = `AKIA${RUN.toUpperCase()}`;
+  r53.secret = canary("r53secret");
+  const add = await addProvider("route53", label, `r53${RUN}.example.test`, { accessKeyId: keyId, secretAccessKey: r53.secret }, { region: "us-east-1" });
+  await shot("provider-new-route53-filled");
+  await add.click();
+  await page.waitForURL(`${BASE}/providers`);
+  assert((await notice()).includes(`Provider ${label} added (token: set)`), await notice());
+  // Test Connection through the core: dns-proc splits the stored token and
+  // signs its Route 53 calls with both halves; the stand-in verifies each
+  // signature under the secret typed above (and answers "no such zone").
+  r53.seen.length = 0;
+  const { c } = await runTest(label);
+  const outcome = await c.locator(".outcome").textContent();
+  assert(await c.locator("[data-result]").getAttribute("data-result") === "failure", `unexpected result: ${outcome}`);
+  assert(!/credentials|no `:`/.test(outcome), `the stored token is not ACCESS_KEY_ID:SECRET: ${outcome}`);
+  assert(r53.seen.length > 0, `the core never called the Route 53 stand-in: ${outcome}`);
+  assert(r53.seen.every((x) => x.keyId === keyId), `access key IDs seen: ${r53.seen.map((x) => x.keyId)}`);
+  assert(r53.seen.every((x) => x.valid), `a signature did not verify under the typed secret: ${outcome}`);
+  assert(r53.seen.every((x) => !x.control), "the signature check accepts any secret (method check)");
+  assert(/zone_lookup/.test(outcome) && /NoSuchHostedZone|zone/i.test(outcome), `not the stand-in's answer: ${outcome}`);
+  // the edit page asks for the two halves again, both to replace the token
+  await page.goto(`${BASE}/providers`);
+  await card(label).getByRole("link", { name: `Edit ${label}` }).click();
+  const settings = await controls(page.locator("#provider-edit"));
+  assert(same(settings.all, ["label", "domainSuffixes", "config.route53.hostedZoneId", "config.route53.region", "token.accessKeyId", "token.secretAccessKey"]), `edit form: ${settings.all}`);
+  const tf = page.locator("#token-form");
+  assert(same((await controls(tf)).all, ["token.accessKeyId", "token.secretAccessKey"]), "token form");
+  await tf.getByLabel("Access key ID").fill(`AKIANEW${RUN.toUpperCase()}`);
+  await tf.getByLabel("Secret access key").fill(canary("r53new"));
+  await shot("provider-edit-route53");
+  await page.getByRole("button", { name: "Replace token" }).click();
+  assert((await notice()).includes(`Provider ${label} token replaced`), await notice());
+  // one half alone is refused next to the missing half, nothing refilled
+  const again = await addProvider("route53", `${label} 2`, `r53b${RUN}.example.test`, { accessKeyId: "AKIAONLY" });
+  await again.click();
+  assert(await page.locator('#provider-form [data-error-for="apiToken"]').count() === 1, "missing secret access key not reported at its field");
+  assert(await page.locator("#p-token-accessKeyId").inputValue() === "", "access key ID refilled");
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "p-token-secretAccessKey", "focus not on the missing half");
+  await shot("provider-route53-error");
+  await page.goto(`${BASE}/providers`);
+  await card(label).getByRole("link", { name: `Delete ${label}` }).click();
+  await page.getByRole("button", { name: "Delete provider" }).click();
+});
+
 await test("deleting a provider deletes its token secret", async () => {
   await page.goto(`${BASE}/secrets?kind=dns_provider_token`);
   const before = await page.locator("tr[data-secret]").count();
   assert(before >= 2, `expected provider tokens, found ${before}`);
-  assert((await page.locator("tr[data-secret]").first().textContent()).includes("managed by its provider"), "owned token is editable");
+  assert((await page.locator("tr[data-secret]").first().textContent()).includes("managed by its"), "owned token is editable");
   await page.goto(`${BASE}/providers`);
   await card(badLabel).getByRole("link", { name: `Delete ${badLabel}` }).click();
   await shot("provider-delete-confirm");
@@ -478,8 +850,39 @@ await test("lock: header shows locked; creating a secret still works and unlocks
   await shot("header-unlocked-after-create");
 });
 
+await test("keyring unavailable: the pages say how to fix it, in words", async () => {
+  const p = await context.newPage();
+  try {
+    p.setDefaultTimeout(15000);
+    await p.goto(LOGIN_NOKEY);
+    const base = new URL(LOGIN_NOKEY).origin;
+    assert(p.url() === `${base}/` || p.url() === `${base}/secrets`, `landed on ${p.url()}`);
+    await p.goto(`${base}/welcome`);
+    const w = await p.locator("main").textContent();
+    assert(/credential store/i.test(w), `welcome: ${w}`);
+    await shot("nokey-welcome", p);
+    await p.goto(`${base}/secrets/new?type=api_key`);
+    await p.getByLabel("Name", { exact: true }).fill(`nokey_${RUN}`);
+    await p.locator("#secret-form").getByLabel("API key").fill(canary("nokey"));
+    await p.getByRole("button", { name: "Save secret" }).click();
+    const fix = p.locator('[data-form-error="keyring_unavailable"] [data-fix="keyring_unavailable"]');
+    assert(await fix.count() === 1, "no fix for keyring_unavailable");
+    const text = await fix.textContent();
+    for (const words of ["To fix it", "SSLBOARD_KEY_SOURCE=env", "scripts/run"]) {
+      assert(text.includes(words), `the fix lacks "${words}"`);
+    }
+    assert(await p.evaluate(() => document.activeElement && document.activeElement.dataset.formError) === "keyring_unavailable", "focus not on the error");
+    await shot("nokey-form-error", p);
+    await p.goto(`${base}/secrets`);
+    assert(await p.locator('[data-fix="keyring_unavailable"]').count() === 1, "the list does not say how to fix it");
+    await shot("nokey-secrets", p);
+  } finally {
+    await p.close();
+  }
+});
+
 await test("keyboard and labels: skip link first, every control labelled", async () => {
-  for (const path of ["/secrets", "/secrets/new", "/providers", "/providers/new"]) {
+  for (const path of ["/secrets", "/secrets/new", "/secrets/new?type=oauth", "/secrets/new?type=custom", "/providers", "/providers/new", "/providers/new?type=route53", "/welcome"]) {
     await page.goto(`${BASE}${path}`);
     await page.keyboard.press("Tab");
     const first = await page.evaluate(() => document.activeElement && document.activeElement.className);
@@ -500,7 +903,7 @@ await test("keyboard and labels: skip link first, every control labelled", async
 await test("layouts at 1280 px and 390 px have no horizontal scrolling", async () => {
   for (const [w, h] of [[1280, 900], [390, 844]]) {
     await page.setViewportSize({ width: w, height: h });
-    for (const [path, name] of [["/secrets", "secrets"], ["/secrets/new", "secret-new"], ["/providers", "providers"], ["/providers/new", "provider-new"]]) {
+    for (const [path, name] of [["/secrets", "secrets"], ["/secrets/new", "secret-new"], ["/secrets/new?type=oauth", "secret-new-oauth-form"], ["/providers", "providers"], ["/providers/new", "provider-new"], ["/providers/new?type=rfc2136", "provider-new-rfc2136-form"], ["/welcome", "welcome"]]) {
       await page.goto(`${BASE}${path}`);
       const sw = await page.evaluate(() => document.documentElement.scrollWidth);
       assert(sw <= w, `${path} at ${w}px scrolls sideways (${sw}px)`);
@@ -511,7 +914,7 @@ await test("layouts at 1280 px and 390 px have no horizontal scrolling", async (
 });
 
 await test("refusals: no cookie, foreign Host, foreign Origin, no CSRF token", async () => {
-  const host = `127.0.0.1:${PORT}`;
+  const host = HOSTPORT;
   const cookie = await cookieHeader();
   const token = await csrf();
   const form = `_csrf=${token}&name=refused_${RUN}&type=api_key&data.api_key.value=${canary("refused")}`;
@@ -528,12 +931,31 @@ await test("refusals: no cookie, foreign Host, foreign Origin, no CSRF token", a
   assert(ok.status === 303, `the same request with everything right gave ${ok.status}`);
 });
 
+await test("axe-core: zero serious or critical violations on every page and form state", async () => {
+  // States not screenshotted above.
+  for (const path of ["/secrets?type=basic_auth", "/providers?hostname=www.example.test"]) {
+    await page.goto(`${BASE}${path}`);
+    await axe(path);
+  }
+  assert(axeResults.length >= 30, `only ${axeResults.length} states were checked`);
+  // The checker finds what it looks for: a page with a label-less input fails.
+  await page.goto(`${BASE}/welcome`);
+  await page.evaluate(() => { const i = document.createElement("input"); i.type = "text"; document.querySelector("main").append(i); });
+  const control = serious(await axe("method-check"));
+  axeResults.pop();
+  assert(control.some((v) => v.id === "label"), "axe did not flag an unlabelled input (method check)");
+  const bad = axeResults.flatMap((r) => serious(r.violations).map((v) => `${r.state}: ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(", ")}`));
+  const minor = axeResults.reduce((n, r) => n + r.violations.length, 0);
+  console.log(`     axe checked ${axeResults.length} states; ${minor} violation(s) in all, ${bad.length} serious or critical`);
+  assert(bad.length === 0, bad.join("\n"));
+});
+
 await test("no canary in any served byte; no CSP or script errors", async () => {
   await Promise.all(scans);
   // Bodies the browser never handed over (event streams): fetch them again raw.
   for (const u of unread) {
     assert(u.endsWith("/events"), `could not read the body of ${u}`);
-    const r = await raw("GET", new URL(u).pathname, { headers: { Host: `127.0.0.1:${PORT}`, Cookie: await cookieHeader() } });
+    const r = await raw("GET", new URL(u).pathname, { headers: { Host: HOSTPORT, Cookie: await cookieHeader() } });
     scanned++;
     scanText(u, r.body);
   }
@@ -545,6 +967,7 @@ await test("no canary in any served byte; no CSP or script errors", async () => 
 });
 
 await context.close();
+r53Server.close();
 rmSync(profile, { recursive: true, force: true });
 console.log(`web-e2e: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -26,7 +26,9 @@ pub enum Mode {
     Call {
         /// Command name, e.g. `vault_status`.
         cmd: String,
-        /// Arguments as a JSON object (default `{}`).
+        /// `-` to read the arguments (a JSON object) from stdin; a JSON
+        /// object here is accepted only for commands whose arguments cannot
+        /// hold a secret value (argv is readable by every local user).
         args: Option<String>,
     },
     /// Serve the settings pages on 127.0.0.1 and print a one-time login URL.

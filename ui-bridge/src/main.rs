@@ -9,10 +9,13 @@ use shared::supervise::exit;
 use std::time::Duration;
 
 use clap::Parser;
+use serde_json::value::RawValue;
+use shared::protocol::ui::UiRequest;
 use ui_bridge::cli::{Cli, Mode};
 use ui_bridge::json::{request, response};
 use ui_bridge::launcher::BrokerLink;
 use ui_bridge::BridgeError;
+use zeroize::Zeroizing;
 
 /// Time the broker gets to exit after EOF on its control pipe; with the
 /// 400 ms drain below this keeps a full shutdown inside the 2 s budget.
@@ -20,6 +23,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(1300);
 
 fn main() {
     shared::logging::init("ui-bridge");
+    // In every mode: web mode holds session keys, and every mode carries
+    // typed values in flight (not dumpable, no core files).
+    for problem in shared::hardening::harden() {
+        tracing::warn!("{problem}");
+    }
     let cli = Cli::parse();
     // Keep the runtime alive until exit: dropping it would wait for the blocking stdin reader.
     let system = actix_rt::System::new();
@@ -78,21 +86,9 @@ async fn run(cli: Cli) -> i32 {
             }
         }
         Mode::Call { cmd, args } => {
-            let raw = args.unwrap_or_else(|| "{}".into());
-            let raw = match serde_json::value::RawValue::from_string(raw) {
+            let req = match call_request(&cmd, args) {
                 Ok(r) => r,
-                Err(_) => {
-                    return fail(&BridgeError::Usage(
-                        "arguments must be a JSON object".into(),
-                    ))
-                }
-            };
-            let req = match request::parse_command(&cmd, Some(&raw)) {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("{}", response::error_line(None, &e));
-                    return 2;
-                }
+                Err(code) => return code,
             };
             let link = match BrokerLink::start(data_dir).await {
                 Ok(l) => l,
@@ -115,6 +111,63 @@ async fn run(cli: Cli) -> i32 {
             }
         }
     }
+}
+
+/// The request of `ui-bridge call CMD [ARGS]`; on a usage error the exit
+/// code (2) after the message went to stderr.
+fn call_request(cmd: &str, args: Option<String>) -> Result<UiRequest, i32> {
+    let Some(command) = request::Command::from_name(cmd) else {
+        let e = request::parse_command(cmd, None).err();
+        let e = e.unwrap_or_else(|| shared::error::WireError::invalid_request("unknown command"));
+        eprintln!("{}", response::error_line(None, &e));
+        return Err(2);
+    };
+    let text: Zeroizing<String> = match args.as_deref() {
+        None => Zeroizing::new("{}".into()),
+        Some("-") => match read_stdin_args() {
+            Ok(t) => t,
+            Err(e) => return Err(fail(&e)),
+        },
+        Some(_) if command.args_may_hold_a_value() => {
+            return Err(fail(&BridgeError::Usage(format!(
+                "`{cmd}` takes values that must not be on the command line (every local user can read it, and shells keep it): pass `-` and write the JSON arguments on stdin, e.g. `ui-bridge call {cmd} - < args.json`"
+            ))));
+        }
+        Some(argv) => Zeroizing::new(argv.to_string()),
+    };
+    let raw: &RawValue = match serde_json::from_str(text.trim()) {
+        Ok(r) => r,
+        Err(_) => {
+            return Err(fail(&BridgeError::Usage(
+                "arguments must be a JSON object".into(),
+            )))
+        }
+    };
+    request::parse_args(command, Some(raw)).map_err(|e| {
+        eprintln!("{}", response::error_line(None, &e));
+        2
+    })
+}
+
+/// The arguments of `call CMD -`: all of stdin (at most one request line's size).
+fn read_stdin_args() -> Result<Zeroizing<String>, BridgeError> {
+    use std::io::Read;
+    let mut buf = Zeroizing::new(Vec::with_capacity(4096));
+    let limit = request::MAX_LINE as u64 + 1;
+    std::io::stdin()
+        .lock()
+        .take(limit)
+        .read_to_end(&mut buf)
+        .map_err(|e| BridgeError::Usage(format!("cannot read the arguments from stdin: {e}")))?;
+    if buf.len() as u64 >= limit {
+        return Err(BridgeError::Usage(format!(
+            "the arguments on stdin are longer than {} bytes",
+            request::MAX_LINE
+        )));
+    }
+    let text = std::str::from_utf8(&buf)
+        .map_err(|_| BridgeError::Usage("the arguments on stdin are not UTF-8".into()))?;
+    Ok(Zeroizing::new(text.to_string()))
 }
 
 fn fail(e: &BridgeError) -> i32 {

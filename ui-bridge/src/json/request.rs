@@ -33,30 +33,172 @@ pub struct Rejected {
     pub error: WireError,
 }
 
-/// Every command name of the contract, in documentation order.
-pub const COMMANDS: &[&str] = &[
-    "ping",
-    "vault_status",
-    "vault_lock",
-    "vault_unlock",
-    "secret_create",
-    "secret_update",
-    "secret_delete",
-    "secret_list",
-    "secret_get",
-    "template_validate",
-    "config_export",
-    "external_provider_set",
-    "external_provider_get",
-    "external_provider_delete",
-    "dns_provider_create",
-    "dns_provider_list",
-    "dns_provider_update",
-    "dns_provider_delete",
-    "dns_provider_test",
-    "dns_provider_test_cancel",
-    "dns_resolve",
-];
+/// Every command of the contract, in documentation order. A command's
+/// name is its wire `cmd`; [`Command::of`] maps every [`UiRequest`] back
+/// to its command, so a new request cannot be added without a command here
+/// (and without deciding [`Command::args_may_hold_a_value`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// `ping`.
+    Ping,
+    /// `vault_status`.
+    VaultStatus,
+    /// `vault_lock`.
+    VaultLock,
+    /// `vault_unlock`.
+    VaultUnlock,
+    /// `secret_create`.
+    SecretCreate,
+    /// `secret_update`.
+    SecretUpdate,
+    /// `secret_delete`.
+    SecretDelete,
+    /// `secret_list`.
+    SecretList,
+    /// `secret_get`.
+    SecretGet,
+    /// `template_validate`.
+    TemplateValidate,
+    /// `config_export`.
+    ConfigExport,
+    /// `external_provider_set`.
+    ExternalProviderSet,
+    /// `external_provider_get`.
+    ExternalProviderGet,
+    /// `external_provider_delete`.
+    ExternalProviderDelete,
+    /// `dns_provider_create`.
+    DnsProviderCreate,
+    /// `dns_provider_list`.
+    DnsProviderList,
+    /// `dns_provider_update`.
+    DnsProviderUpdate,
+    /// `dns_provider_delete`.
+    DnsProviderDelete,
+    /// `dns_provider_test`.
+    DnsProviderTest,
+    /// `dns_provider_test_cancel`.
+    DnsProviderTestCancel,
+    /// `dns_resolve`.
+    DnsResolve,
+}
+
+impl Command {
+    /// Every command, in documentation order.
+    pub const ALL: [Command; 21] = [
+        Command::Ping,
+        Command::VaultStatus,
+        Command::VaultLock,
+        Command::VaultUnlock,
+        Command::SecretCreate,
+        Command::SecretUpdate,
+        Command::SecretDelete,
+        Command::SecretList,
+        Command::SecretGet,
+        Command::TemplateValidate,
+        Command::ConfigExport,
+        Command::ExternalProviderSet,
+        Command::ExternalProviderGet,
+        Command::ExternalProviderDelete,
+        Command::DnsProviderCreate,
+        Command::DnsProviderList,
+        Command::DnsProviderUpdate,
+        Command::DnsProviderDelete,
+        Command::DnsProviderTest,
+        Command::DnsProviderTestCancel,
+        Command::DnsResolve,
+    ];
+
+    /// The wire name (`cmd`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Ping => "ping",
+            Command::VaultStatus => "vault_status",
+            Command::VaultLock => "vault_lock",
+            Command::VaultUnlock => "vault_unlock",
+            Command::SecretCreate => "secret_create",
+            Command::SecretUpdate => "secret_update",
+            Command::SecretDelete => "secret_delete",
+            Command::SecretList => "secret_list",
+            Command::SecretGet => "secret_get",
+            Command::TemplateValidate => "template_validate",
+            Command::ConfigExport => "config_export",
+            Command::ExternalProviderSet => "external_provider_set",
+            Command::ExternalProviderGet => "external_provider_get",
+            Command::ExternalProviderDelete => "external_provider_delete",
+            Command::DnsProviderCreate => "dns_provider_create",
+            Command::DnsProviderList => "dns_provider_list",
+            Command::DnsProviderUpdate => "dns_provider_update",
+            Command::DnsProviderDelete => "dns_provider_delete",
+            Command::DnsProviderTest => "dns_provider_test",
+            Command::DnsProviderTestCancel => "dns_provider_test_cancel",
+            Command::DnsResolve => "dns_resolve",
+        }
+    }
+
+    /// The command called `name`.
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The command a request was made by (exhaustive over [`UiRequest`]).
+    pub fn of(req: &UiRequest) -> Command {
+        match req {
+            UiRequest::Ping => Command::Ping,
+            UiRequest::VaultStatus => Command::VaultStatus,
+            UiRequest::VaultLock => Command::VaultLock,
+            UiRequest::VaultUnlock => Command::VaultUnlock,
+            UiRequest::SecretCreate(_) => Command::SecretCreate,
+            UiRequest::SecretUpdate { .. } => Command::SecretUpdate,
+            UiRequest::SecretDelete(_) => Command::SecretDelete,
+            UiRequest::SecretList { .. } => Command::SecretList,
+            UiRequest::SecretGet(_) => Command::SecretGet,
+            UiRequest::TemplateValidate(_) => Command::TemplateValidate,
+            UiRequest::ConfigExport => Command::ConfigExport,
+            UiRequest::ExternalProviderSet(_) => Command::ExternalProviderSet,
+            UiRequest::ExternalProviderGet => Command::ExternalProviderGet,
+            UiRequest::ExternalProviderDelete => Command::ExternalProviderDelete,
+            UiRequest::DnsProviderCreate(_) => Command::DnsProviderCreate,
+            UiRequest::DnsProviderList { .. } => Command::DnsProviderList,
+            UiRequest::DnsProviderUpdate(_) => Command::DnsProviderUpdate,
+            UiRequest::DnsProviderDelete(_) => Command::DnsProviderDelete,
+            UiRequest::DnsProviderTest(_) => Command::DnsProviderTest,
+            UiRequest::DnsProviderTestCancel(_) => Command::DnsProviderTestCancel,
+            UiRequest::DnsResolve { .. } => Command::DnsResolve,
+        }
+    }
+
+    /// True when the command's arguments can carry a secret value (a typed
+    /// secret, a provider token, an external provider's token, a private
+    /// key). `ui-bridge call` refuses such arguments on argv, where every
+    /// local user can read them (`/proc/PID/cmdline`) and shells keep them.
+    /// Every command must be decided here: there is no default arm.
+    pub fn args_may_hold_a_value(self) -> bool {
+        match self {
+            Command::SecretCreate
+            | Command::SecretUpdate
+            | Command::ExternalProviderSet
+            | Command::DnsProviderCreate
+            | Command::DnsProviderUpdate => true,
+            Command::Ping
+            | Command::VaultStatus
+            | Command::VaultLock
+            | Command::VaultUnlock
+            | Command::SecretDelete
+            | Command::SecretList
+            | Command::SecretGet
+            | Command::TemplateValidate
+            | Command::ConfigExport
+            | Command::ExternalProviderGet
+            | Command::ExternalProviderDelete
+            | Command::DnsProviderList
+            | Command::DnsProviderDelete
+            | Command::DnsProviderTest
+            | Command::DnsProviderTestCancel
+            | Command::DnsResolve => false,
+        }
+    }
+}
 
 fn args<'a, T: Deserialize<'a>>(cmd: &str, raw: Option<&'a RawValue>) -> Result<T, WireError> {
     let text = raw.map(|r| r.get()).unwrap_or("{}");
@@ -126,21 +268,37 @@ pub fn parse_line(line: &str) -> Result<(u64, UiRequest), Rejected> {
 
 /// Parses a command name and its raw arguments.
 pub fn parse_command(cmd: &str, raw: Option<&RawValue>) -> Result<UiRequest, WireError> {
-    Ok(match cmd {
-        "ping" => unit(cmd, raw, UiRequest::Ping)?,
-        "vault_status" => unit(cmd, raw, UiRequest::VaultStatus)?,
-        "vault_lock" => unit(cmd, raw, UiRequest::VaultLock)?,
-        "vault_unlock" => unit(cmd, raw, UiRequest::VaultUnlock)?,
-        "secret_create" => UiRequest::SecretCreate(args::<SecretCreateArgs>(cmd, raw)?.into_new()?),
-        "secret_update" => {
+    let Some(command) = Command::from_name(cmd) else {
+        let shown: String = cmd.chars().take(64).collect();
+        return Err(WireError::invalid_request(format!(
+            "unknown command `{shown}`"
+        )));
+    };
+    parse_args(command, raw)
+}
+
+/// Parses the raw arguments of a known command.
+pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest, WireError> {
+    let cmd = command.name();
+    Ok(match command {
+        Command::Ping => unit(cmd, raw, UiRequest::Ping)?,
+        Command::VaultStatus => unit(cmd, raw, UiRequest::VaultStatus)?,
+        Command::VaultLock => unit(cmd, raw, UiRequest::VaultLock)?,
+        Command::VaultUnlock => unit(cmd, raw, UiRequest::VaultUnlock)?,
+        Command::SecretCreate => {
+            UiRequest::SecretCreate(args::<SecretCreateArgs>(cmd, raw)?.into_new()?)
+        }
+        Command::SecretUpdate => {
             let (selector, update) = args::<SecretUpdateArgs>(cmd, raw)?.into_parts()?;
             UiRequest::SecretUpdate { selector, update }
         }
-        "secret_delete" => {
+        Command::SecretDelete => {
             UiRequest::SecretDelete(args::<SelectorArgs>(cmd, raw)?.into_selector()?)
         }
-        "secret_get" => UiRequest::SecretGet(args::<SelectorArgs>(cmd, raw)?.into_selector()?),
-        "secret_list" => {
+        Command::SecretGet => {
+            UiRequest::SecretGet(args::<SelectorArgs>(cmd, raw)?.into_selector()?)
+        }
+        Command::SecretList => {
             let (filter, after, limit) = args::<SecretListArgs>(cmd, raw)?.into_parts()?;
             UiRequest::SecretList {
                 filter,
@@ -148,47 +306,41 @@ pub fn parse_command(cmd: &str, raw: Option<&RawValue>) -> Result<UiRequest, Wir
                 limit,
             }
         }
-        "template_validate" => {
+        Command::TemplateValidate => {
             UiRequest::TemplateValidate(args::<TemplateArgs>(cmd, raw)?.template)
         }
-        "config_export" => unit(cmd, raw, UiRequest::ConfigExport)?,
-        "external_provider_set" => {
+        Command::ConfigExport => unit(cmd, raw, UiRequest::ConfigExport)?,
+        Command::ExternalProviderSet => {
             UiRequest::ExternalProviderSet(args::<ExternalSetArgs>(cmd, raw)?.into_config()?)
         }
-        "external_provider_get" => unit(cmd, raw, UiRequest::ExternalProviderGet)?,
-        "external_provider_delete" => unit(cmd, raw, UiRequest::ExternalProviderDelete)?,
-        "dns_provider_create" => {
+        Command::ExternalProviderGet => unit(cmd, raw, UiRequest::ExternalProviderGet)?,
+        Command::ExternalProviderDelete => unit(cmd, raw, UiRequest::ExternalProviderDelete)?,
+        Command::DnsProviderCreate => {
             UiRequest::DnsProviderCreate(args::<ProviderCreateArgs>(cmd, raw)?.into_new())
         }
-        "dns_provider_list" => {
+        Command::DnsProviderList => {
             let a = args::<ListArgs>(cmd, raw)?;
             UiRequest::DnsProviderList {
                 after: a.after,
                 limit: a.limit,
             }
         }
-        "dns_provider_update" => {
+        Command::DnsProviderUpdate => {
             UiRequest::DnsProviderUpdate(args::<ProviderUpdateArgs>(cmd, raw)?.into_update())
         }
-        "dns_provider_delete" => UiRequest::DnsProviderDelete(args::<IdArgs>(cmd, raw)?.id),
-        "dns_provider_test" => {
+        Command::DnsProviderDelete => UiRequest::DnsProviderDelete(args::<IdArgs>(cmd, raw)?.id),
+        Command::DnsProviderTest => {
             UiRequest::DnsProviderTest(args::<TestArgs>(cmd, raw)?.into_params())
         }
-        "dns_provider_test_cancel" => {
+        Command::DnsProviderTestCancel => {
             UiRequest::DnsProviderTestCancel(args::<CancelArgs>(cmd, raw)?.request_id)
         }
-        "dns_resolve" => {
+        Command::DnsResolve => {
             let a = args::<ResolveArgs>(cmd, raw)?;
             UiRequest::DnsResolve {
                 hostname: a.hostname,
                 value: a.value,
             }
-        }
-        other => {
-            let shown: String = other.chars().take(64).collect();
-            return Err(WireError::invalid_request(format!(
-                "unknown command `{shown}`"
-            )));
         }
     })
 }
@@ -248,7 +400,9 @@ mod tests {
 
     #[test]
     fn every_command_is_known() {
-        for cmd in COMMANDS {
+        for command in Command::ALL {
+            let cmd = command.name();
+            assert_eq!(Command::from_name(cmd), Some(command));
             match parse_command(cmd, None) {
                 Ok(_) => {}
                 Err(e) => assert!(
@@ -258,5 +412,67 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn the_commands_whose_arguments_can_hold_a_value() {
+        let holds: Vec<&str> = Command::ALL
+            .iter()
+            .filter(|c| c.args_may_hold_a_value())
+            .map(|c| c.name())
+            .collect();
+        assert_eq!(
+            holds,
+            [
+                "secret_create",
+                "secret_update",
+                "external_provider_set",
+                "dns_provider_create",
+                "dns_provider_update"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_parsed_request_maps_back_to_its_command() {
+        let samples: [(&str, &str); 21] = [
+            ("ping", "{}"),
+            ("vault_status", "{}"),
+            ("vault_lock", "{}"),
+            ("vault_unlock", "{}"),
+            (
+                "secret_create",
+                r#"{"name":"a","type":"api_key","data":{"value":"v"}}"#,
+            ),
+            ("secret_update", r#"{"name":"a","label":"l"}"#),
+            ("secret_delete", r#"{"name":"a"}"#),
+            ("secret_list", "{}"),
+            ("secret_get", r#"{"name":"a"}"#),
+            ("template_validate", r#"{"template":"x"}"#),
+            ("config_export", "{}"),
+            (
+                "external_provider_set",
+                r#"{"kind":"openbao","address":"http://127.0.0.1:1","mount":"kv","token":"t"}"#,
+            ),
+            ("external_provider_get", "{}"),
+            ("external_provider_delete", "{}"),
+            (
+                "dns_provider_create",
+                r#"{"type":"manual","label":"l","domainSuffixes":"a.test"}"#,
+            ),
+            ("dns_provider_list", "{}"),
+            ("dns_provider_update", r#"{"id":"dns_prov_x","label":"l"}"#),
+            ("dns_provider_delete", r#"{"id":"dns_prov_x"}"#),
+            ("dns_provider_test", r#"{"id":"dns_prov_x"}"#),
+            ("dns_provider_test_cancel", r#"{"requestId":1}"#),
+            ("dns_resolve", r#"{"hostname":"a.test"}"#),
+        ];
+        for (cmd, args) in samples {
+            let raw: &RawValue = serde_json::from_str(args).unwrap();
+            let req =
+                parse_command(cmd, Some(raw)).unwrap_or_else(|e| panic!("{cmd}: {}", e.message));
+            assert_eq!(Command::of(&req).name(), cmd);
+        }
+        assert_eq!(samples.len(), Command::ALL.len());
     }
 }

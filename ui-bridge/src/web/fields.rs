@@ -1,9 +1,13 @@
-//! Which inputs each secret type and each DNS provider type shows. The core
-//! validates every value; this table only decides what a form offers, how
-//! each input is labelled, and whether it is a write-only secret input.
+//! Which inputs each secret type and each DNS provider type shows, and what
+//! each type is called and for. The core validates every value; this table
+//! only decides what a form offers, how each input is labelled and
+//! explained (in the provider's own words), and whether it is a write-only
+//! secret input.
 
 use shared::protocol::dns::ProviderType;
 use shared::protocol::secrets::SecretType;
+
+use super::typed::FormType;
 
 /// How an input is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +16,9 @@ pub enum Input {
     Text,
     /// One line, masked (a secret).
     Password,
+    /// One line, visible while typed but never filled back in (part of a
+    /// secret, e.g. the access key ID inside a Route 53 token).
+    WriteOnly,
     /// Several lines (a secret, e.g. a PEM key).
     Area,
 }
@@ -158,13 +165,100 @@ pub fn provider_type_label(t: ProviderType) -> &'static str {
     }
 }
 
-/// What a provider type's token is called.
-pub fn token_label(t: ProviderType) -> &'static str {
+/// Key of the single token input (the core's `apiToken`).
+pub const TOKEN: &str = "apiToken";
+
+/// Key of Route 53's access key ID input.
+pub const ACCESS_KEY_ID: &str = "accessKeyId";
+
+/// Key of Route 53's secret access key input.
+pub const SECRET_ACCESS_KEY: &str = "secretAccessKey";
+
+/// The inputs that make up a provider type's token, in the provider's own
+/// words. Route 53 has two, which the server joins into the core's
+/// `ACCESS_KEY_ID:SECRET_ACCESS_KEY`; manual providers have none.
+pub fn token_fields(t: ProviderType) -> &'static [Field] {
+    use Input::*;
+    const CF: &[Field] = &[h(
+        f(TOKEN, "API token", Password, true),
+        "A Cloudflare API token (My Profile → API Tokens) with the Zone · DNS · Edit permission for the zones of these suffixes; not the Global API Key.",
+    )];
+    const DO: &[Field] = &[h(
+        f(TOKEN, "API token", Password, true),
+        "A DigitalOcean personal access token (API → Tokens) with read and write access to Domains.",
+    )];
+    const PDNS: &[Field] = &[h(
+        f(TOKEN, "API key", Password, true),
+        "The api-key of the PowerDNS Authoritative server's webserver/API (pdns.conf), sent as X-API-Key.",
+    )];
+    const RFC2136: &[Field] = &[h(
+        f(TOKEN, "TSIG secret (base64)", Password, true),
+        "The secret of the TSIG key the primary accepts updates for this zone with, base64 as in BIND's key statement (tsig-keygen prints it).",
+    )];
+    const R53: &[Field] = &[
+        h(
+            f(ACCESS_KEY_ID, "Access key ID", WriteOnly, true),
+            "Of an IAM user or role allowed route53:ListHostedZonesByName, route53:ChangeResourceRecordSets, route53:ListResourceRecordSets and route53:GetChange, e.g. AKIA…",
+        ),
+        h(
+            f(SECRET_ACCESS_KEY, "Secret access key", Password, true),
+            "Shown once by AWS when the access key was created.",
+        ),
+    ];
     match t {
-        ProviderType::Cloudflare | ProviderType::Digitalocean => "API token",
-        ProviderType::Route53 => "ACCESS_KEY_ID:SECRET_ACCESS_KEY",
-        ProviderType::Powerdns => "API key",
-        ProviderType::Rfc2136 => "TSIG secret (base64)",
-        ProviderType::Manual => "no token",
+        ProviderType::Cloudflare => CF,
+        ProviderType::Digitalocean => DO,
+        ProviderType::Powerdns => PDNS,
+        ProviderType::Rfc2136 => RFC2136,
+        ProviderType::Route53 => R53,
+        ProviderType::Manual => &[],
+    }
+}
+
+impl FormType for SecretType {
+    fn all() -> &'static [Self] {
+        &SecretType::ALL
+    }
+    fn value(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        secret_type_label(self)
+    }
+    fn blurb(self) -> &'static str {
+        match self {
+            SecretType::ApiKey => "One key or token string, e.g. for an HTTP API or a webhook.",
+            SecretType::BasicAuth => "A username and a password.",
+            SecretType::BearerToken => {
+                "A token sent as Authorization: Bearer, with an optional expiry."
+            }
+            SecretType::Oauth => "An OAuth 2.0 client ID and secret, with optional tokens.",
+            SecretType::Custom => "Named fields of your choice.",
+            SecretType::PrivateKey => "A private key in PEM form.",
+        }
+    }
+}
+
+impl FormType for ProviderType {
+    fn all() -> &'static [Self] {
+        &ProviderType::ALL
+    }
+    fn value(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        provider_type_label(self)
+    }
+    fn blurb(self) -> &'static str {
+        match self {
+            ProviderType::Cloudflare => "DNS hosted at Cloudflare; needs an API token.",
+            ProviderType::Digitalocean => "DNS hosted at DigitalOcean; needs an API token.",
+            ProviderType::Route53 => "AWS Route 53 hosted zones; needs an access key.",
+            ProviderType::Manual => "No API: you add each TXT record by hand when asked.",
+            ProviderType::Powerdns => "Your own PowerDNS Authoritative server; needs its API key.",
+            ProviderType::Rfc2136 => {
+                "Any server that takes dynamic updates (BIND, Knot, …) with a TSIG key."
+            }
+        }
     }
 }

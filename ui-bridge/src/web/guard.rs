@@ -1,5 +1,6 @@
-//! The one gate every request passes: the Host header must name this server
-//! (127.0.0.1:port or localhost:port, against DNS rebinding), the session
+//! The one gate every request passes: the Host header must be this launch's
+//! name and port (`sslboard-<random>.localhost:port`, against DNS rebinding
+//! and against requests meant for another local server), the session
 //! cookie must be the launch's session (except on `/login`), cross-site
 //! fetches are refused, and a state change (POST) must carry a same-origin
 //! `Origin` and the session's CSRF token (`X-CSRF-Token` header or `_csrf`
@@ -99,9 +100,17 @@ pub fn secure_headers(headers: &mut actix_web::http::header::HeaderMap) {
     }
 }
 
-/// True when `host` (a Host header or an origin's authority) names us.
-fn our_host(host: &str, port: u16) -> bool {
-    host == format!("127.0.0.1:{port}") || host == format!("localhost:{port}")
+/// True when `authority` (a Host header or an origin's host:port) is this
+/// launch's host name and port. Not 127.0.0.1 or localhost: a session
+/// reached under those names would get a cookie every local port receives.
+fn our_host(authority: &str, host: &str, port: u16) -> bool {
+    authority
+        .strip_suffix(port_suffix(port).as_str())
+        .is_some_and(|h| h.eq_ignore_ascii_case(host))
+}
+
+fn port_suffix(port: u16) -> String {
+    format!(":{port}")
 }
 
 /// Why a request is refused, or `None` to let it in.
@@ -110,7 +119,7 @@ fn check_headers(req: &ServiceRequest, state: &WebState) -> Option<(StatusCode, 
         .headers()
         .get(header::HOST)
         .and_then(|h| h.to_str().ok());
-    if !host.is_some_and(|h| our_host(h, state.port)) {
+    if !host.is_some_and(|h| our_host(h, &state.host, state.port)) {
         return Some((StatusCode::MISDIRECTED_REQUEST, "unknown Host"));
     }
     let login = req.path() == "/login";
@@ -130,7 +139,7 @@ fn check_headers(req: &ServiceRequest, state: &WebState) -> Option<(StatusCode, 
                 .and_then(|h| h.to_str().ok());
             let ok = origin
                 .and_then(|o| o.strip_prefix("http://"))
-                .is_some_and(|o| our_host(o, state.port));
+                .is_some_and(|o| our_host(o, &state.host, state.port));
             if ok {
                 None
             } else {
@@ -220,10 +229,23 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert!(our_host("127.0.0.1:8080", 8080));
-        assert!(our_host("localhost:8080", 8080));
-        assert!(!our_host("127.0.0.1:8081", 8080));
-        assert!(!our_host("evil.example:8080", 8080));
-        assert!(!our_host("127.0.0.1", 8080));
+        let h = "sslboard-0123456789abcdef.localhost";
+        assert!(our_host(&format!("{h}:8080"), h, 8080));
+        assert!(our_host(
+            "SSLBoard-0123456789ABCDEF.localhost:8080",
+            h,
+            8080
+        ));
+        assert!(!our_host(&format!("{h}:8081"), h, 8080));
+        assert!(!our_host(h, h, 8080));
+        assert!(!our_host("127.0.0.1:8080", h, 8080));
+        assert!(!our_host("localhost:8080", h, 8080));
+        assert!(!our_host(
+            "sslboard-0000000000000000.localhost:8080",
+            h,
+            8080
+        ));
+        assert!(!our_host(&format!("x.{h}:8080"), h, 8080));
+        assert!(!our_host("evil.example:8080", h, 8080));
     }
 }

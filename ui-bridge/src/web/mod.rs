@@ -1,9 +1,12 @@
 //! `ui-bridge web`: the settings pages served to a local browser, a second
 //! transport beside stdio over the same broker command set ([`UiRequest`]).
 //!
-//! The server listens on 127.0.0.1 only and prints one URL carrying a
-//! per-launch token; `/login` exchanges it once for an HttpOnly,
-//! SameSite=Strict session cookie. Every request then passes [`guard`]
+//! The server listens on 127.0.0.1 only, under a per-launch host name
+//! (`sslboard-<random>.localhost`, which browsers resolve to loopback
+//! themselves), and prints one URL carrying a per-launch token; `/login`
+//! exchanges it once for an HttpOnly, SameSite=Strict, host-only session
+//! cookie: a cookie for 127.0.0.1 would go to every local port, this one
+//! goes only to a name no other server knows. Every request then passes [`guard`]
 //! (Host, cookie, Origin and CSRF checks, security headers). Pages are
 //! rendered on the server ([`pages`]) from metadata-only answers; the
 //! script and stylesheet are embedded ([`assets`]). See `docs/web.md`.
@@ -19,6 +22,8 @@ pub mod handlers;
 pub mod pages;
 pub mod session;
 pub mod sse;
+pub mod typed;
+pub mod when;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -56,6 +61,8 @@ pub struct WebState {
     pub link: Arc<BrokerLink>,
     /// Port we listen on (for Host and Origin checks).
     pub port: u16,
+    /// This launch's host name (`sslboard-<random>.localhost`).
+    pub host: String,
     /// Launch token, session, CSRF.
     pub sessions: session::Sessions,
     /// Embedded files.
@@ -116,6 +123,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::{assets as a, login, providers as p, secrets as s, testconn as t, vault as v};
     cfg.route("/", web::get().to(login::home))
         .route("/login", web::get().to(login::login))
+        .route("/welcome", web::get().to(login::welcome))
         .route("/assets/{file}", web::get().to(a::serve))
         .route("/vault/lock", web::post().to(v::lock))
         .route("/secrets", web::get().to(s::list))
@@ -163,9 +171,11 @@ pub async fn serve(
             source,
         })?
         .port();
+    let host = session::launch_host()?;
     let state = web::Data::new(WebState {
         link,
         port,
+        host: host.clone(),
         sessions: session::Sessions::new(port)?,
         assets: assets::Assets::new(),
         runs: sse::Runs::default(),
@@ -190,9 +200,9 @@ pub async fn serve(
     let handle = server.handle();
     #[allow(clippy::print_stdout)] // stdout carries the one URL of this mode
     {
-        println!("http://127.0.0.1:{port}/login?token={token}");
+        println!("http://{host}:{port}/login?token={token}");
     }
-    tracing::info!(port, "web mode listening on 127.0.0.1");
+    tracing::info!(port, %host, "web mode listening on 127.0.0.1");
     tokio::pin!(server);
     tokio::select! {
         r = &mut server => r.map_err(WebError::Serve)?,

@@ -26,6 +26,19 @@ fn random_hex() -> Result<String, SessionError> {
     Ok(hex::encode(b))
 }
 
+/// Bytes of randomness in the launch host name.
+const HOST_BYTES: usize = 8;
+
+/// A fresh host name for one launch: `sslboard-<16 hex>.localhost`.
+/// Browsers resolve every `*.localhost` name to loopback without asking DNS
+/// (RFC 6761), so the server needs no resolver entry; the name is what keeps
+/// the session cookie (host-only) away from other servers on 127.0.0.1.
+pub fn launch_host() -> Result<String, SessionError> {
+    let mut b = [0u8; HOST_BYTES];
+    getrandom::fill(&mut b).map_err(|e| SessionError::Random(e.to_string()))?;
+    Ok(format!("sslboard-{}.localhost", hex::encode(b)))
+}
+
 /// Constant-time equality of two strings (length is not secret).
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
@@ -132,6 +145,19 @@ mod tests {
         assert_eq!(s.login(&token).unwrap(), None);
         assert!(s.launch_token().is_none());
         assert_eq!(s.cookie_name(), "sslboard_session_1234");
+    }
+
+    #[test]
+    fn launch_hosts_are_fresh_localhost_names() {
+        let a = launch_host().unwrap();
+        let b = launch_host().unwrap();
+        assert_ne!(a, b);
+        let mid = a
+            .strip_prefix("sslboard-")
+            .and_then(|r| r.strip_suffix(".localhost"))
+            .unwrap();
+        assert_eq!(mid.len(), 16);
+        assert!(mid.bytes().all(|c| c.is_ascii_hexdigit()));
     }
 
     #[test]

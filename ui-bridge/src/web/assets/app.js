@@ -6,28 +6,91 @@
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
 
-  // Type selectors: show and enable only the fieldsets of the chosen type.
-  function applySwitch(select) {
-    var group = select.getAttribute("data-switch");
-    document.querySelectorAll('fieldset[data-group="' + group + '"]').forEach(function (fs) {
-      var on = fs.getAttribute("data-value") === select.value;
-      fs.hidden = !on;
-      fs.disabled = !on;
-    });
-    document.querySelectorAll('[data-group-show="' + group + '"]').forEach(function (el) {
-      var values = (el.getAttribute("data-values") || "").split(" ");
-      var on = values.indexOf(select.value) >= 0;
-      el.hidden = !on;
-      el.querySelectorAll("input, select, textarea").forEach(function (i) { i.disabled = !on; });
+  // Typed forms (ui-bridge/src/web/typed.rs): changing the type asks the
+  // server to render the form again for the new type, and the form is
+  // swapped in place, so focus stays on the type select (no page load per
+  // arrow key). The secret inputs are disabled first, so what was typed into
+  // them is not even sent. Anything unexpected falls back to the
+  // no-JavaScript path: the "Change type" button, a normal form POST.
+  function initTyped(root) {
+    root.querySelectorAll("select[data-rerender]").forEach(function (select) {
+      var form = select.form;
+      var button = form && form.querySelector("button[data-rerender-button]");
+      if (!button) { return; }
+      button.classList.add("js-hidden");
+      var pending = 0;
+      select.addEventListener("change", function () {
+        var mine = ++pending;
+        form.querySelectorAll("[data-secret-input]").forEach(function (i) { i.disabled = true; });
+        form.setAttribute("aria-busy", "true");
+        var body = new URLSearchParams(new FormData(form));
+        body.set("_rerender", "1");
+        post(form.action, body.toString(), "text/html").then(function (r) {
+          if (!r.ok) { throw new Error("HTTP " + r.status); }
+          return r.text();
+        }).then(function (html) {
+          if (mine !== pending) { return; } // a later change is on its way
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = form.id ? doc.getElementById(form.id) : null;
+          if (!fresh) { throw new Error("no form in the answer"); }
+          var node = document.importNode(fresh, true);
+          form.replaceWith(node);
+          // The errors of the previous submit no longer apply.
+          document.querySelectorAll("main [data-form-error]").forEach(function (e) { e.remove(); });
+          if (doc.title) { document.title = doc.title; }
+          var params = new URLSearchParams(location.search);
+          params.set("type", select.value);
+          history.replaceState(null, "", location.pathname.replace(/\/secrets$/, "/secrets/new").replace(/\/providers$/, "/providers/new") + "?" + params.toString());
+          initTyped(node);
+          initAddRow(node);
+          var again = node.querySelector("select[data-rerender]");
+          if (again) { again.focus(); }
+        }).catch(function () {
+          form.querySelectorAll("[data-secret-input]").forEach(function (i) { i.disabled = true; });
+          button.click();
+        });
+      });
     });
   }
-  document.querySelectorAll("select[data-switch]").forEach(function (select) {
-    select.addEventListener("change", function () { applySwitch(select); });
-    applySwitch(select);
-  });
+
+  // After a failed submit, focus goes to the first field in error (or to the
+  // form's error notice when no field is named).
+  (function () {
+    var first = document.querySelector('main [aria-invalid="true"]') ||
+      document.querySelector("main [data-form-error]");
+    if (first) { first.focus(); }
+  })();
+
+  // Times: relative within a week ("3 days ago"), else a date, in the
+  // reader's locale; the exact local time in the tooltip.
+  (function () {
+    var WEEK = 7 * 86400e3;
+    var rtf = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+    var dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+    var exactFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "long" });
+    var now = Date.now();
+    document.querySelectorAll("time[data-when]").forEach(function (t) {
+      var at = new Date(t.getAttribute("datetime"));
+      if (isNaN(at.getTime())) { return; }
+      var diff = at.getTime() - now;
+      var text;
+      if (rtf && Math.abs(diff) < WEEK) {
+        var s = Math.round(diff / 1000), m = Math.round(s / 60), h = Math.round(m / 60), d = Math.round(h / 24);
+        if (Math.abs(s) < 60) { text = rtf.format(0, "second"); }
+        else if (Math.abs(m) < 60) { text = rtf.format(m, "minute"); }
+        else if (Math.abs(h) < 24) { text = rtf.format(h, "hour"); }
+        else { text = rtf.format(d, "day"); }
+      } else {
+        text = dateFmt.format(at);
+      }
+      t.textContent = text;
+      t.title = exactFmt.format(at);
+    });
+  })();
 
   // Custom secrets: one more name/value row.
-  document.querySelectorAll("button[data-add-row]").forEach(function (button) {
+  function initAddRow(root) {
+  root.querySelectorAll("button[data-add-row]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
       var rows = document.getElementById(button.getAttribute("data-add-row"));
@@ -48,6 +111,7 @@
       if (first) { first.focus(); }
     });
   });
+  }
 
   // Test Connection: POST to start, EventSource for progress, POST to cancel.
   var STEPS = ["zone_lookup", "create", "verify", "cleanup"];
@@ -60,11 +124,11 @@
     return e;
   }
 
-  function post(url, body) {
+  function post(url, body, accept) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+      headers: { "X-CSRF-Token": csrf, "Accept": accept || "application/json", "Content-Type": "application/x-www-form-urlencoded" },
       body: body || ""
     });
   }
@@ -170,4 +234,6 @@
       startTest(form);
     });
   });
+  initTyped(document);
+  initAddRow(document);
 })();

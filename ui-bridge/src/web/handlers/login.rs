@@ -1,11 +1,18 @@
 //! `/login?token=…`: exchanges the launch token, once, for the session
-//! cookie (HttpOnly, SameSite=Strict, path `/`) and redirects to the
-//! secrets page, dropping the token from the address bar.
+//! cookie (HttpOnly, SameSite=Strict, path `/`, host-only: no `Domain`, so
+//! only this launch's `*.localhost` name receives it) and redirects to `/`,
+//! dropping the token from the address bar. `/` shows the first-run page
+//! while nothing is stored, the secrets list afterwards.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use shared::protocol::secrets::SecretFilter;
+use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::see_other;
+use super::{chrome, html, see_other};
+use crate::web::guard::Ctx;
+use crate::web::pages::{welcome, Nav};
 use crate::web::WebState;
 
 /// The query of `/login`.
@@ -24,7 +31,7 @@ pub async fn login(state: web::Data<WebState>, q: web::Query<LoginQuery>) -> Htt
                 .http_only(true)
                 .same_site(SameSite::Strict)
                 .finish();
-            let mut res = see_other("/secrets");
+            let mut res = see_other("/");
             if res.add_cookie(&cookie).is_err() {
                 return HttpResponse::InternalServerError().finish();
             }
@@ -36,7 +43,40 @@ pub async fn login(state: web::Data<WebState>, q: web::Query<LoginQuery>) -> Htt
     }
 }
 
-/// `GET /`.
-pub async fn home() -> HttpResponse {
-    see_other("/secrets")
+/// True when the core holds no secret and no DNS provider (errors count as
+/// not empty: the lists then say what went wrong).
+async fn nothing_yet(state: &WebState) -> bool {
+    let secrets = state
+        .call(UiRequest::SecretList {
+            filter: SecretFilter::default(),
+            after: None,
+            limit: Some(1),
+        })
+        .await;
+    let providers = state
+        .call(UiRequest::DnsProviderList {
+            after: None,
+            limit: Some(1),
+        })
+        .await;
+    matches!(
+        (secrets, providers),
+        (Ok(UiResponse::Secrets(s, _)), Ok(UiResponse::Providers(p, _))) if s.is_empty() && p.is_empty()
+    )
+}
+
+/// `GET /`: the first-run page while nothing is stored, else the secrets.
+pub async fn home(state: web::Data<WebState>, ctx: Ctx, req: HttpRequest) -> HttpResponse {
+    if !nothing_yet(&state).await {
+        return see_other("/secrets");
+    }
+    let chrome = chrome(&state, &ctx, Nav::Welcome, &req).await;
+    html(StatusCode::OK, welcome::page_for(&chrome, true))
+}
+
+/// `GET /welcome`: the getting-started page, always.
+pub async fn welcome(state: web::Data<WebState>, ctx: Ctx, req: HttpRequest) -> HttpResponse {
+    let empty = nothing_yet(&state).await;
+    let chrome = chrome(&state, &ctx, Nav::Welcome, &req).await;
+    html(StatusCode::OK, welcome::page_for(&chrome, empty))
 }

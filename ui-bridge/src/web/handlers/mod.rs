@@ -84,10 +84,11 @@ pub fn error_page(chrome: &mut Chrome<'_>, e: &WireError, back: (&str, &str)) ->
     chrome.notices.push(Notice::error(e.message.clone()));
     html(
         status,
-        pages::message(
+        pages::message_with(
             "Something went wrong",
             chrome,
             "The core could not do this.",
+            pages::guidance::fix(e),
             back,
         ),
     )

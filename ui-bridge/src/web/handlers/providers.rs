@@ -14,6 +14,7 @@ use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::providers::{self as pages, Draft, EditForm, Resolve};
 use crate::web::pages::{Nav, Notice};
+use crate::web::typed;
 use crate::web::WebState;
 
 /// The resolver's query.
@@ -57,10 +58,26 @@ pub async fn list(
     }
 }
 
-/// `GET /providers/new`.
-pub async fn new(state: web::Data<WebState>, ctx: Ctx, req: HttpRequest) -> HttpResponse {
+/// The `type` query of the add page.
+#[derive(Debug, serde::Deserialize)]
+pub struct NewQuery {
+    #[serde(rename = "type")]
+    provider_type: Option<String>,
+}
+
+/// `GET /providers/new` (`?type=` picks the type; without it, the chooser).
+pub async fn new(
+    state: web::Data<WebState>,
+    ctx: Ctx,
+    req: HttpRequest,
+    q: web::Query<NewQuery>,
+) -> HttpResponse {
     let chrome = chrome(&state, &ctx, Nav::Providers, &req).await;
-    html(StatusCode::OK, pages::new(&chrome, &Draft::default(), None))
+    let draft = Draft {
+        provider_type: q.provider_type.clone().unwrap_or_default(),
+        ..Draft::default()
+    };
+    html(StatusCode::OK, pages::new(&chrome, &draft, None))
 }
 
 fn draft_of(form: &FormData, t: Option<ProviderType>) -> Draft {
@@ -122,6 +139,12 @@ pub async fn create(
 ) -> HttpResponse {
     let mut form = form.0;
     let draft = draft_of(&form, None);
+    if typed::wants_rerender(&form) {
+        // Another type was chosen: render its form; secret inputs are dropped unread.
+        drop(form);
+        let chrome = chrome(&state, &ctx, Nav::Providers, &req).await;
+        return html(StatusCode::OK, pages::new(&chrome, &draft, None));
+    }
     let result = match forms::create(&mut form) {
         Ok(new) => state.call(UiRequest::DnsProviderCreate(new)).await,
         Err(e) => Err(e),
@@ -178,8 +201,8 @@ async fn apply(
         EditForm::Token => Draft::of(&p),
     };
     let update = match which {
-        EditForm::Settings => Ok(forms::update(&mut form, id, p.provider_type)),
-        EditForm::Token => forms::replace_token(&mut form, id),
+        EditForm::Settings => forms::update(&mut form, id, p.provider_type),
+        EditForm::Token => forms::replace_token(&mut form, id, p.provider_type),
     };
     drop(form);
     let result = match update {

@@ -13,6 +13,7 @@ use crate::web::forms::secrets as forms;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::secrets::{self as pages, Draft, EditForm, Filters};
 use crate::web::pages::{Nav, Notice};
+use crate::web::typed;
 use crate::web::WebState;
 
 /// Secrets per list page.
@@ -80,7 +81,7 @@ pub struct NewQuery {
     secret_type: Option<String>,
 }
 
-/// `GET /secrets/new`.
+/// `GET /secrets/new` (`?type=` picks the type; without it, the chooser).
 pub async fn new(
     state: web::Data<WebState>,
     ctx: Ctx,
@@ -128,6 +129,12 @@ pub async fn create(
 ) -> HttpResponse {
     let mut form = form.0;
     let draft = draft_of(&form);
+    if typed::wants_rerender(&form) {
+        // Another type was chosen: render its form; secret inputs are dropped unread.
+        drop(form);
+        let chrome = chrome(&state, &ctx, Nav::Secrets, &req).await;
+        return html(StatusCode::OK, pages::new(&chrome, &draft, None));
+    }
     let result = match forms::create(&mut form) {
         Ok(new) => state.call(UiRequest::SecretCreate(new)).await,
         Err(e) => Err(e),

@@ -3,8 +3,10 @@
 //! notices — and the form widgets that put a core error next to the field
 //! it names. Secret inputs have no way to carry a value back into a page.
 
+pub mod guidance;
 pub mod providers;
 pub mod secrets;
+pub mod welcome;
 
 use maud::{html, Markup, DOCTYPE};
 use shared::error::WireError;
@@ -21,6 +23,8 @@ pub enum Nav {
     Secrets,
     /// Settings → DNS Providers.
     Providers,
+    /// Getting started (the first-run page).
+    Welcome,
 }
 
 /// How a notice looks.
@@ -95,6 +99,9 @@ fn vault_badge(vault: &Result<VaultStatus, WireError>) -> Markup {
         Ok(v) if v.unlocked => html! {
             span.badge.unlocked data-vault="unlocked" title={"Key source: " (v.key_source)} { "Vault unlocked" }
         },
+        Ok(v) if guidance::key_source_unavailable(&v.key_source) => html! {
+            a.badge.unknown data-vault="unavailable" href="/welcome#key" title={"Key source: " (v.key_source)} { "Vault unavailable: how to fix" }
+        },
         Ok(v) => html! {
             span.badge.locked data-vault="locked" title={"Key source: " (v.key_source)} { "Vault locked" }
         },
@@ -141,6 +148,7 @@ pub fn page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
                         ul {
                             li { a href="/secrets" aria-current=[current(Nav::Secrets)] { "Secrets" } }
                             li { a href="/providers" aria-current=[current(Nav::Providers)] { "DNS Providers" } }
+                            li { a href="/welcome" aria-current=[current(Nav::Welcome)] { "Getting started" } }
                         }
                     }
                     div.vault {
@@ -185,11 +193,19 @@ pub fn form_error(err: Option<&WireError>, keys: &[String]) -> Markup {
         .is_some_and(|f| keys.iter().any(|k| names(f, k)));
     if shown {
         return html! {
-            div.notice.error role="alert" { "Please correct the field marked below." }
+            div.notice.error role="alert" tabindex="-1" data-form-error="field" { "Please correct the field marked below." }
         };
     }
     html! {
-        div.notice.error role="alert" data-form-error=(e.code.as_str()) { (e.message) }
+        div.notice.error role="alert" tabindex="-1" data-form-error=(e.code.as_str()) {
+            @let fix = guidance::fix(e);
+            @if fix.0.is_empty() {
+                p { (e.message) }
+            } @else {
+                (fix)
+                p.small.details { "Details: " (e.message) }
+            }
+        }
     }
 }
 
@@ -209,7 +225,7 @@ pub struct Widget<'a> {
     pub required: bool,
     /// Hint.
     pub hint: &'a str,
-    /// Value to show: ignored for `Password` and `Area` (secrets are write-only).
+    /// Value to show: ignored for `Password`, `WriteOnly` and `Area` (secrets are write-only).
     pub value: Option<&'a str>,
     /// Error message.
     pub error: Option<&'a str>,
@@ -294,6 +310,9 @@ impl<'a> Widget<'a> {
                         value=[self.value] required[self.required]
                         autocomplete="off" spellcheck="false"
                         aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                    Input::WriteOnly => input type="text" id=(self.id) name=(self.name)
+                        required[self.required] autocomplete="off" spellcheck="false"
+                        data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid];
                     Input::Password => input type="password" id=(self.id) name=(self.name)
                         required[self.required] autocomplete="off" spellcheck="false"
                         data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid];
@@ -316,13 +335,12 @@ pub fn select(
     options: &[(&str, &str)],
     chosen: Option<&str>,
     error: Option<&str>,
-    switch: Option<&str>,
 ) -> Markup {
     let err_id = format!("{id}-error");
     html! {
         div.field data-field=(name) {
             label for=(id) { (label) }
-            select id=(id) name=(name) data-switch=[switch]
+            select id=(id) name=(name)
                 aria-describedby=[error.map(|_| err_id.as_str())] aria-invalid=[error.map(|_| "true")] {
                 @for (value, text) in options {
                     option value=(value) selected[chosen == Some(*value)] { (text) }
@@ -335,13 +353,66 @@ pub fn select(
 
 /// A plain page with a title and a message (errors, not-found).
 pub fn message(title: &str, chrome: &Chrome<'_>, text: &str, back: (&str, &str)) -> Markup {
+    message_with(title, chrome, text, html! {}, back)
+}
+
+/// A plain page with a title, a message, more explanation, and a way back.
+pub fn message_with(
+    title: &str,
+    chrome: &Chrome<'_>,
+    text: &str,
+    more: Markup,
+    back: (&str, &str),
+) -> Markup {
     page(
         title,
         chrome,
         html! {
             h1 { (title) }
             p { (text) }
+            (more)
             p { a href=(back.0) { (back.1) } }
         },
     )
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! A page frame for rendering tests.
+    use super::*;
+
+    /// Renders `f` with a plain frame (env key source, unlocked).
+    pub fn render(f: impl FnOnce(&Chrome<'_>) -> Markup) -> String {
+        let assets = Assets::new();
+        let chrome = Chrome {
+            csrf: "csrf",
+            vault: Ok(VaultStatus {
+                unlocked: true,
+                key_source: "env".into(),
+            }),
+            nav: Nav::Secrets,
+            notices: Vec::new(),
+            assets: &assets,
+            here: "/".into(),
+        };
+        f(&chrome).into_string()
+    }
+
+    /// The `name` of every input, select and textarea in `html`.
+    pub fn input_names(html: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for tag in ["<input ", "<select ", "<textarea "] {
+            for piece in html.split(tag).skip(1) {
+                let attrs = piece.split('>').next().unwrap_or_default();
+                if attrs.contains("type=\"hidden\"") {
+                    continue;
+                }
+                if let Some(name) = attrs.split("name=\"").nth(1) {
+                    out.push(name.split('"').next().unwrap_or_default().to_string());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
 }

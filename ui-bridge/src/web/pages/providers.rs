@@ -1,16 +1,22 @@
-//! Settings → DNS Providers: the list (with ambiguity warnings and a Test
-//! Connection control per provider), the hostname resolver, the add form
-//! (type dropdown, per-type config fieldsets, token), the edit page (no
-//! token needed; a separate token replacement), and the delete confirmation.
+//! Settings → DNS Providers: the list (with ambiguity warnings and each
+//! provider's actions together: Test Connection with its suffix picker,
+//! edit, delete), the hostname resolver, the add form (the type is chosen
+//! first and only its token and config inputs are rendered, see
+//! [`crate::web::typed`]), the edit page (no token needed; a separate token
+//! replacement), and the delete confirmation.
 
 use maud::{html, Markup};
 use serde_json::{Map, Value};
 use shared::error::WireError;
 use shared::protocol::dns::{ProviderMeta, ProviderType, Resolution};
 
-use super::{csrf_input, form_error, page, select, Chrome, Widget};
-use crate::web::fields::{provider_fields, provider_type_label, token_label};
-use crate::web::forms::providers::config_input;
+use super::{csrf_input, form_error, page, Chrome, Widget};
+use crate::web::fields::{
+    provider_fields, provider_type_label, token_fields, Field, ACCESS_KEY_ID, TOKEN,
+};
+use crate::web::forms::providers::{config_input, token_input};
+use crate::web::typed::{self, FormType};
+use crate::web::when;
 
 /// The resolver box's input and outcome.
 pub struct Resolve<'a> {
@@ -60,11 +66,6 @@ fn resolver(r: &Resolve<'_>) -> Markup {
 
 fn provider_card(chrome: &Chrome<'_>, p: &ProviderMeta) -> Markup {
     let panel = format!("test-panel-{}", p.id);
-    let suffix_opts: Vec<(&str, &str)> = p
-        .domain_suffixes
-        .iter()
-        .map(|s| (s.as_str(), s.as_str()))
-        .collect();
     html! {
         article.card.provider data-provider=(p.id) data-label=(p.label) aria-labelledby={"h-" (p.id)} {
             h2 id={"h-" (p.id)} { (p.label) }
@@ -74,26 +75,26 @@ fn provider_card(chrome: &Chrome<'_>, p: &ProviderMeta) -> Markup {
                 dt { "Token" } dd {
                     @if p.secret_ref.is_some() { span.badge.ok { "set" } } @else { span.muted { "none" } }
                 }
-                dt { "Updated" } dd.small { (p.updated_at) }
+                dt { "Updated" } dd.small { (when::time(&p.updated_at)) }
             }
             @if p.ambiguous {
                 p.notice.warn data-ambiguous {
                     "Ambiguous: another provider has the same domain suffix, so which one is used for those names is not well defined. Remove the suffix from one of them."
                 }
             }
-            div.actions {
-                a.button.secondary href={"/providers/" (p.id) "/edit"} aria-label={"Edit " (p.label)} { "Edit" }
-                a.button.secondary href={"/providers/" (p.id) "/delete"} aria-label={"Delete " (p.label)} { "Delete" }
-                form.actions method="post" action={"/providers/" (p.id) "/test"} data-test-form data-panel=(panel) {
+            div.row-actions.provider-actions role="group" aria-label={"Actions for " (p.label)} {
+                form.test-form method="post" action={"/providers/" (p.id) "/test"} data-test-form data-panel=(panel) {
                     (csrf_input(chrome.csrf))
-                    @if suffix_opts.len() > 1 {
-                        label for={"t-suffix-" (p.id)} { "Suffix" }
+                    @if p.domain_suffixes.len() > 1 {
+                        label.small for={"t-suffix-" (p.id)} { "Test suffix" }
                         select id={"t-suffix-" (p.id)} name="suffix" {
-                            @for (v, t) in &suffix_opts { option value=(v) { (t) } }
+                            @for s in &p.domain_suffixes { option value=(s) { (s) } }
                         }
                     }
                     button type="submit" { "Test Connection" }
                 }
+                a.button.secondary href={"/providers/" (p.id) "/edit"} aria-label={"Edit " (p.label)} { "Edit" }
+                a.button.secondary href={"/providers/" (p.id) "/delete"} aria-label={"Delete " (p.label)} { "Delete" }
             }
             noscript { p.small.muted { "Test Connection needs JavaScript for its live progress." } }
             div.test-panel id=(panel) role="status" aria-live="polite" hidden {}
@@ -107,14 +108,19 @@ pub fn list(chrome: &Chrome<'_>, providers: &[ProviderMeta], resolve: &Resolve<'
         "DNS Providers",
         chrome,
         html! {
-            h1 { "DNS Providers" }
-            p.actions { a.button href="/providers/new" { "Add provider" } }
-            (resolver(resolve))
+            div.page-head {
+                h1 { "DNS Providers" }
+                a.button href="/providers/new" { "Add provider" }
+            }
             @if providers.is_empty() {
-                p #empty { "No DNS providers yet. Without one, DNS-01 records are added by hand." }
+                div.card.empty #empty {
+                    p { strong { "No DNS providers yet:" } " add the one that hosts your domains, so certificates can be validated with DNS-01 records automatically. Without one, each record is added by hand." }
+                    p { a.button href="/providers/new" { "Add your first DNS provider" } }
+                }
             } @else {
                 div #providers { @for p in providers { (provider_card(chrome, p)) } }
             }
+            (resolver(resolve))
         },
     )
 }
@@ -160,19 +166,12 @@ fn config_error_key(t: ProviderType, err: Option<&WireError>) -> Option<&'static
         .map(|f| f.key)
 }
 
-fn config_fieldset(
-    t: ProviderType,
-    chosen: ProviderType,
-    draft: &Draft,
-    err: Option<&WireError>,
-    switchable: bool,
-) -> Markup {
+fn config_fieldset(t: ProviderType, draft: &Draft, err: Option<&WireError>) -> Markup {
     let fields = provider_fields(t);
     if fields.is_empty() {
         return html! {};
     }
-    let on = t == chosen;
-    let hit = if on { config_error_key(t, err) } else { None };
+    let hit = config_error_key(t, err);
     let inputs: Vec<Markup> = fields
         .iter()
         .map(|field| {
@@ -187,15 +186,81 @@ fn config_fieldset(
         })
         .collect();
     html! {
-        fieldset data-group=[switchable.then_some("provider-type")] data-value=(t.as_str()) hidden[!on] disabled[!on] {
+        fieldset data-value=(t.as_str()) data-type-fields {
             legend { (provider_type_label(t)) " settings" }
             @for i in inputs { (i) }
         }
     }
 }
 
+/// The core field a token input's errors are reported under: the core
+/// says `apiToken`; the server's own Route 53 join names the access key ID.
+fn token_error_key(field: &Field) -> &'static str {
+    match field.key {
+        ACCESS_KEY_ID => ACCESS_KEY_ID,
+        _ => TOKEN,
+    }
+}
+
+/// Which token inputs a form shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenUse {
+    /// The add form: required, with the provider's help.
+    Add,
+    /// The settings form: optional, kept when empty.
+    Keep,
+    /// The token replacement form.
+    Replace,
+}
+
+/// "API key" stays, "Secret access key" → "secret access key".
+fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            format!("{}{b}{}", a.to_lowercase(), chars.as_str())
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// The token inputs of type `t` (never filled in).
+fn token_inputs(t: ProviderType, use_: TokenUse, err: Option<&WireError>) -> Markup {
+    let prefix = match use_ {
+        TokenUse::Add | TokenUse::Keep => "p-token",
+        TokenUse::Replace => "t-token",
+    };
+    let fields = token_fields(t);
+    let single = fields.len() == 1;
+    let rendered: Vec<Markup> = fields
+        .iter()
+        .map(|field| {
+            let id = if single {
+                prefix.to_string()
+            } else {
+                format!("{prefix}-{}", field.key)
+            };
+            let name = token_input(field.key);
+            let label = match use_ {
+                TokenUse::Keep => format!("New {}", lower_first(field.label)),
+                TokenUse::Add | TokenUse::Replace => field.label.to_string(),
+            };
+            let hint = match use_ {
+                TokenUse::Keep => "Leave empty to keep the stored one. Needed again only when the server address changes.",
+                TokenUse::Add | TokenUse::Replace => field.hint,
+            };
+            let mut w = Widget::of(field, &id, &name).key(token_error_key(field));
+            w.label = &label;
+            w.hint = hint;
+            w.required = use_ != TokenUse::Keep;
+            w.error_from(err).render()
+        })
+        .collect();
+    html! { @for m in rendered { (m) } }
+}
+
 fn form_keys(t: ProviderType, err: Option<&WireError>) -> Vec<String> {
-    let mut keys: Vec<String> = ["type", "label", "domainSuffixes", "apiToken"]
+    let mut keys: Vec<String> = ["type", "label", "domainSuffixes", TOKEN, ACCESS_KEY_ID]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -205,45 +270,44 @@ fn form_keys(t: ProviderType, err: Option<&WireError>) -> Vec<String> {
     keys
 }
 
-fn token_hint() -> String {
-    ProviderType::ALL
-        .iter()
-        .filter(|t| t.needs_token())
-        .map(|t| format!("{}: {}", provider_type_label(*t), token_label(*t)))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
-/// The add page.
+/// The add page: the type chooser until a type is picked, then the form
+/// with only that type's token and config inputs.
 pub fn new(chrome: &Chrome<'_>, draft: &Draft, err: Option<&WireError>) -> Markup {
-    let chosen = ProviderType::parse(&draft.provider_type).unwrap_or(ProviderType::Cloudflare);
-    let types: Vec<(&str, &str)> = ProviderType::ALL
-        .iter()
-        .map(|t| (t.as_str(), provider_type_label(*t)))
-        .collect();
-    let with_token: Vec<&str> = ProviderType::ALL
-        .iter()
-        .filter(|t| t.needs_token())
-        .map(|t| t.as_str())
-        .collect();
-    let hint = token_hint();
+    let Some(chosen) = ProviderType::from_value(&draft.provider_type) else {
+        return page(
+            "Add DNS provider",
+            chrome,
+            html! {
+                h1 { "Add DNS provider" }
+                (form_error(err, &[]))
+                (typed::chooser::<ProviderType>("/providers/new", "Where is the DNS of your domains hosted?"))
+                p { a href="/providers" { "Back to DNS providers" } }
+            },
+        );
+    };
+    let title = format!("Add DNS provider: {}", provider_type_label(chosen));
     page(
-        "Add DNS provider",
+        &title,
         chrome,
         html! {
             h1 { "Add DNS provider" }
             (form_error(err, &form_keys(chosen, err)))
-            form.stack.card #provider-form method="post" action="/providers" novalidate {
+            form.stack.card #provider-form method="post" action="/providers" novalidate data-type-form {
                 (csrf_input(chrome.csrf))
-                (select("p-type", "type", "Provider type", &types, Some(chosen.as_str()), super::error_for(err, "type"), Some("provider-type")))
+                (typed::type_select("p-type", "type", "Provider type", chosen, super::error_for(err, "type")))
                 (Widget::text("p-label", "label", "Label", Some(&draft.label)).required().error_from(err).render())
                 (Widget::text("p-suffixes", "domainSuffixes", "Domain suffixes", Some(&draft.suffixes)).required()
-                    .hint("Comma or space separated, e.g. example.com, example.org").error_from(err).render())
-                div data-group-show="provider-type" data-values=(with_token.join(" ")) hidden[!chosen.needs_token()] {
-                    (Widget { input: crate::web::fields::Input::Password, required: true, hint: &hint,
-                        ..Widget::text("p-token", "apiToken", "API token", None) }.error_from(err).render())
+                    .hint("The domains this provider answers for, comma or space separated, e.g. example.com, example.org").error_from(err).render())
+                @if chosen.needs_token() {
+                    fieldset data-value=(chosen.as_str()) data-token-fields {
+                        legend { (provider_type_label(chosen)) " credentials" }
+                        (token_inputs(chosen, TokenUse::Add, err))
+                        p.hint.small { "Stored encrypted in the vault and never shown again." }
+                    }
+                } @else {
+                    p.hint data-no-token { "No credentials: when a certificate needs a DNS-01 record, SSLBoard shows the TXT record to add by hand and checks that it is visible." }
                 }
-                @for t in ProviderType::ALL { (config_fieldset(t, chosen, draft, err, true)) }
+                (config_fieldset(chosen, draft, err))
                 div.actions {
                     button type="submit" { "Add provider" }
                     a.button.secondary href="/providers" { "Cancel" }
@@ -280,7 +344,7 @@ pub fn edit(
         chrome,
         html! {
             h1 { "Edit " (p.label) }
-            p { "Type: " strong { (provider_type_label(t)) } " · " span.mono.small { (p.id) } }
+            p { "Type: " strong { (provider_type_label(t)) } " · " span.mono.small { (p.id) } " · updated " (when::time(&p.updated_at)) }
             section aria-labelledby="h-settings" {
                 h2 #h-settings { "Settings" }
                 (form_error(settings_err, &form_keys(t, settings_err)))
@@ -289,11 +353,9 @@ pub fn edit(
                     (Widget::text("p-label", "label", "Label", Some(&draft.label)).required().error_from(settings_err).render())
                     (Widget::text("p-suffixes", "domainSuffixes", "Domain suffixes", Some(&draft.suffixes)).required()
                         .hint("Comma or space separated").error_from(settings_err).render())
-                    (config_fieldset(t, t, draft, settings_err, false))
+                    (config_fieldset(t, draft, settings_err))
                     @if t.needs_token() {
-                        (Widget { input: crate::web::fields::Input::Password,
-                            hint: "Leave empty to keep the stored token. Needed again only when the server address changes.",
-                            ..Widget::text("p-token", "apiToken", "New token", None) }.error_from(settings_err).render())
+                        (token_inputs(t, TokenUse::Keep, settings_err))
                     }
                     div.actions {
                         button type="submit" { "Save changes" }
@@ -305,11 +367,10 @@ pub fn edit(
                 section aria-labelledby="h-token" {
                     h2 #h-token { "Replace token" }
                     p.hint.small { "The stored token is never shown. The new one replaces it under the same reference." }
-                    (form_error(token_err, &["apiToken".into()]))
+                    (form_error(token_err, &[TOKEN.into(), ACCESS_KEY_ID.into()]))
                     form.stack.card #token-form method="post" action={"/providers/" (p.id) "/token"} novalidate {
                         (csrf_input(chrome.csrf))
-                        (Widget { input: crate::web::fields::Input::Password, required: true,
-                            ..Widget::text("t-token", "apiToken", token_label(t), None) }.error_from(token_err).render())
+                        (token_inputs(t, TokenUse::Replace, token_err))
                         div.actions { button type="submit" { "Replace token" } }
                     }
                 }
@@ -336,4 +397,47 @@ pub fn confirm_delete(chrome: &Chrome<'_>, p: &ProviderMeta) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{input_names, render};
+    use super::*;
+    use crate::web::fields::token_fields;
+
+    #[test]
+    fn the_add_form_has_only_the_chosen_types_inputs_and_words() {
+        for t in ProviderType::ALL {
+            let draft = Draft {
+                provider_type: t.as_str().into(),
+                label: "L".into(),
+                suffixes: "a.test".into(),
+                ..Draft::default()
+            };
+            let html = render(|c| new(c, &draft, None));
+            let mut want: Vec<String> = ["type", "label", "domainSuffixes"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            want.extend(token_fields(t).iter().map(|f| token_input(f.key)));
+            want.extend(provider_fields(t).iter().map(|f| config_input(t, f.key)));
+            want.sort();
+            assert_eq!(input_names(&html), want, "{t:?}");
+            for other in ProviderType::ALL {
+                if other == t {
+                    continue;
+                }
+                for f in token_fields(other) {
+                    if !token_fields(t).iter().any(|g| g.label == f.label) {
+                        assert!(
+                            !html.contains(&format!(">{}<", f.label)),
+                            "{t:?} shows {}",
+                            f.label
+                        );
+                    }
+                }
+            }
+            assert!(!html.contains("ACCESS_KEY_ID:SECRET_ACCESS_KEY"), "{t:?}");
+        }
+    }
 }

@@ -1,7 +1,8 @@
-//! Settings → Secrets: the list with filters, the add form (one fieldset
-//! per type, only the chosen one enabled), the edit page (metadata and
-//! value replacement apart), and the delete confirmation. Values are never
-//! rendered: the list says "set", secret inputs are always empty.
+//! Settings → Secrets: the list with filters, the add form (the type is
+//! chosen first and only its inputs are rendered, see [`crate::web::typed`]),
+//! the edit page (metadata and value replacement apart), and the delete
+//! confirmation. Values are never rendered: the list says "set", secret
+//! inputs are always empty.
 
 use maud::{html, Markup};
 use shared::error::WireError;
@@ -11,6 +12,8 @@ use super::{csrf_input, form_error, page, select, Chrome, Widget};
 use crate::web::expiry::{expiry, Expiry};
 use crate::web::fields::{secret_fields, secret_type_label, CUSTOM_ROWS};
 use crate::web::forms::secrets::data_input;
+use crate::web::typed::{self, FormType};
+use crate::web::when;
 
 /// The list's filters, as given in the query.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -76,13 +79,8 @@ fn expiry_cell(s: &SecretMeta) -> Markup {
     }
 }
 
-/// `2026-11-23T12:11:47.123Z` → `2026-11-23 12:11` (the full time in a tooltip).
 fn when(t: &str) -> Markup {
-    let short = match (t.get(..10), t.get(11..16)) {
-        (Some(d), Some(hm)) if t.get(10..11) == Some("T") => format!("{d} {hm}"),
-        _ => t.to_string(),
-    };
-    html! { time datetime=(t) title=(t) { (short) } }
+    when::time(t)
 }
 
 fn owner_cell(s: &SecretMeta) -> Markup {
@@ -103,8 +101,8 @@ fn filters_form(f: &Filters) -> Markup {
     );
     html! {
         form.filters.card method="get" action="/secrets" role="search" aria-label="Filter secrets" {
-            (select("f-kind", "kind", "Kind", &kinds, f.kind.as_deref(), None, None))
-            (select("f-type", "type", "Type", &types, f.secret_type.as_deref(), None, None))
+            (select("f-kind", "kind", "Kind", &kinds, f.kind.as_deref(), None))
+            (select("f-type", "type", "Type", &types, f.secret_type.as_deref(), None))
             div.field {
                 label for="f-tag" { "Tag" }
                 input type="search" id="f-tag" name="tag" value=[f.tag.as_deref()];
@@ -114,6 +112,20 @@ fn filters_form(f: &Filters) -> Markup {
                 a.button.secondary href="/secrets" { "Clear" }
             }
         }
+    }
+}
+
+fn actions_cell(s: &SecretMeta) -> Markup {
+    match &s.owner {
+        None => html! {
+            div.row-actions {
+                a.button.secondary.small href={"/secrets/" (s.reference) "/edit"} aria-label={"Edit " (s.name)} { "Edit" }
+                a.button.secondary.small href={"/secrets/" (s.reference) "/delete"} aria-label={"Delete " (s.name)} { "Delete" }
+            }
+        },
+        Some(o) => html! {
+            span.small.muted { "managed by its " a href={"/providers/" (o) "/edit"} title=(o) { "DNS provider" } }
+        },
     }
 }
 
@@ -129,42 +141,43 @@ pub fn list(
         "Secrets",
         chrome,
         html! {
-            h1 { "Secrets" }
-            p.actions { a.button href="/secrets/new" { "Add secret" } }
+            div.page-head {
+                h1 { "Secrets" }
+                a.button href="/secrets/new" { "Add secret" }
+            }
             (filters_form(f))
             @if secrets.is_empty() {
-                p #empty { @if filtered { "No secret matches these filters." } @else { "No secrets yet." } }
+                @if filtered {
+                    div.card.empty #empty {
+                        p { "No secret matches these filters." }
+                        p { a href="/secrets" { "Show all secrets" } }
+                    }
+                } @else {
+                    div.card.empty #empty {
+                        p { strong { "No secrets yet." } " Add the API keys, passwords and private keys your certificate workflows need; each value is encrypted and never shown again." }
+                        p { a.button href="/secrets/new" { "Add your first secret" } }
+                    }
+                }
             } @else {
                 table.list #secrets {
                     caption.muted.small { (secrets.len()) " secret(s)" @if filtered { ", filtered" } ". Values are never shown." }
                     thead { tr {
-                        th scope="col" { "Name" } th scope="col" { "Kind" } th scope="col" { "Type" }
+                        th scope="col" { "Name" } th scope="col" { "Type" }
                         th scope="col" { "Label" } th scope="col" { "Tags" } th scope="col" { "Value" }
-                        th scope="col" { "Created / updated" } th scope="col" { "Owner" }
+                        th scope="col" { "Updated" }
                         th scope="col" { "Expiry" } th scope="col" { "Actions" }
                     } }
                     tbody {
                         @for s in secrets {
                             tr data-secret=(s.name) {
-                                td data-label="Name" { strong { (s.name) } br; span.mono.small.muted { (s.reference) } }
-                                td data-label="Kind" { (kind_label(s.kind)) }
-                                td data-label="Type" { (secret_type_label(s.secret_type)) }
+                                td data-label="Name" { div { strong { (s.name) } br; span.mono.small.muted { (s.reference) } } }
+                                td data-label="Type" { div { (secret_type_label(s.secret_type)) br; span.small.muted data-kind { (kind_label(s.kind)) } } }
                                 td data-label="Label" { (s.label) }
                                 td data-label="Tags" { ul.tags { @for t in &s.tags { li { (t) } } } }
-                                td data-label="Value" { (value_state(s)) }
-                                td data-label="Created / updated" { span.small { (when(&s.created_at)) br; (when(&s.updated_at)) } }
-                                td data-label="Owner" { (owner_cell(s)) }
+                                td data-label="Value" { div { (value_state(s)) } }
+                                td data-label="Updated" { (when(&s.updated_at)) }
                                 td data-label="Expiry" { (expiry_cell(s)) }
-                                td data-label="Actions" {
-                                    @if s.owner.is_none() {
-                                        div.actions {
-                                            a href={"/secrets/" (s.reference) "/edit"} aria-label={"Edit " (s.name)} { "Edit" }
-                                            a href={"/secrets/" (s.reference) "/delete"} aria-label={"Delete " (s.name)} { "Delete" }
-                                        }
-                                    } @else {
-                                        span.small.muted { "managed by its provider" }
-                                    }
-                                }
+                                td data-label="Actions" { (actions_cell(s)) }
                             }
                         }
                     }
@@ -179,17 +192,10 @@ pub fn list(
 }
 
 /// The data inputs of type `t` (empty, always).
-fn data_fieldset(
-    t: SecretType,
-    chosen: SecretType,
-    err: Option<&WireError>,
-    switchable: bool,
-) -> Markup {
-    let on = t == chosen;
+fn data_fieldset(t: SecretType, err: Option<&WireError>) -> Markup {
     let legend = format!("{} value", secret_type_label(t));
     html! {
-        fieldset data-group=[switchable.then_some("secret-type")] data-value=(t.as_str())
-            hidden[!on] disabled[!on] {
+        fieldset data-value=(t.as_str()) data-type-fields {
             legend { (legend) }
             @if t == SecretType::Custom {
                 (custom_rows(err))
@@ -212,14 +218,22 @@ fn custom_rows(err: Option<&WireError>) -> Markup {
         .filter(|f| f.starts_with("data.") && *f != "data")
         .and(err.map(|e| e.message.as_str()));
     let field_name = err.and_then(|e| e.field.as_deref()).unwrap_or_default();
+    let described = match (data_err.is_some(), field_err.is_some()) {
+        (true, _) => Some("custom-error"),
+        (_, true) => Some("custom-field-error"),
+        _ => None,
+    };
+    let invalid = described.map(|_| "true");
     html! {
-        p.hint.small { "Each field has a name (letters, digits, _ and -) and a value." }
+        p.hint.small #custom-hint { "Each field has a name (letters, digits, _ and -) and a value." }
         div #custom-rows data-field="data" {
             @for i in 0..CUSTOM_ROWS {
                 div.custom-row {
                     div.field {
                         label for={"c-" (i) "-name"} { "Field name" }
-                        input type="text" id={"c-" (i) "-name"} name={"custom." (i) ".name"} autocomplete="off" spellcheck="false";
+                        input type="text" id={"c-" (i) "-name"} name={"custom." (i) ".name"} autocomplete="off" spellcheck="false"
+                            aria-describedby=[if i == 0 { described.or(Some("custom-hint")) } else { None }]
+                            aria-invalid=[if i == 0 { invalid } else { None }];
                     }
                     div.field {
                         label for={"c-" (i) "-value"} { "Value" }
@@ -229,8 +243,8 @@ fn custom_rows(err: Option<&WireError>) -> Markup {
             }
         }
         button.secondary type="button" data-add-row="custom-rows" hidden { "Add field" }
-        @if let Some(e) = data_err { p.error data-error-for="data" { (e) } }
-        @if let Some(e) = field_err { p.error data-error-for=(field_name) { (field_name) ": " (e) } }
+        @if let Some(e) = data_err { p.error #custom-error data-error-for="data" { (e) } }
+        @if let Some(e) = field_err { p.error #custom-field-error data-error-for=(field_name) { (field_name) ": " (e) } }
     }
 }
 
@@ -253,8 +267,8 @@ pub struct Draft {
     pub external_path: String,
 }
 
-/// Every input key of the add form (for form-level errors).
-fn create_keys() -> Vec<String> {
+/// Every input key of the add form of type `t` (for form-level errors).
+fn create_keys(t: SecretType) -> Vec<String> {
     let mut keys: Vec<String> = [
         "name",
         "kind",
@@ -268,56 +282,78 @@ fn create_keys() -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for t in SecretType::ALL {
-        keys.extend(secret_fields(t).iter().map(|f| format!("data.{}", f.key)));
-    }
+    keys.extend(secret_fields(t).iter().map(|f| format!("data.{}", f.key)));
     keys
 }
 
-/// The add page.
-pub fn new(chrome: &Chrome<'_>, draft: &Draft, err: Option<&WireError>) -> Markup {
-    let chosen = SecretType::parse(&draft.secret_type).unwrap_or(SecretType::ApiKey);
-    let kinds: Vec<(&str, &str)> = SecretKind::ALL
-        .iter()
-        .filter(|k| **k != SecretKind::DnsProviderToken)
-        .map(|k| (k.as_str(), kind_label(*k)))
-        .collect();
-    let types: Vec<(&str, &str)> = SecretType::ALL
-        .iter()
-        .map(|t| (t.as_str(), secret_type_label(*t)))
-        .collect();
-    let kind = if draft.kind.is_empty() {
-        "generic"
+/// Kinds a secret of type `t` can be created as (provider tokens never).
+fn kinds_for(t: SecretType) -> Vec<SecretKind> {
+    if t == SecretType::PrivateKey {
+        vec![
+            SecretKind::Generic,
+            SecretKind::AcmeAccountKey,
+            SecretKind::ManagedPrivateKey,
+        ]
     } else {
-        draft.kind.as_str()
+        vec![SecretKind::Generic]
+    }
+}
+
+/// The add page: the type chooser until a type is picked, then the form
+/// with only that type's inputs.
+pub fn new(chrome: &Chrome<'_>, draft: &Draft, err: Option<&WireError>) -> Markup {
+    let Some(chosen) = SecretType::from_value(&draft.secret_type) else {
+        return page(
+            "Add secret",
+            chrome,
+            html! {
+                h1 { "Add secret" }
+                (form_error(err, &[]))
+                (typed::chooser::<SecretType>("/secrets/new", "What kind of secret is it?"))
+                p { a href="/secrets" { "Back to secrets" } }
+            },
+        );
     };
-    let custom_error_shown = chosen == SecretType::Custom;
-    let mut keys = create_keys();
-    if custom_error_shown {
+    let kinds: Vec<(&str, &str)> = kinds_for(chosen)
+        .into_iter()
+        .map(|k| (k.as_str(), kind_label(k)))
+        .collect();
+    let kind = if kinds.iter().any(|(k, _)| *k == draft.kind) {
+        draft.kind.as_str()
+    } else {
+        "generic"
+    };
+    let mut keys = create_keys(chosen);
+    if chosen == SecretType::Custom {
         if let Some(f) = err.and_then(|e| e.field.clone()) {
             if f.starts_with("data.") {
                 keys.push(f);
             }
         }
     }
+    let title = format!("Add secret: {}", secret_type_label(chosen));
     page(
-        "Add secret",
+        &title,
         chrome,
         html! {
             h1 { "Add secret" }
             (form_error(err, &keys))
-            form.stack.card #secret-form method="post" action="/secrets" novalidate {
+            form.stack.card #secret-form method="post" action="/secrets" novalidate data-type-form {
                 (csrf_input(chrome.csrf))
+                (typed::type_select("s-type", "type", "Type", chosen, super::error_for(err, "type")))
                 (Widget::text("s-name", "name", "Name", Some(&draft.name)).required()
                     .hint("Letters, digits, _ and -; starts with a letter or _. Used in templates as {{secrets.NAME.FIELD}}.")
                     .error_from(err).render())
-                (select("s-kind", "kind", "Kind", &kinds, Some(kind), super::error_for(err, "kind"), None))
-                (select("s-type", "type", "Type", &types, Some(chosen.as_str()), super::error_for(err, "type"), Some("secret-type")))
-                @for t in SecretType::ALL { (data_fieldset(t, chosen, err, true)) }
+                @if kinds.len() > 1 {
+                    (select("s-kind", "kind", "Kind", &kinds, Some(kind), super::error_for(err, "kind")))
+                } @else {
+                    input type="hidden" name="kind" value=(kind);
+                }
+                (data_fieldset(chosen, err))
                 (Widget::text("s-label", "label", "Label", Some(&draft.label)).error_from(err).render())
                 (Widget::text("s-description", "description", "Description", Some(&draft.description)).error_from(err).render())
                 (Widget::text("s-tags", "tags", "Tags", Some(&draft.tags)).hint("Comma separated").error_from(err).render())
-                details {
+                details open[!draft.external_path.is_empty()] {
                     summary { "External source (OpenBao / Vault)" }
                     (Widget::text("s-external", "external_path", "Path in the external provider", Some(&draft.external_path))
                         .key("external.path")
@@ -343,8 +379,8 @@ fn details(s: &SecretMeta) -> Markup {
             dt { "Type" } dd { (secret_type_label(s.secret_type)) }
             dt { "Fields" } dd { (s.fields.join(", ")) }
             dt { "Value" } dd { (value_state(s)) }
-            dt { "Created" } dd { (s.created_at) }
-            dt { "Updated" } dd { (s.updated_at) }
+            dt { "Created" } dd { (when(&s.created_at)) }
+            dt { "Updated" } dd { (when(&s.updated_at)) }
             dt { "Expiry" } dd { (expiry_cell(s)) }
             dt { "Owner" } dd { (owner_cell(s)) }
         }
@@ -411,7 +447,7 @@ pub fn edit(
                     (form_error(value_err, &value_keys))
                     form.stack.card #value-form method="post" action={"/secrets/" (s.reference) "/value"} novalidate {
                         (csrf_input(chrome.csrf))
-                        (data_fieldset(s.secret_type, s.secret_type, value_err, false))
+                        (data_fieldset(s.secret_type, value_err))
                         div.actions { button type="submit" { "Replace value" } }
                     }
                 }
@@ -437,4 +473,72 @@ pub fn confirm_delete(chrome: &Chrome<'_>, s: &SecretMeta) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{input_names, render};
+    use super::*;
+
+    #[test]
+    fn the_add_form_has_only_the_chosen_types_inputs() {
+        let chooser = render(|c| new(c, &Draft::default(), None));
+        assert!(!chooser.contains("secret-form"), "a form before a type");
+        for t in SecretType::ALL {
+            assert!(chooser.contains(&format!("/secrets/new?type={}", t.as_str())));
+            let draft = Draft {
+                secret_type: t.as_str().into(),
+                ..Draft::default()
+            };
+            let html = render(|c| new(c, &draft, None));
+            let names = input_names(&html);
+            let mut want: Vec<String> = [
+                "type",
+                "name",
+                "label",
+                "description",
+                "tags",
+                "external_path",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+            if t == SecretType::Custom {
+                for i in 0..CUSTOM_ROWS {
+                    want.push(format!("custom.{i}.name"));
+                    want.push(format!("custom.{i}.value"));
+                }
+            } else {
+                want.extend(secret_fields(t).iter().map(|f| data_input(t, f.key)));
+            }
+            if t == SecretType::PrivateKey {
+                want.push("kind".into());
+            }
+            want.sort();
+            assert_eq!(names, want, "{t:?}");
+            assert!(
+                html.find("name=\"type\"") < html.find("name=\"name\""),
+                "type first"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rerendered_draft_keeps_text_and_never_a_value() {
+        let draft = Draft {
+            name: "kept_name".into(),
+            secret_type: "basic_auth".into(),
+            label: "kept label".into(),
+            ..Draft::default()
+        };
+        let html = render(|c| new(c, &draft, None));
+        assert!(html.contains("value=\"kept_name\"") && html.contains("value=\"kept label\""));
+        for piece in html.split("data-secret-input").skip(1) {
+            let rest = piece.split('>').next().unwrap_or_default();
+            assert!(
+                !rest.contains("value="),
+                "a secret input has a value: {rest}"
+            );
+        }
+    }
 }
