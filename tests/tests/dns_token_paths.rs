@@ -284,27 +284,34 @@ fn a_server_url_edited_outside_the_core_never_receives_the_token() {
     tree.close();
 }
 
-/// Issues 13 items 4 and 6 with a failpoint: the broker dies after the vault
-/// took the new token (paired with the new server) and before dns-proc
-/// committed the move. The approval dies with the flow, the provider stays
-/// on its old server, and the new token is sent to neither server.
-#[test]
-fn a_crash_between_the_new_token_and_the_move_sends_the_new_token_nowhere() {
-    let old = EchoServer::start();
-    let new = EchoServer::start();
-    let first = format!("pdns-first-{}", random_hex(16));
-    let second = format!("pdns-second-{}", random_hex(16));
+/// Which of `servers` received a request carrying `token` in its head.
+fn servers_that_got(servers: &[(&str, &EchoServer)], token: &str) -> Vec<String> {
+    servers
+        .iter()
+        .filter(|(_, s)| s.received().iter().any(|head| head.contains(token)))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// Starts a tree that aborts its broker at `failpoint`, creates a PowerDNS
+/// provider on `old` with `first`, and asks it to move to `new` with `second`:
+/// the broker dies mid-flow and ui-bridge restarts it (start-up reconcile).
+fn interrupted_move(
+    failpoint: &str,
+    old: &EchoServer,
+    new: &EchoServer,
+    first: &str,
+    second: &str,
+) -> (tempfile::TempDir, Tree, String) {
     let t = tempfile::tempdir().unwrap();
     let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
-    opts.extra_env.push((
-        "SSLBOARD_FAILPOINT".into(),
-        "provider_update_after_token".into(),
-    ));
+    opts.extra_env
+        .push(("SSLBOARD_FAILPOINT".into(), failpoint.into()));
     let mut tree = Tree::start(opts);
     let id = create_powerdns(
         &mut tree,
         "moving.example.test",
-        &first,
+        first,
         json!({"serverUrl": old.url()}),
     );
     let r = tree.request(
@@ -312,25 +319,65 @@ fn a_crash_between_the_new_token_and_the_move_sends_the_new_token_nowhere() {
         json!({"id": id, "config": {"serverUrl": new.url()}, "apiToken": second}),
     );
     assert_eq!(r["error"]["code"], json!("unavailable"), "{r}");
-    // ui-bridge restarted the broker (and with it dns-proc): the move never landed.
+    (t, tree, id)
+}
+
+/// Issues 13 items 4, 6 and 10 with a failpoint: the broker dies after the
+/// vault staged the new token (paired with the new server) and before
+/// dns-proc committed the move. Nothing changed: the provider stays on its
+/// old server with its old token, which still works there; the new token is
+/// sent nowhere.
+#[test]
+fn a_crash_before_the_move_is_committed_keeps_the_old_server_and_token() {
+    let old = EchoServer::start();
+    let new = EchoServer::start();
+    let first = format!("pdns-first-{}", random_hex(16));
+    let second = format!("pdns-second-{}", random_hex(16));
+    let (_t, mut tree, id) =
+        interrupted_move("provider_update_after_stage", &old, &new, &first, &second);
     let p = tree.ok("dns_provider_list", json!({}))["providers"][0].clone();
     assert!(p["config"].to_string().contains(&old.url()), "{p}");
-    let result = run_test(&mut tree, &id);
-    assert_eq!(result["success"], json!(false), "{result}");
-    assert_eq!(result["failedStep"], json!("credentials"), "{result}");
+    let _ = run_test(&mut tree, &id);
+    let servers = [("old", &old), ("new", &new)];
+    assert_eq!(
+        servers_that_got(&servers, &first),
+        vec!["old"],
+        "the old token went elsewhere"
+    );
     assert!(
-        result["message"]
-            .as_str()
-            .unwrap()
+        servers_that_got(&servers, &second).is_empty(),
+        "the new token was sent"
+    );
+    assert!(new.received().is_empty(), "the new server was contacted");
+    tree.close();
+}
+
+/// The broker dies after dns-proc committed the move and before the staged
+/// token took effect: start-up reconcile sees the provider moved on and puts
+/// the new token into force, so the provider works on its new server with
+/// the new token, and the old token goes nowhere.
+#[test]
+fn a_crash_after_the_move_is_committed_puts_the_new_token_into_force() {
+    let old = EchoServer::start();
+    let new = EchoServer::start();
+    let first = format!("pdns-first-{}", random_hex(16));
+    let second = format!("pdns-second-{}", random_hex(16));
+    let (_t, mut tree, id) =
+        interrupted_move("provider_update_after_commit", &old, &new, &first, &second);
+    let p = tree.ok("dns_provider_list", json!({}))["providers"][0].clone();
+    assert!(p["config"].to_string().contains(&new.url()), "{p}");
+    let result = run_test(&mut tree, &id);
+    assert!(
+        !result["message"]
+            .to_string()
             .contains("changed outside the core"),
         "{result}"
     );
-    for (name, server) in [("old", &old), ("new", &new)] {
-        assert!(
-            server.received().is_empty(),
-            "the {name} server was contacted: {:?}",
-            server.received()
-        );
-    }
+    let servers = [("old", &old), ("new", &new)];
+    assert_eq!(servers_that_got(&servers, &second), vec!["new"], "{result}");
+    assert!(
+        servers_that_got(&servers, &first).is_empty(),
+        "the old token was sent"
+    );
     tree.close();
 }

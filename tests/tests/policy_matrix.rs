@@ -36,7 +36,8 @@ fn every_variant<T: DeserializeOwned + Serialize>() -> Vec<(String, T)> {
 /// Who may send each vault-proc request. A new variant must be added here.
 fn vault_allowed(variant: &str) -> &'static [Role] {
     match variant {
-        "Status" | "Lock" | "Unlock" | "Create" | "Update" | "Delete" | "List" | "ListPage"
+        "Status" | "Lock" | "Unlock" | "Create" | "Update" | "Delete" | "StageUpdate"
+        | "CommitStaged" | "DiscardStaged" | "ListStaged" | "List" | "ListPage"
         | "Get" | "ValidateTemplate" | "Export" | "ExternalSet" | "ExternalGet"
         | "ExternalDelete" | "GrantPermit" | "RevokePermit" => &[Role::Broker],
         "Reveal" => &[Role::Dns],

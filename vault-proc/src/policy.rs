@@ -13,6 +13,10 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::Create(_)
         | VaultRequest::Update { .. }
         | VaultRequest::Delete(_)
+        | VaultRequest::StageUpdate { .. }
+        | VaultRequest::CommitStaged(_)
+        | VaultRequest::DiscardStaged(_)
+        | VaultRequest::ListStaged
         | VaultRequest::List(_)
         | VaultRequest::ListPage { .. }
         | VaultRequest::Get(_)

@@ -102,6 +102,29 @@ impl StoreActor {
                 self.store()?.delete(&selector).map_err(WireError::from)?;
                 Ok(VaultResponse::Deleted)
             }
+            VaultRequest::StageUpdate {
+                selector,
+                update,
+                guard,
+            } => Ok(VaultResponse::Meta(
+                self.store()?
+                    .stage_pending(&selector, update, &guard)
+                    .map_err(WireError::from)?,
+            )),
+            VaultRequest::CommitStaged(selector) => Ok(VaultResponse::Meta(
+                self.store()?
+                    .commit_pending(&selector)
+                    .map_err(WireError::from)?,
+            )),
+            VaultRequest::DiscardStaged(selector) => {
+                self.store()?
+                    .discard_pending(&selector)
+                    .map_err(WireError::from)?;
+                Ok(VaultResponse::Done)
+            }
+            VaultRequest::ListStaged => Ok(VaultResponse::Staged(
+                self.store()?.list_pending().map_err(WireError::from)?,
+            )),
             VaultRequest::ListPage {
                 filter,
                 after,

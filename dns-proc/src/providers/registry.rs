@@ -262,6 +262,7 @@ impl ProviderRegistry {
             secret_ref: row.secret_ref,
             approval,
             endpoint: applied.endpoint,
+            updated_at: row.updated_at,
         })
     }
 

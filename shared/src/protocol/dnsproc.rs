@@ -58,6 +58,9 @@ pub struct PreparedUpdate {
     /// (self-hosted types; `None` for cloud APIs and manual): the token is
     /// sealed bound to it.
     pub endpoint: Option<String>,
+    /// The row's `updatedAt` when prepared: a commit changes it, so after a
+    /// crash the broker can tell whether the commit landed.
+    pub updated_at: String,
 }
 
 /// A request to dns-proc.

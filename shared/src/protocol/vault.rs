@@ -37,6 +37,23 @@ pub enum VaultRequest {
     },
     /// Delete a secret.
     Delete(SecretSelector),
+    /// First half of a two-step replacement of a secret's value (a provider
+    /// token whose provider change dns-proc has not committed yet): the new
+    /// value is sealed and kept aside; the value in force does not change.
+    StageUpdate {
+        /// Which secret.
+        selector: SecretSelector,
+        /// The new data (and pairing).
+        update: SecretUpdate,
+        /// The owner's `updatedAt` when the change was prepared.
+        guard: String,
+    },
+    /// The staged value takes effect.
+    CommitStaged(SecretSelector),
+    /// The staged value is dropped; the value in force stays.
+    DiscardStaged(SecretSelector),
+    /// Secrets with a staged value, with their guards (start-up reconcile).
+    ListStaged,
     /// List metadata (internal: everything at once).
     List(SecretFilter),
     /// One page of metadata, ordered by name, after the secret named `after`.
@@ -118,6 +135,8 @@ pub enum VaultResponse {
     External(Option<ExternalProviderMeta>),
     /// Generic acknowledgement.
     Done,
+    /// Secrets with a staged value and the guard each was staged with.
+    Staged(Vec<(SecretMeta, String)>),
     /// dns-proc only: a provider token's fields and the pairing it was
     /// sealed with (`None` for a token sealed before bindings existed).
     RevealedToken {

@@ -23,6 +23,7 @@ use shared::secret::Key32;
 use time::OffsetDateTime;
 
 use super::crypto;
+use super::db;
 use super::error::{VaultError, VaultResult};
 use super::locked_key::LockedKey;
 use super::masterkey::MasterKeySource;
@@ -403,6 +404,81 @@ impl SecretStore {
         Ok(Staged { row, is_new: false })
     }
 
+    /// First half of a two-step replacement: validates and seals `update`
+    /// (data, and the pairing it comes with) but keeps the value in force
+    /// unchanged; [`Self::commit_pending`] swaps it in, [`Self::discard_pending`]
+    /// drops it. `guard` records the owner's state at preparation.
+    pub fn stage_pending(
+        &mut self,
+        selector: &SecretSelector,
+        update: SecretUpdate,
+        guard: &str,
+    ) -> VaultResult<SecretMeta> {
+        if update.data.is_none() {
+            return Err(VaultError::validation("data", "a staged update needs data"));
+        }
+        let current = self.find(selector)?;
+        let Staged { row, .. } = self.stage_update(selector, update)?;
+        let (Some(nonce), Some(ciphertext)) = (row.nonce.clone(), row.ciphertext.clone()) else {
+            return Err(VaultError::internal("a staged value was not sealed"));
+        };
+        let pending = db::PendingValue {
+            id: row.id.clone(),
+            nonce,
+            ciphertext,
+            token_binding: row.token_binding.clone(),
+            fields: serde_json::to_string(&row.fields)
+                .map_err(|e| VaultError::internal(format!("field names: {e}")))?,
+            expires_at: row.expires_at.clone(),
+            guard: guard.to_string(),
+        };
+        self.transact(|tx| db::pending_put(tx, &pending))?;
+        Ok(meta(&current))
+    }
+
+    /// Second half of a two-step replacement: the pending value takes effect
+    /// (one transaction); `not_found` when there is none.
+    pub fn commit_pending(&mut self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
+        let mut row = self.find(selector)?;
+        let Some(p) = db::pending_get(&self.conn, &row.id)? else {
+            return Err(VaultError::not_found(format!(
+                "a staged value for secret {}",
+                shown(&row.id)
+            )));
+        };
+        row.fields = serde_json::from_str(&p.fields)
+            .map_err(|e| VaultError::internal(format!("staged field names: {e}")))?;
+        row.nonce = Some(p.nonce);
+        row.ciphertext = Some(p.ciphertext);
+        row.token_binding = p.token_binding;
+        row.expires_at = p.expires_at;
+        row.updated_at = bumped(&row.updated_at);
+        let id = row.id.clone();
+        self.commit(Staged { row, is_new: false }, |tx, _| {
+            db::pending_delete(tx, &id)
+        })
+    }
+
+    /// Drops the pending value of a secret; the value in force stays.
+    pub fn discard_pending(&mut self, selector: &SecretSelector) -> VaultResult<()> {
+        let row = self.find(selector)?;
+        self.transact(|tx| db::pending_delete(tx, &row.id))
+    }
+
+    /// Secrets with a pending value, with their owner and guard.
+    pub fn list_pending(&self) -> VaultResult<Vec<(SecretMeta, String)>> {
+        let mut out = Vec::new();
+        for p in db::pending_list(&self.conn)? {
+            match self.find(&SecretSelector::Ref(p.id.clone())) {
+                Ok(row) => out.push((meta(&row), p.guard)),
+                // The secret is gone: its pending value goes with it.
+                Err(VaultError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// Deletes a secret; returns the metadata it had.
     pub fn delete(&mut self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
         self.delete_with(selector, |_| Ok(()))
@@ -419,6 +495,7 @@ impl SecretStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         rows::delete(&tx, &row.id)?;
+        db::pending_delete(&tx, &row.id)?;
         also(&tx)?;
         tx.commit()?;
         Ok(meta(&row))
