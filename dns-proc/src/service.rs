@@ -15,7 +15,7 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
-use shared::protocol::dns::{TestOutcome, TestParams};
+use shared::protocol::dns::{TestOutcome, TestParams, TestStep};
 use shared::protocol::secrets::TokenBinding;
 use tokio::sync::{mpsc, watch};
 
@@ -52,7 +52,7 @@ fn check_binding(
         None => "this token was never paired with an endpoint (it predates pairing and the one-time migration did not run): the token was not sent".to_string(),
     };
     Err(testconn::failed(
-        "credentials",
+        TestStep::Credentials,
         message,
         vec!["If you changed the server yourself, enter the API token again with the new server (dns_provider_update) to pair them; otherwise check who edits the core's data directory.".into()],
     ))
@@ -241,7 +241,7 @@ impl DnsService {
             Ok(a) => a,
             Err(e) => {
                 let mut outcome = testconn::failed(
-                    "credentials",
+                    TestStep::Credentials,
                     e.to_string(),
                     testconn::suggestions::for_error(&e, provider.provider_type, &suffix),
                 );

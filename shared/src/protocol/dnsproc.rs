@@ -122,7 +122,7 @@ pub enum DnsRequest {
 }
 
 /// A response from dns-proc.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
 pub enum DnsResponse {
     /// A validated draft.
     Prepared(PreparedProvider),

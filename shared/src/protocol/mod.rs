@@ -47,6 +47,27 @@ impl Role {
     }
 }
 
+/// The name of an enum value's variant, without its contents (for errors
+/// about an answer of the wrong shape: the contents may be secret).
+/// Implemented through `strum::IntoStaticStr` on the response enums.
+pub trait VariantName {
+    /// The variant's name, e.g. `"Provider"`.
+    fn variant_name(&self) -> &'static str;
+}
+
+/// Implements [`VariantName`] for enums deriving `strum::IntoStaticStr`.
+macro_rules! variant_names {
+    ($($t:ty),* $(,)?) => {
+        $(impl VariantName for $t {
+            fn variant_name(&self) -> &'static str {
+                self.into()
+            }
+        })*
+    };
+}
+
+variant_names!(vault::VaultResponse, dnsproc::DnsResponse, ui::UiResponse,);
+
 /// A request from client to server, tagged with the client's request id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClientMsg<Q> {
