@@ -6,8 +6,21 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The stable error codes of the UI contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The stable error codes of the UI contract (names strum-derived).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// The request was malformed (bad JSON, unknown command, wrong types).
@@ -35,18 +48,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// The snake_case string used on the UI wire.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::Validation => "validation",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::Locked => "locked",
-            ErrorCode::KeyringUnavailable => "keyring_unavailable",
-            ErrorCode::Unavailable => "unavailable",
-            ErrorCode::ProviderError => "provider_error",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::Internal => "internal",
-        }
+        self.into()
     }
 }
 

@@ -358,6 +358,34 @@ mod tests {
             crate::protocol::secrets::SecretType::VARIANTS
         );
         assert_eq!(ProviderType::parse("rfc2136"), Some(ProviderType::Rfc2136));
+        // Names other processes and the UI rely on, spelled out once here.
+        assert_eq!(
+            crate::protocol::Role::ALL.map(crate::protocol::Role::as_str),
+            ["ui", "broker", "dns"]
+        );
+        assert_eq!(
+            &crate::protocol::Role::ALL[..],
+            crate::protocol::Role::VARIANTS
+        );
+        let codes: Vec<&str> = crate::error::ErrorCode::VARIANTS
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "invalid_request",
+                "validation",
+                "not_found",
+                "conflict",
+                "locked",
+                "keyring_unavailable",
+                "unavailable",
+                "provider_error",
+                "forbidden",
+                "internal"
+            ]
+        );
         assert_eq!(ProviderType::parse("Rfc2136"), None);
     }
 }

@@ -23,7 +23,20 @@ pub mod vault;
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Who is connecting. Each listening process keeps an allow-list per role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumCount,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum Role {
     /// ui-bridge, connecting to the broker.
     Ui,
@@ -34,16 +47,13 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role.
-    pub const ALL: [Role; 3] = [Role::Ui, Role::Broker, Role::Dns];
+    /// Every role (length-checked against strum's list; a unit test
+    /// checks the contents).
+    pub const ALL: [Role; <Self as strum::EnumCount>::COUNT] = [Role::Ui, Role::Broker, Role::Dns];
 
-    /// Stable name for logs and HMAC transcripts.
+    /// Stable name for logs and HMAC transcripts (strum-derived).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Ui => "ui",
-            Role::Broker => "broker",
-            Role::Dns => "dns",
-        }
+        self.into()
     }
 }
 
