@@ -21,19 +21,9 @@ pub const MAX_CONFIG: usize = 16 * 1024;
 pub const DEFAULT_SERVER_ID: &str = "localhost";
 
 /// Supported TSIG algorithms (RFC 8945 names; accepted in any case).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    Serialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
 #[strum(serialize_all = "kebab-case", ascii_case_insensitive)]
 pub enum TsigAlgorithm {
     /// HMAC-SHA256 (the default).
