@@ -14,7 +14,7 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::secrets::{SecretKind, SecretSelector};
 use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
 use shared::protocol::vault::{PermitScope, VaultRequest, VaultResponse};
-use shared::protocol::Role;
+use shared::protocol::{Role, VariantName};
 use shared::rpc::{BoxFuture, EventSink, Handler};
 use tokio::sync::mpsc;
 
@@ -303,12 +303,34 @@ fn meta(r: VaultResponse) -> WireResult<UiResponse> {
 }
 
 /// An answer of the wrong shape from a child: an internal error. Only the
-/// variant name is reported, never its contents.
-pub fn unexpected<T: std::fmt::Debug>(r: &T) -> WireError {
-    let dbg = format!("{r:?}");
-    let name: String = dbg
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
-    WireError::internal(format!("unexpected answer from a child process: {name}"))
+/// variant name is reported (strum-derived), never its contents.
+pub fn unexpected<T: VariantName>(r: &T) -> WireError {
+    WireError::internal(format!(
+        "unexpected answer from a child process: {}",
+        r.variant_name()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::secret::SecretString;
+
+    #[test]
+    fn unexpected_names_the_variant_and_nothing_else() {
+        let mut data = shared::protocol::secrets::SecretData::new();
+        data.insert("value".into(), SecretString::from("canary-value-123"));
+        let e = unexpected(&VaultResponse::RevealedToken {
+            data,
+            binding: None,
+        });
+        assert_eq!(
+            e.message,
+            "unexpected answer from a child process: RevealedToken"
+        );
+        assert!(unexpected(&DnsResponse::Done).message.ends_with(": Done"));
+        assert!(unexpected(&DnsResponse::Cancelled(true))
+            .message
+            .ends_with(": Cancelled"));
+    }
 }

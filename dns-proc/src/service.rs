@@ -15,7 +15,7 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
-use shared::protocol::dns::{TestOutcome, TestParams};
+use shared::protocol::dns::{TestOutcome, TestParams, TestStep};
 use shared::protocol::secrets::TokenBinding;
 use tokio::sync::{mpsc, watch};
 
@@ -30,19 +30,20 @@ use crate::testconn::{self, Progress, TestPlan};
 use crate::vault_link::VaultLink;
 use crate::verify::PollPlan;
 
-/// Refuses a token whose sealed pairing (owner, canonical endpoint) is not
-/// the configuration this run is about to use: `dns.sqlite` (or the
-/// vault's row) was changed outside the core, and the token must not go to
-/// an endpoint the user never paired it with. This is where the pairing is
-/// enforced (vault-proc's AAD makes the pairing itself tamper-evident).
+/// `None` when a token's sealed pairing (owner, canonical endpoint) is the
+/// configuration this run is about to use; else the failed outcome:
+/// `dns.sqlite` (or the vault's row) was changed outside the core, and the
+/// token must not go to an endpoint the user never paired it with. This is
+/// where the pairing is enforced (vault-proc's AAD makes the pairing itself
+/// tamper-evident).
 fn check_binding(
     provider_id: &str,
     config: &ProviderConfig,
     binding: Option<&TokenBinding>,
-) -> Result<(), TestOutcome> {
+) -> Option<TestOutcome> {
     let endpoint = config.endpoint();
     let message = match binding {
-        Some(b) if b.owner == provider_id && b.endpoint.as_deref() == endpoint => return Ok(()),
+        Some(b) if b.owner == provider_id && b.endpoint.as_deref() == endpoint => return None,
         Some(b) if b.owner != provider_id => "this token belongs to another provider: the configuration was changed outside the core".to_string(),
         Some(b) => format!(
             "the provider's endpoint ({}) is not the one its token was paired with ({}): the configuration was changed outside the core (or an update was interrupted before it finished); the token was not sent",
@@ -51,8 +52,8 @@ fn check_binding(
         ),
         None => "this token was never paired with an endpoint (it predates pairing and the one-time migration did not run): the token was not sent".to_string(),
     };
-    Err(testconn::failed(
-        "credentials",
+    Some(testconn::failed(
+        TestStep::Credentials,
         message,
         vec!["If you changed the server yourself, enter the API token again with the new server (dns_provider_update) to pair them; otherwise check who edits the core's data directory.".into()],
     ))
@@ -222,7 +223,7 @@ impl DnsService {
         let token = match &provider.secret_ref {
             Some(r) => {
                 let (token, binding) = self.vault.reveal_token(&provider.id, r).await?;
-                if let Err(mismatch) = check_binding(&provider.id, &config, binding.as_ref()) {
+                if let Some(mismatch) = check_binding(&provider.id, &config, binding.as_ref()) {
                     // The token is dropped (zeroized) here, never sent.
                     drop(token);
                     return Ok(DnsResponse::TestOutcome(mismatch));
@@ -241,7 +242,7 @@ impl DnsService {
             Ok(a) => a,
             Err(e) => {
                 let mut outcome = testconn::failed(
-                    "credentials",
+                    TestStep::Credentials,
                     e.to_string(),
                     testconn::suggestions::for_error(&e, provider.provider_type, &suffix),
                 );

@@ -381,3 +381,73 @@ fn a_crash_after_the_move_is_committed_puts_the_new_token_into_force() {
     );
     tree.close();
 }
+
+/// Issue 13 item 6, the one-time migration: a token sealed before pairings
+/// existed (row AAD v1, no `token_binding`) is paired with its provider and
+/// endpoint at the next start, and then works, and only there.
+#[test]
+fn a_token_sealed_before_pairings_is_paired_once_at_the_next_start() {
+    use base64::Engine as _;
+    use shared::protocol::secrets::{SecretKind, SecretType};
+    use vault_proc::secrets::crypto;
+
+    let server = EchoServer::start();
+    let token = format!("pdns-legacy-{}", random_hex(16));
+    let t = tempfile::tempdir().unwrap();
+    let key = KeySource::random_env();
+    let KeySource::Env(b64) = &key else {
+        unreachable!()
+    };
+    let master: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let master = shared::secret::Key32::from_bytes(master);
+    let opts = TreeOptions::new(t.path(), key.clone());
+    let mut tree = Tree::start(opts.clone());
+    let id = create_powerdns(
+        &mut tree,
+        "legacy.example.test",
+        &token,
+        json!({"serverUrl": server.url()}),
+    );
+    tree.close();
+
+    // Re-seal the token as the previous version did: row AAD, no pairing.
+    let db = rusqlite::Connection::open(opts.data_dir.join("secrets.sqlite")).unwrap();
+    let (sid, nonce, ct, binding): (String, Vec<u8>, Vec<u8>, Option<String>) = db
+        .query_row(
+            "SELECT id, nonce, ciphertext, token_binding FROM secret_metadata WHERE owner = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(binding.as_deref(), Some(server.url().as_str()));
+    let (kind, ty) = (SecretKind::DnsProviderToken, SecretType::ApiKey);
+    let bound = crypto::aad_for(&sid, kind, ty, Some(&id), binding.as_deref());
+    let plain = crypto::open(&master, &bound, &nonce, &ct, &sid).unwrap();
+    let legacy = crypto::seal(&master, &crypto::row_aad(&sid, kind, ty), &plain).unwrap();
+    db.execute(
+        "UPDATE secret_metadata SET nonce = ?2, ciphertext = ?3, token_binding = NULL WHERE id = ?1",
+        rusqlite::params![sid, legacy.nonce.to_vec(), legacy.ciphertext],
+    )
+    .unwrap();
+    drop(db);
+
+    // The next start pairs it (reconcile), and Test Connection sends it.
+    let mut tree = Tree::start(opts.clone());
+    let result = run_test(&mut tree, &id);
+    assert_eq!(result["failedStep"], json!("zone_lookup"), "{result}");
+    assert!(server.received().iter().any(|h| h.contains(&token)));
+    tree.close();
+    let db = rusqlite::Connection::open(opts.data_dir.join("secrets.sqlite")).unwrap();
+    let paired: Option<String> = db
+        .query_row(
+            "SELECT token_binding FROM secret_metadata WHERE id = ?1",
+            [&sid],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(paired.as_deref(), Some(server.url().as_str()));
+}

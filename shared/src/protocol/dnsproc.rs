@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::dns::{
-    ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput, TestOutcome,
-    TestParams, TestProgress,
+    ProviderMeta, ProviderType, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput,
+    TestOutcome, TestParams, TestProgress,
 };
 
 /// A provider that passed validation and has an id, waiting for its secret.
@@ -12,8 +12,8 @@ use super::dns::{
 pub struct PreparedProvider {
     /// The new `dns_prov_…` id (the token secret's owner).
     pub id: String,
-    /// Type name.
-    pub provider_type: String,
+    /// Type.
+    pub provider_type: ProviderType,
     /// Label.
     pub label: String,
     /// Normalized suffixes.
@@ -30,7 +30,8 @@ pub struct PreparedProvider {
 /// Creation input without the token (dns-proc never receives tokens from the broker).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderDraft {
-    /// Type name as given.
+    /// Type name as the UI gave it (dns-proc parses it, so an unknown type's
+    /// error can list the supported ones; after that it is a [`ProviderType`]).
     pub provider_type: String,
     /// Label.
     pub label: String,
@@ -125,7 +126,7 @@ pub enum DnsRequest {
 }
 
 /// A response from dns-proc.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
 pub enum DnsResponse {
     /// A validated draft.
     Prepared(PreparedProvider),

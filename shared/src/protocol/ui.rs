@@ -87,7 +87,7 @@ pub enum UiRequest {
 }
 
 /// A UI response: metadata only, by construction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
 pub enum UiResponse {
     /// `ping`.
     Pong,

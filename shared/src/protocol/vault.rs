@@ -115,7 +115,7 @@ pub struct ExportDoc {
 }
 
 /// A response from vault-proc.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
 pub enum VaultResponse {
     /// Lock state.
     Status(VaultStatus),
