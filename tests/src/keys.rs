@@ -191,3 +191,21 @@ fn openssl_pem_to_der(pem: &str) -> Vec<u8> {
         .decode(body)
         .unwrap()
 }
+
+/// The secret parts of a PEM EC private key, found by Python `cryptography`:
+/// the private scalar (big-endian, curve-sized) and the key's PKCS#8 DER.
+pub fn secret_parts(pem: &str) -> (Vec<u8>, Vec<u8>) {
+    const PY: &str = r#"
+import sys, json
+from cryptography.hazmat.primitives import serialization
+k = serialization.load_pem_private_key(json.load(sys.stdin)['pem'].encode(), None)
+size = (k.curve.key_size + 7) // 8
+der = k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+print(json.dumps([k.private_numbers().private_value.to_bytes(size, 'big').hex(), der.hex()]))
+"#;
+    let v = run_python(PY, &json!({ "pem": pem }));
+    (
+        hex::decode(v[0].as_str().unwrap()).unwrap(),
+        hex::decode(v[1].as_str().unwrap()).unwrap(),
+    )
+}
