@@ -56,6 +56,12 @@ impl Router {
         self.sup.vault().await?.call(req, VAULT_TIMEOUT).await
     }
 
+    /// Grants a permit for one operation; dropping the guard revokes it
+    /// (`crate::permit`). Every grant of the broker goes through here.
+    pub async fn grant_permit(&self, scope: PermitScope, ttl: Duration) -> WireResult<PermitGuard> {
+        PermitGuard::grant(self.permits.clone(), scope, ttl).await
+    }
+
     /// Calls dns-proc.
     pub async fn dns(&self, req: DnsRequest) -> WireResult<DnsResponse> {
         self.sup.dns().await?.call(req, DNS_TIMEOUT).await
@@ -238,7 +244,7 @@ impl Router {
                     secret_ref,
                 };
                 let ttl = timeout + Duration::from_secs(90);
-                Some(PermitGuard::grant(self.permits.clone(), scope, ttl).await?)
+                Some(self.grant_permit(scope, ttl).await?)
             }
             None => None,
         };
