@@ -28,6 +28,8 @@ pub fn permitted(role: Role, request: &UiRequest) -> bool {
         | UiRequest::DnsProviderDelete(_)
         | UiRequest::DnsProviderTest(_)
         | UiRequest::DnsProviderTestCancel(_)
-        | UiRequest::DnsResolve { .. } => role == Role::Ui,
+        | UiRequest::DnsResolve { .. }
+        | UiRequest::KeyCreate(_)
+        | UiRequest::KeyImport(_) => role == Role::Ui,
     }
 }

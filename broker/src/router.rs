@@ -56,6 +56,12 @@ impl Router {
         self.sup.vault().await?.call(req, VAULT_TIMEOUT).await
     }
 
+    /// Grants a permit for one operation; dropping the guard revokes it
+    /// (`crate::permit`). Every grant of the broker goes through here.
+    pub async fn grant_permit(&self, scope: PermitScope, ttl: Duration) -> WireResult<PermitGuard> {
+        PermitGuard::grant(self.permits.clone(), scope, ttl).await
+    }
+
     /// Calls dns-proc.
     pub async fn dns(&self, req: DnsRequest) -> WireResult<DnsResponse> {
         self.sup.dns().await?.call(req, DNS_TIMEOUT).await
@@ -131,6 +137,12 @@ impl Router {
                     other => Err(unexpected(&other)),
                 }
             }
+            UiRequest::KeyCreate(mut new) => {
+                // The UI never sets an owner (order keys are owned by their order).
+                new.owner = None;
+                meta(self.vault(VaultRequest::KeyCreate(new)).await?)
+            }
+            UiRequest::KeyImport(imp) => meta(self.vault(VaultRequest::KeyImport(imp)).await?),
             UiRequest::ConfigExport => {
                 let providers = match self.dns(DnsRequest::List).await? {
                     DnsResponse::Providers(p) => p,
@@ -238,7 +250,7 @@ impl Router {
                     secret_ref,
                 };
                 let ttl = timeout + Duration::from_secs(90);
-                Some(PermitGuard::grant(self.permits.clone(), scope, ttl).await?)
+                Some(self.grant_permit(scope, ttl).await?)
             }
             None => None,
         };

@@ -7,6 +7,7 @@
 
 pub mod direct;
 pub mod dns;
+pub mod keys;
 pub mod procs;
 pub mod session;
 pub mod tree;

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dns::ProviderMeta;
+use super::keys::{FlattenedJws, ImportKey, JwsSigner, KeyType, NewKey, PublicKeyInfo};
 use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretData, SecretFilter, SecretMeta,
     SecretSelector, SecretUpdate, TemplateReference, TokenBinding, VaultStatus,
@@ -99,6 +100,57 @@ pub enum VaultRequest {
         /// Secret reference.
         secret_ref: String,
     },
+    /// Generate a key inside vault-proc (from the UI's `key_create`).
+    KeyCreate(NewKey),
+    /// Import a PEM private key (from the UI's `key_import`).
+    KeyImport(ImportKey),
+    /// dns-proc: sign an ACME request with a key of a live ACME permit whose
+    /// directory origin is `url`'s origin. vault-proc builds the protected header.
+    AcmeSign {
+        /// The signing key.
+        key_ref: String,
+        /// The request URL (protected header `url`).
+        url: String,
+        /// A fresh nonce from the ACME server (protected header `nonce`).
+        nonce: String,
+        /// `kid` (account URL) or `jwk` (the key's public JWK).
+        signer: JwsSigner,
+        /// The payload bytes; empty for POST-as-GET.
+        payload: Vec<u8>,
+    },
+    /// dns-proc: a DER PKCS#10 CSR for `names`, signed by a certificate key of
+    /// a live ACME permit that lists every one of the names.
+    CsrCreate {
+        /// The certificate key.
+        key_ref: String,
+        /// Subject alternative names.
+        names: Vec<String>,
+    },
+    /// dns-proc: the external account binding JWS (HS256, RFC 8555 §7.3.4)
+    /// with an HMAC key of a live ACME permit, binding an account key of that permit.
+    EabSign {
+        /// The HMAC key (kind `acme_account_key`, type `api_key`, base64url value).
+        hmac_key_ref: String,
+        /// The key identifier the CA issued with the HMAC key.
+        kid: String,
+        /// The `newAccount` URL.
+        url: String,
+        /// The account's public JWK (JSON).
+        account_jwk: String,
+    },
+    /// dns-proc: the public half of a key (no permit needed).
+    PublicJwk {
+        /// The key.
+        key_ref: String,
+    },
+    /// dns-proc, under a live ACME permit for order `order_id`: generate a
+    /// certificate key owned by the order and add it to that permit's keys.
+    OrderKeyCreate {
+        /// The order the key is for (its owner).
+        order_id: String,
+        /// Algorithm and size.
+        key_type: KeyType,
+    },
 }
 
 /// The export document (references only).
@@ -145,6 +197,12 @@ pub enum VaultResponse {
         /// Owner and endpoint, authenticated by the ciphertext's AAD.
         binding: Option<TokenBinding>,
     },
+    /// dns-proc only: a signed JWS.
+    Jws(FlattenedJws),
+    /// dns-proc only: a DER PKCS#10 certificate signing request.
+    Csr(Vec<u8>),
+    /// The public half of a key.
+    PublicKey(PublicKeyInfo),
 }
 
 /// What a permit lets dns-proc do in vault-proc, for one operation.

@@ -59,6 +59,10 @@ pub enum Command {
     SecretGet,
     /// `template_validate`.
     TemplateValidate,
+    /// `key_create`.
+    KeyCreate,
+    /// `key_import`.
+    KeyImport,
     /// `config_export`.
     ConfigExport,
     /// `external_provider_set`.
@@ -85,7 +89,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, in documentation order.
-    pub const ALL: [Command; 21] = [
+    pub const ALL: [Command; 23] = [
         Command::Ping,
         Command::VaultStatus,
         Command::VaultLock,
@@ -96,6 +100,8 @@ impl Command {
         Command::SecretList,
         Command::SecretGet,
         Command::TemplateValidate,
+        Command::KeyCreate,
+        Command::KeyImport,
         Command::ConfigExport,
         Command::ExternalProviderSet,
         Command::ExternalProviderGet,
@@ -122,6 +128,8 @@ impl Command {
             Command::SecretList => "secret_list",
             Command::SecretGet => "secret_get",
             Command::TemplateValidate => "template_validate",
+            Command::KeyCreate => "key_create",
+            Command::KeyImport => "key_import",
             Command::ConfigExport => "config_export",
             Command::ExternalProviderSet => "external_provider_set",
             Command::ExternalProviderGet => "external_provider_get",
@@ -154,6 +162,8 @@ impl Command {
             UiRequest::SecretList { .. } => Command::SecretList,
             UiRequest::SecretGet(_) => Command::SecretGet,
             UiRequest::TemplateValidate(_) => Command::TemplateValidate,
+            UiRequest::KeyCreate(_) => Command::KeyCreate,
+            UiRequest::KeyImport(_) => Command::KeyImport,
             UiRequest::ConfigExport => Command::ConfigExport,
             UiRequest::ExternalProviderSet(_) => Command::ExternalProviderSet,
             UiRequest::ExternalProviderGet => Command::ExternalProviderGet,
@@ -177,6 +187,7 @@ impl Command {
         match self {
             Command::SecretCreate
             | Command::SecretUpdate
+            | Command::KeyImport
             | Command::ExternalProviderSet
             | Command::DnsProviderCreate
             | Command::DnsProviderUpdate => true,
@@ -188,6 +199,7 @@ impl Command {
             | Command::SecretList
             | Command::SecretGet
             | Command::TemplateValidate
+            | Command::KeyCreate
             | Command::ConfigExport
             | Command::ExternalProviderGet
             | Command::ExternalProviderDelete
@@ -309,6 +321,8 @@ pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest,
         Command::TemplateValidate => {
             UiRequest::TemplateValidate(args::<TemplateArgs>(cmd, raw)?.template)
         }
+        Command::KeyCreate => UiRequest::KeyCreate(args::<KeyCreateArgs>(cmd, raw)?.into_new()?),
+        Command::KeyImport => UiRequest::KeyImport(args::<KeyImportArgs>(cmd, raw)?.into_import()?),
         Command::ConfigExport => unit(cmd, raw, UiRequest::ConfigExport)?,
         Command::ExternalProviderSet => {
             UiRequest::ExternalProviderSet(args::<ExternalSetArgs>(cmd, raw)?.into_config()?)
@@ -386,6 +400,33 @@ mod tests {
             panic!("must fail")
         };
         assert!(!r.error.message.contains("CANARY"), "{}", r.error.message);
+    }
+
+    #[test]
+    fn key_commands_parse_and_never_echo_the_pem() {
+        let line = r#"{"id":9,"cmd":"key_create","args":{"kind":"acme_account_key","keyType":"rsa-4096"}}"#;
+        match parse_line(line) {
+            Ok((9, UiRequest::KeyCreate(k))) => {
+                assert_eq!(k.key_type, shared::protocol::keys::KeyType::Rsa4096);
+                assert_eq!(k.owner, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        let line = r#"{"id":10,"cmd":"key_create","args":{"kind":"acme_account_key"}}"#;
+        assert!(matches!(
+            parse_line(line),
+            Ok((10, UiRequest::KeyCreate(k))) if k.key_type == shared::protocol::keys::KeyType::EcP256
+        ));
+        for line in [
+            r#"{"id":11,"cmd":"key_import","args":{"kind":"acme_account_key","pem":"CANARY-PEM","bogus":1}}"#,
+            r#"{"id":12,"cmd":"key_import","args":{"kind":"acme_account_key","pem":["CANARY-PEM"]}}"#,
+            r#"{"id":13,"cmd":"key_import","args":{"kind":"nope","pem":"CANARY-PEM"}}"#,
+        ] {
+            let Err(r) = parse_line(line) else {
+                panic!("must fail: {line}")
+            };
+            assert!(!r.error.message.contains("CANARY"), "{}", r.error.message);
+        }
     }
 
     #[test]

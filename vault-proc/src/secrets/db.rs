@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS secret_metadata (
     updated_at    TEXT NOT NULL,
     nonce         BLOB,
     ciphertext    BLOB,
-    token_binding TEXT
+    token_binding TEXT,
+    public_key    TEXT
 );
 CREATE TABLE IF NOT EXISTS vault_meta (
     key   TEXT PRIMARY KEY NOT NULL,
@@ -68,7 +69,7 @@ CREATE TABLE IF NOT EXISTS external_provider (
 );";
 
 /// Columns a table from the old format may lack, added on open (nullable).
-const LATE_COLUMNS: [(&str, &str); 15] = [
+const LATE_COLUMNS: [(&str, &str); 16] = [
     ("name", "TEXT"),
     ("type", "TEXT"),
     ("label", "TEXT"),
@@ -86,6 +87,7 @@ const LATE_COLUMNS: [(&str, &str); 15] = [
     // A provider token's pairing (sealed into its AAD): the canonical
     // endpoint, '' for a cloud API, NULL when sealed before bindings existed.
     ("token_binding", "TEXT"),
+    ("public_key", "TEXT"),
 ];
 
 /// Path of the database inside `data_dir`.
