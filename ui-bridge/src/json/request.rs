@@ -467,6 +467,7 @@ mod tests {
             [
                 "secret_create",
                 "secret_update",
+                "key_import",
                 "external_provider_set",
                 "dns_provider_create",
                 "dns_provider_update"
@@ -476,7 +477,7 @@ mod tests {
 
     #[test]
     fn every_parsed_request_maps_back_to_its_command() {
-        let samples: [(&str, &str); 21] = [
+        let samples: [(&str, &str); 23] = [
             ("ping", "{}"),
             ("vault_status", "{}"),
             ("vault_lock", "{}"),
@@ -490,6 +491,11 @@ mod tests {
             ("secret_list", "{}"),
             ("secret_get", r#"{"name":"a"}"#),
             ("template_validate", r#"{"template":"x"}"#),
+            ("key_create", r#"{"kind":"acme_account_key"}"#),
+            (
+                "key_import",
+                "{\"kind\":\"managed_private_key\",\"pem\":\"-----BEGIN PRIVATE KEY-----\\nAA==\\n-----END PRIVATE KEY-----\"}",
+            ),
             ("config_export", "{}"),
             (
                 "external_provider_set",
