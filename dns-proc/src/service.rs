@@ -18,6 +18,7 @@ use shared::rpc::{BoxFuture, EventSink, Handler};
 use shared::protocol::dns::TestParams;
 use tokio::sync::{mpsc, watch};
 
+use crate::acme::service::{AcmeState, AsyncResolve};
 use crate::adapters;
 use crate::policy;
 use crate::providers::config::ProviderConfig;
@@ -86,9 +87,9 @@ impl RegistryActor {
             DnsRequest::Resolve { hostname, value } => {
                 DnsResponse::Resolution(r.resolve(&hostname, value.as_deref())?)
             }
-            DnsRequest::Test(_) | DnsRequest::CancelTest { .. } => {
+            _ => {
                 return Err(WireError::internal(
-                    "test requests are not handled by the registry actor",
+                    "this request is not handled by the registry actor",
                 ))
             }
         })
@@ -117,6 +118,7 @@ impl ActixHandler<Exec> for RegistryActor {
 /// The IPC handler.
 pub struct DnsService {
     registry: Addr<RegistryActor>,
+    acme: AcmeState,
     vault: VaultLink,
     /// Running Test Connection runs by request id, to cancel them.
     tests: Mutex<HashMap<u64, watch::Sender<bool>>>,
@@ -124,9 +126,10 @@ pub struct DnsService {
 
 impl DnsService {
     /// A service over the registry actor; `vault` says where vault-proc is.
-    pub fn new(registry: Addr<RegistryActor>, vault: VaultAddress) -> Arc<Self> {
+    pub fn new(registry: Addr<RegistryActor>, vault: VaultAddress, data_dir: PathBuf) -> Arc<Self> {
         Arc::new(Self {
             registry,
+            acme: AcmeState::new(data_dir),
             vault: VaultLink::new(vault),
             tests: Mutex::new(HashMap::new()),
         })
@@ -229,6 +232,42 @@ impl DnsService {
         Ok(DnsResponse::TestOutcome(outcome))
     }
 
+    /// An issuance run, progress forwarded as [`DnsEvent::IssueProgress`].
+    async fn issue(
+        &self,
+        order_id: &str,
+        timeout_secs: u64,
+        events: EventSink<DnsEvent>,
+    ) -> WireResult<DnsResponse> {
+        let id = events.request_id();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let forward = tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                events.send::<DnsResponse>(DnsEvent::IssueProgress(p)).await;
+            }
+        });
+        let result = self
+            .acme
+            .issue(&self.vault, order_id, timeout_secs, id, tx)
+            .await;
+        let _ = forward.await;
+        let (outcome, dead_key) = result?;
+        Ok(DnsResponse::IssueOutcome(outcome, dead_key))
+    }
+
+    /// The providers (still configured) that hold journaled records.
+    async fn journal_providers(&self) -> WireResult<Vec<shared::protocol::dns::ProviderMeta>> {
+        let mut out = Vec::new();
+        for id in self.acme.journal_providers().await? {
+            match self.registry(DnsRequest::Get(id.clone())).await {
+                Ok(DnsResponse::Provider(p)) => out.push(p.provider),
+                Ok(_) => return Err(WireError::internal("registry answered Get with something else")),
+                Err(e) => tracing::warn!(provider = %id, error = %e, "journaled records of a provider that is gone"),
+            }
+        }
+        Ok(out)
+    }
+
     fn cancel(&self, request_id: u64) -> bool {
         self.tests
             .lock()
@@ -255,8 +294,95 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
                 DnsRequest::CancelTest { request_id } => {
                     Ok(DnsResponse::Cancelled(self.cancel(request_id)))
                 }
+                DnsRequest::AcmeDirectory {
+                    directory_url,
+                    ca_pem,
+                } => Ok(DnsResponse::AcmeDirectory(
+                    self.acme
+                        .directory(&directory_url, ca_pem.as_deref())
+                        .await?,
+                )),
+                DnsRequest::AcmeAccountRegister(reg) => Ok(DnsResponse::AcmeAccount(
+                    self.acme.register(&self.vault, reg).await?,
+                )),
+                DnsRequest::AcmeAccountList => {
+                    Ok(DnsResponse::AcmeAccounts(self.acme.accounts().await?))
+                }
+                DnsRequest::AcmeAccountGet(id) => {
+                    Ok(DnsResponse::AcmeAccount(self.acme.account(&id).await?))
+                }
+                DnsRequest::AcmeAccountDelete { id, deactivate } => {
+                    self.acme
+                        .delete_account(&self.vault, &id, deactivate)
+                        .await?;
+                    Ok(DnsResponse::Done)
+                }
+                DnsRequest::IssuePrepare {
+                    account_id,
+                    names,
+                    key_type,
+                } => Ok(DnsResponse::IssuePlan(
+                    self.acme
+                        .prepare(Resolver(&self), &account_id, &names, key_type)
+                        .await?,
+                )),
+                DnsRequest::Issue {
+                    order_id,
+                    timeout_secs,
+                } => self.issue(&order_id, timeout_secs, events).await,
+                DnsRequest::CancelIssue { request_id } => {
+                    Ok(DnsResponse::Cancelled(self.acme.cancel(request_id)))
+                }
+                DnsRequest::JournalProviders => {
+                    let mut out = Vec::new();
+                    for p in self.journal_providers().await? {
+                        if let Some(r) = p.secret_ref {
+                            out.push((p.id, r));
+                        }
+                    }
+                    Ok(DnsResponse::ProviderRefs(out))
+                }
+                DnsRequest::JournalCleanup { order_id } => {
+                    let providers = self.journal_providers().await?;
+                    Ok(DnsResponse::JournalLeft(
+                        self.acme
+                            .journal_cleanup(&self.vault, order_id.as_deref(), providers)
+                            .await?,
+                    ))
+                }
+                DnsRequest::CertificateList { after, limit } => {
+                    let (page, next) = self.acme.certificates(after.as_deref(), limit).await?;
+                    Ok(DnsResponse::Certificates(page, next))
+                }
+                DnsRequest::CertificateGet(id) => {
+                    Ok(DnsResponse::Certificate(self.acme.certificate(&id).await?))
+                }
+                DnsRequest::CertificateDelete(id) => Ok(DnsResponse::CertificateDeleted(
+                    self.acme.delete_certificate(&id).await?,
+                )),
                 other => self.registry(other).await,
             }
         })
+    }
+}
+
+/// Provider resolution through the registry actor.
+struct Resolver<'a>(&'a DnsService);
+
+impl AsyncResolve for Resolver<'_> {
+    async fn resolve(&self, host: &str) -> WireResult<shared::protocol::dns::Resolution> {
+        match self
+            .0
+            .registry(DnsRequest::Resolve {
+                hostname: host.to_string(),
+                value: None,
+            })
+            .await?
+        {
+            DnsResponse::Resolution(r) => Ok(r),
+            _ => Err(WireError::internal(
+                "registry answered Resolve with something else",
+            )),
+        }
     }
 }

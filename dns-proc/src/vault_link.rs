@@ -4,8 +4,9 @@
 //! control pipe, and tells vault-proc to accept this dns-proc; the two
 //! messages race, so connecting retries briefly. The connection is reused
 //! and re-made when it breaks (vault-proc restarted, new address). The only
-//! thing dns-proc asks for is a provider token under a permit the broker
-//! granted for this one operation.
+//! things dns-proc asks for are a provider token, and ACME signatures, CSRs
+//! and order keys ([`crate::acme::vault_signer`]), each under a permit the
+//! broker granted for this one operation.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,6 +76,21 @@ impl VaultLink {
         )))
     }
 
+    /// Sends the request `make` builds, once more on a fresh connection
+    /// when the first one had died (vault-proc restarted).
+    pub async fn call(&self, make: impl Fn() -> VaultRequest) -> WireResult<VaultResponse> {
+        let client = self.client().await?;
+        match client.call(make(), Duration::from_secs(30)).await {
+            Err(e) if e.code == shared::error::ErrorCode::Unavailable => {
+                self.client()
+                    .await?
+                    .call(make(), Duration::from_secs(30))
+                    .await
+            }
+            other => other,
+        }
+    }
+
     /// The token of `provider_id` (secret `secret_ref`), which vault-proc
     /// reveals only under a live permit the broker granted.
     pub async fn reveal_token(
@@ -82,21 +98,12 @@ impl VaultLink {
         provider_id: &str,
         secret_ref: &str,
     ) -> WireResult<SecretString> {
-        let request = || VaultRequest::Reveal {
-            provider_id: provider_id.to_string(),
-            secret_ref: secret_ref.to_string(),
-        };
-        let client = self.client().await?;
-        let answer = match client.call(request(), Duration::from_secs(30)).await {
-            // The connection may have died with a vault-proc restart: once more, afresh.
-            Err(e) if e.code == shared::error::ErrorCode::Unavailable => {
-                self.client()
-                    .await?
-                    .call(request(), Duration::from_secs(30))
-                    .await
-            }
-            other => other,
-        }?;
+        let answer = self
+            .call(|| VaultRequest::Reveal {
+                provider_id: provider_id.to_string(),
+                secret_ref: secret_ref.to_string(),
+            })
+            .await?;
         match answer {
             VaultResponse::Revealed(mut data) => data.remove(TOKEN_FIELD).ok_or_else(|| {
                 WireError::internal("the provider's token secret has no `value` field")

@@ -138,7 +138,7 @@ impl AcmeSigner for TestSigner {
         Ok(params.serialize_request(&*key).unwrap().der().to_vec())
     }
 
-    async fn order_key(&self, order_id: &str, _key_type: &str) -> AcmeResult<OrderKey> {
+    async fn order_key(&self, order_id: &str, _key_type: shared::protocol::keys::KeyType) -> AcmeResult<OrderKey> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let key_ref = format!("cert-{order_id}");
         self.certs
@@ -250,7 +250,7 @@ async fn pebble_issues_apex_and_wildcard_through_powerdns_with_a_test_signer() {
     let job = Job {
         order_id: "order_1".into(),
         names: names.clone(),
-        key_type: "ec-p256".into(),
+        key_type: Default::default(),
         targets,
         deadline: Instant::now() + Duration::from_secs(60),
         poll: PollPlan::BACKOFF,

@@ -45,8 +45,8 @@ pub struct Job {
     pub order_id: String,
     /// The names, normalized (A-labels, lower case, deduplicated).
     pub names: Vec<String>,
-    /// Certificate key type (`ec-p256`, …).
-    pub key_type: String,
+    /// Certificate key type.
+    pub key_type: shared::protocol::keys::KeyType,
     /// Where each name's record goes, by name.
     pub targets: HashMap<String, Target>,
     /// When to give up waiting (DNS, CA).
@@ -184,7 +184,7 @@ async fn run<S: AcmeSigner>(
 
     // The certificate key is generated in vault-proc while DNS propagates.
     let make_key = async {
-        let key = signer.order_key(&job.order_id, &job.key_type).await?;
+        let key = signer.order_key(&job.order_id, job.key_type).await?;
         if let Ok(mut k) = key_slot.lock() {
             *k = Some(key.key_ref.clone());
         }

@@ -21,8 +21,10 @@ pub mod dns01;
 pub mod error;
 pub mod http;
 pub mod issue;
+pub mod service;
 pub mod signer;
 pub mod store;
+pub mod vault_signer;
 pub mod wire;
 
 pub use error::{AcmeError, AcmeResult};

@@ -6,6 +6,7 @@
 use std::future::Future;
 
 use serde::Serialize;
+use shared::protocol::keys::KeyType;
 
 use super::error::AcmeResult;
 
@@ -75,11 +76,10 @@ pub trait AcmeSigner: Send + Sync {
         key_ref: &str,
         names: &[String],
     ) -> impl Future<Output = AcmeResult<Vec<u8>>> + Send;
-    /// A new certificate key for order `order_id` of type `key_type`
-    /// (`ec-p256`, …).
+    /// A new certificate key of `key_type` for order `order_id`.
     fn order_key(
         &self,
         order_id: &str,
-        key_type: &str,
+        key_type: KeyType,
     ) -> impl Future<Output = AcmeResult<OrderKey>> + Send;
 }

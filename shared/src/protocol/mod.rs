@@ -14,6 +14,7 @@ pub mod acme;
 pub mod control;
 pub mod dns;
 pub mod dnsproc;
+pub mod keys;
 pub mod page;
 pub mod secrets;
 pub mod ui;

@@ -82,6 +82,49 @@ pub enum VaultRequest {
         /// Secret reference.
         secret_ref: String,
     },
+    /// TEMP contract copy.
+    AcmeSign {
+        /// k
+        key_ref: String,
+        /// u
+        url: String,
+        /// n
+        nonce: String,
+        /// s
+        signer: super::keys::JwsSigner,
+        /// p
+        payload: Vec<u8>,
+    },
+    /// c
+    CsrCreate {
+        /// k
+        key_ref: String,
+        /// n
+        names: Vec<String>,
+    },
+    /// e
+    EabSign {
+        /// h
+        hmac_key_ref: String,
+        /// k
+        kid: String,
+        /// u
+        url: String,
+        /// a
+        account_jwk: String,
+    },
+    /// p
+    PublicJwk {
+        /// k
+        key_ref: String,
+    },
+    /// o
+    OrderKeyCreate {
+        /// o
+        order_id: String,
+        /// k
+        key_type: super::keys::KeyType,
+    },
     /// dns-proc: substitute every reference in a template (all-or-nothing);
     /// every referenced secret must be covered by a live permit for the provider.
     Resolve {
@@ -130,4 +173,10 @@ pub enum VaultResponse {
     Revealed(SecretData),
     /// dns-proc only: a resolved template.
     Resolved(SecretString),
+    /// j
+    Jws(super::keys::FlattenedJws),
+    /// c
+    Csr(Vec<u8>),
+    /// p
+    PublicKey(super::keys::PublicKeyInfo),
 }

@@ -56,6 +56,14 @@ pub const COMMANDS: &[&str] = &[
     "dns_provider_test",
     "dns_provider_test_cancel",
     "dns_resolve",
+    "acme_account_create",
+    "acme_account_list",
+    "acme_account_delete",
+    "certificate_issue",
+    "certificate_issue_cancel",
+    "certificate_list",
+    "certificate_get",
+    "certificate_delete",
 ];
 
 fn args<'a, T: Deserialize<'a>>(cmd: &str, raw: Option<&'a RawValue>) -> Result<T, WireError> {
@@ -184,6 +192,32 @@ pub fn parse_command(cmd: &str, raw: Option<&RawValue>) -> Result<UiRequest, Wir
                 value: a.value,
             }
         }
+        "acme_account_create" => {
+            UiRequest::AcmeAccountCreate(args::<AcmeAccountCreateArgs>(cmd, raw)?.into_new()?)
+        }
+        "acme_account_list" => unit(cmd, raw, UiRequest::AcmeAccountList)?,
+        "acme_account_delete" => {
+            let a = args::<AcmeAccountDeleteArgs>(cmd, raw)?;
+            UiRequest::AcmeAccountDelete {
+                id: a.id,
+                deactivate: a.deactivate,
+            }
+        }
+        "certificate_issue" => {
+            UiRequest::CertificateIssue(args::<IssueArgs>(cmd, raw)?.into_params()?)
+        }
+        "certificate_issue_cancel" => {
+            UiRequest::CertificateIssueCancel(args::<CancelArgs>(cmd, raw)?.request_id)
+        }
+        "certificate_list" => {
+            let a = args::<ListArgs>(cmd, raw)?;
+            UiRequest::CertificateList {
+                after: a.after,
+                limit: a.limit,
+            }
+        }
+        "certificate_get" => UiRequest::CertificateGet(args::<IdArgs>(cmd, raw)?.id),
+        "certificate_delete" => UiRequest::CertificateDelete(args::<IdArgs>(cmd, raw)?.id),
         other => {
             let shown: String = other.chars().take(64).collect();
             return Err(WireError::invalid_request(format!(
