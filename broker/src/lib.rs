@@ -5,6 +5,7 @@
 
 pub mod datadir;
 pub mod flows;
+pub mod permit;
 pub mod router;
 pub mod run;
 pub mod supervisor;

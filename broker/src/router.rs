@@ -13,12 +13,13 @@ use shared::error::{ErrorCode, WireError, WireResult};
 use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::secrets::{SecretKind, SecretSelector};
 use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
-use shared::protocol::vault::{VaultRequest, VaultResponse};
+use shared::protocol::vault::{PermitScope, VaultRequest, VaultResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 use tokio::sync::mpsc;
 
 use crate::flows;
+use crate::permit::{PermitGuard, SupervisedVault, VaultSource};
 use crate::supervisor::Supervisor;
 
 /// Timeout of ordinary vault-proc calls (an unlock may wait on an OS prompt).
@@ -34,6 +35,8 @@ pub const DNS_TIMEOUT: Duration = Duration::from_secs(30);
 /// The UI request handler.
 pub struct Router {
     sup: Arc<Supervisor>,
+    /// vault-proc as permit guards reach it (`crate::permit`).
+    permits: Arc<dyn VaultSource>,
     /// UI request id of a running Test Connection → dns-proc request id.
     tests: Mutex<HashMap<u64, u64>>,
 }
@@ -42,6 +45,7 @@ impl Router {
     /// A router over the supervisor's children.
     pub fn new(sup: Arc<Supervisor>) -> Arc<Self> {
         Arc::new(Self {
+            permits: Arc::new(SupervisedVault(sup.clone())),
             sup,
             tests: Mutex::new(HashMap::new()),
         })
@@ -218,17 +222,20 @@ impl Router {
             other => return Err(unexpected(&other)),
         };
         let timeout = Duration::from_secs(params.timeout_secs.unwrap_or(60).clamp(1, 600));
-        if let Some(secret_ref) = provider.secret_ref.clone() {
-            crate::flows::verify_token_owner(self, &provider.id, &secret_ref).await?;
-            // The vault reveals this token to dns-proc only while this permit lives.
-            let ttl_ms = (timeout + Duration::from_secs(90)).as_millis() as u64;
-            self.vault(VaultRequest::GrantPermit {
-                provider_id: provider.id.clone(),
-                secret_ref,
-                ttl_ms,
-            })
-            .await?;
-        }
+        // The vault reveals this token to dns-proc only while this guard lives:
+        // it is dropped on every way out of this function, cancellation included.
+        let permit = match provider.secret_ref.clone() {
+            Some(secret_ref) => {
+                crate::flows::verify_token_owner(self, &provider.id, &secret_ref).await?;
+                let scope = PermitScope::ProviderToken {
+                    provider_id: provider.id.clone(),
+                    secret_ref,
+                };
+                let ttl = timeout + Duration::from_secs(90);
+                Some(PermitGuard::grant(self.permits.clone(), scope, ttl).await?)
+            }
+            None => None,
+        };
         let dns = self.sup.dns().await?;
         let dns_id = dns.alloc_id();
         let ui_id = events.request_id();
@@ -253,17 +260,9 @@ impl Router {
         if let Ok(mut t) = self.tests.lock() {
             t.remove(&ui_id);
         }
-        if let Some(secret_ref) = provider.secret_ref.clone() {
-            // The run is over: dns-proc may no longer reveal this token.
-            let revoked = self
-                .vault(VaultRequest::RevokePermit {
-                    provider_id: provider.id.clone(),
-                    secret_ref,
-                })
-                .await;
-            if let Err(e) = revoked {
-                tracing::warn!(error = %e, "permit not revoked; it expires on its own");
-            }
+        // The run is over: dns-proc may no longer reveal this token.
+        if let Some(p) = permit {
+            p.revoke().await;
         }
         match result? {
             DnsResponse::TestOutcome(o) => Ok(UiResponse::TestOutcome(o)),

@@ -1,7 +1,7 @@
 //! vault-proc driven directly, with this test process in the roles of both the
 //! broker and dns-proc (it spawns vault-proc, so it is the expected pid for
 //! both grants). Used where a test or benchmark needs the dns role's view:
-//! reveal and template resolution.
+//! reveal and key operations.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use shared::error::WireResult;
 use shared::lifecycle::{send_control, sibling_binary, spawn_child, Spawned};
 use shared::protocol::control::{Bootstrap, Control, PeerGrant};
 use shared::protocol::secrets::{NewSecret, SecretKind, SecretMeta, SecretType};
-use shared::protocol::vault::{VaultRequest, VaultResponse};
+use shared::protocol::vault::{PermitScope, VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::RpcClient;
 use shared::secret::{Key32, SecretString};
@@ -26,6 +26,7 @@ pub struct DirectVault {
     child: Option<Spawned>,
     broker_key: Key32,
     dns_key: Key32,
+    data_dir: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -60,16 +61,16 @@ impl DirectVault {
         let dir = tempfile::tempdir().unwrap();
         let broker_key = Key32::random().unwrap();
         let dns_key = Key32::random().unwrap();
+        let data = match data_dir {
+            Some(d) => d.to_path_buf(),
+            None => {
+                std::fs::create_dir(dir.path().join("data")).unwrap();
+                dir.path().join("data")
+            }
+        };
         let (broker, dns, child) = rt.block_on(async {
             let socket_dir = dir.path().join("sock");
             std::fs::create_dir(&socket_dir).unwrap();
-            let data = match data_dir {
-                Some(d) => d.to_path_buf(),
-                None => {
-                    std::fs::create_dir(dir.path().join("data")).unwrap();
-                    dir.path().join("data")
-                }
-            };
             let bootstrap = Bootstrap {
                 data_dir: data.to_string_lossy().into_owned(),
                 socket_dir: Some(socket_dir.to_string_lossy().into_owned()),
@@ -126,6 +127,7 @@ impl DirectVault {
             child: Some(child),
             broker_key,
             dns_key,
+            data_dir: data,
             _dir: dir,
         }
     }
@@ -175,26 +177,73 @@ impl DirectVault {
         }
     }
 
-    /// Grants dns-proc a permit for `secret_ref` under `provider_id`.
-    pub fn permit(&self, provider_id: &str, secret_ref: &str) {
-        self.as_broker(VaultRequest::GrantPermit {
-            provider_id: provider_id.into(),
-            secret_ref: secret_ref.into(),
-            ttl_ms: 600_000,
-        })
-        .unwrap();
+    /// A secret's field read straight from `secrets.sqlite` with vault-proc's
+    /// own store code, in this process (no production path reveals a generic
+    /// secret: tests use this to check what was stored). `None` when there is
+    /// no secret of that name.
+    pub fn stored_value(&self, name: &str, field: &str) -> Option<String> {
+        use shared::protocol::secrets::SecretSelector;
+        use vault_proc::secrets::{masterkey, SecretStore, VaultError};
+        let source = masterkey::select_source().unwrap();
+        let mut store = SecretStore::open(&self.data_dir, source).unwrap();
+        match store.reveal(&SecretSelector::Name(name.into())) {
+            // EXPOSE: tests compare stored values.
+            Ok((_, data)) => Some(data.get(field)?.expose().to_string()),
+            Err(VaultError::NotFound { .. }) => None,
+            Err(e) => panic!("cannot read {name}: {e}"),
+        }
     }
 
-    /// Resolves a template as dns-proc.
-    pub fn resolve(&self, provider_id: &str, template: &str) -> WireResult<String> {
-        match self.as_dns(VaultRequest::Resolve {
-            provider_id: provider_id.into(),
-            template: template.into(),
-        })? {
-            // EXPOSE: tests compare the resolved text.
-            VaultResponse::Resolved(s) => Ok(s.expose().to_string()),
+    /// Grants dns-proc a permit for `scope` (10 minutes).
+    pub fn grant(&self, scope: PermitScope) {
+        match self
+            .as_broker(VaultRequest::GrantPermit {
+                scope,
+                ttl_ms: 600_000,
+            })
+            .unwrap()
+        {
+            VaultResponse::Done => {}
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    /// Revokes one hold on `scope` as the broker.
+    pub fn revoke(&self, scope: PermitScope) {
+        self.as_broker(VaultRequest::RevokePermit { scope })
+            .unwrap();
+    }
+
+    /// Grants dns-proc a permit to reveal `secret_ref` for `provider_id`.
+    pub fn permit(&self, provider_id: &str, secret_ref: &str) {
+        self.grant(token_scope(provider_id, secret_ref));
+    }
+
+    /// Reveals a provider token as dns-proc: field name → value.
+    pub fn reveal(
+        &self,
+        provider_id: &str,
+        secret_ref: &str,
+    ) -> WireResult<BTreeMap<String, String>> {
+        match self.as_dns(VaultRequest::Reveal {
+            provider_id: provider_id.into(),
+            secret_ref: secret_ref.into(),
+        })? {
+            VaultResponse::Revealed(data) => Ok(data
+                .into_iter()
+                // EXPOSE: tests compare the revealed values.
+                .map(|(k, v)| (k, v.expose().to_string()))
+                .collect()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// The permit scope that lets dns-proc reveal `secret_ref` for `provider_id`.
+pub fn token_scope(provider_id: &str, secret_ref: &str) -> PermitScope {
+    PermitScope::ProviderToken {
+        provider_id: provider_id.into(),
+        secret_ref: secret_ref.into(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Typed secrets resolved through a real OpenBao dev server (KV v2), with the
+//! Provider tokens revealed through a real OpenBao dev server (KV v2), with the
 //! fallback to the local copy, and the external provider through the UI.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -13,7 +13,7 @@ use shared::protocol::secrets::{
     ExternalProviderConfig, ExternalProviderKind, ExternalSource, SecretKind, SecretType,
 };
 use shared::protocol::vault::VaultRequest;
-use sslboard_tests::direct::{new_secret, DirectVault};
+use sslboard_tests::direct::{new_secret, token_scope, DirectVault};
 use sslboard_tests::required_env;
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
@@ -61,15 +61,26 @@ fn external_secret(v: &DirectVault, name: &str, path: &str, local: Option<&str>)
         Some(pw) => vec![("username", "local-user"), ("password", pw)],
         None => vec![],
     };
-    let mut new = new_secret(name, SecretType::BasicAuth, SecretKind::Generic, &fields);
+    let mut new = new_secret(
+        name,
+        SecretType::BasicAuth,
+        SecretKind::DnsProviderToken,
+        &fields,
+    );
+    new.owner = Some(PROVIDER.into());
     new.external = Some(ExternalSource { path: path.into() });
     let meta = v.create(new);
     v.permit(PROVIDER, &meta.reference);
     meta.reference
 }
 
+fn pw(v: &DirectVault, secret_ref: &str) -> Result<String, shared::error::WireError> {
+    v.reveal(PROVIDER, secret_ref)
+        .map(|d| d.get("password").cloned().unwrap_or_default())
+}
+
 #[test]
-fn resolves_from_openbao_and_reports_a_wrong_token() {
+fn reveals_from_openbao_and_reports_a_wrong_token() {
     let addr = required_env("SSLBOARD_TEST_OPENBAO_ADDR");
     let token = required_env("SSLBOARD_TEST_OPENBAO_TOKEN");
     let path = format!("t{}", sslboard_tests::random_hex(4));
@@ -81,41 +92,22 @@ fn resolves_from_openbao_and_reports_a_wrong_token() {
     );
     let v = DirectVault::start(&[]);
     configure(&v, &addr, &token);
-    external_secret(&v, "db", &path, Some("local-pw"));
-    external_secret(&v, "remote_only", &path, None);
-    let local = v.create(new_secret(
-        "api",
-        SecretType::ApiKey,
-        SecretKind::Generic,
-        &[("value", "local-api")],
-    ));
-    v.permit(PROVIDER, &local.reference);
-    let text = v.resolve(PROVIDER, "u={{secrets.db.username}} p={{secrets.db.password}} k={{secrets.api.value}} r={{secrets.remote_only.password}}").unwrap();
-    assert_eq!(
-        text,
-        "u=bao-user p=bao-pw-canary k=local-api r=bao-pw-canary"
-    );
-    // Missing field in the external data: all-or-nothing error naming it.
-    let err = v
-        .resolve(PROVIDER, "{{secrets.db.password}} {{secrets.db.nope}}")
-        .unwrap_err();
-    assert_eq!(err.code, ErrorCode::NotFound);
-    assert!(err.message.contains("nope"), "{err}");
+    let db = external_secret(&v, "db", &path, Some("local-pw"));
+    let remote_only = external_secret(&v, "remote_only", &path, None);
+    let d = v.reveal(PROVIDER, &db).unwrap();
+    assert_eq!(d.get("username").map(String::as_str), Some("bao-user"));
+    assert_eq!(d.get("password").map(String::as_str), Some("bao-pw-canary"));
+    assert_eq!(pw(&v, &remote_only).unwrap(), "bao-pw-canary");
     // Wrong token: the external-only secret fails with a clear provider error,
     // the one with a local copy falls back to it.
     configure(&v, &addr, "wrong-token");
-    let err = v
-        .resolve(PROVIDER, "{{secrets.remote_only.password}}")
-        .unwrap_err();
+    let err = pw(&v, &remote_only).unwrap_err();
     assert_eq!(err.code, ErrorCode::ProviderError, "{err}");
     assert!(
         err.message.contains("permission denied") && err.message.contains(&addr),
         "{err}"
     );
-    assert_eq!(
-        v.resolve(PROVIDER, "{{secrets.db.password}}").unwrap(),
-        "local-pw"
-    );
+    assert_eq!(pw(&v, &db).unwrap(), "local-pw");
 }
 
 struct Bao(Child);
@@ -172,23 +164,13 @@ fn a_stopped_server_falls_back_to_the_local_copy_or_fails_clearly() {
     );
     let v = DirectVault::start(&[]);
     configure(&v, &addr, "root");
-    external_secret(&v, "with_copy", "app", Some("local-copy-pw"));
-    external_secret(&v, "without_copy", "app", None);
-    assert_eq!(
-        v.resolve(PROVIDER, "{{secrets.with_copy.password}}")
-            .unwrap(),
-        "remote-pw"
-    );
+    let with_copy = external_secret(&v, "with_copy", "app", Some("local-copy-pw"));
+    let without_copy = external_secret(&v, "without_copy", "app", None);
+    assert_eq!(pw(&v, &with_copy).unwrap(), "remote-pw");
     drop(server);
     let start = Instant::now();
-    assert_eq!(
-        v.resolve(PROVIDER, "{{secrets.with_copy.password}}")
-            .unwrap(),
-        "local-copy-pw"
-    );
-    let err = v
-        .resolve(PROVIDER, "{{secrets.without_copy.password}}")
-        .unwrap_err();
+    assert_eq!(pw(&v, &with_copy).unwrap(), "local-copy-pw");
+    let err = pw(&v, &without_copy).unwrap_err();
     assert_eq!(err.code, ErrorCode::ProviderError);
     assert!(
         err.message.contains(&addr) && err.message.contains("connection failed"),
@@ -201,44 +183,53 @@ fn a_stopped_server_falls_back_to_the_local_copy_or_fails_clearly() {
     );
 }
 
+fn token(v: &DirectVault, name: &str, owner: &str, value: &str) -> String {
+    let mut new = new_secret(
+        name,
+        SecretType::ApiKey,
+        SecretKind::DnsProviderToken,
+        &[("value", value)],
+    );
+    new.owner = Some(owner.into());
+    v.create(new).reference
+}
+
 #[test]
-fn resolution_needs_a_permit_for_every_referenced_secret() {
+fn reveal_needs_a_permit_for_exactly_that_provider_token() {
     let v = DirectVault::start(&[]);
-    let a = v.create(new_secret(
-        "a",
-        SecretType::ApiKey,
-        SecretKind::Generic,
-        &[("value", "va")],
-    ));
-    v.create(new_secret(
-        "b",
-        SecretType::ApiKey,
-        SecretKind::Generic,
-        &[("value", "vb")],
-    ));
-    v.permit(PROVIDER, &a.reference);
-    assert_eq!(v.resolve(PROVIDER, "{{secrets.a.value}}").unwrap(), "va");
-    let err = v
-        .resolve(PROVIDER, "{{secrets.a.value}}{{secrets.b.value}}")
-        .unwrap_err();
-    assert_eq!(err.code, ErrorCode::Forbidden, "{err}");
-    let err = v
-        .resolve("dns_prov_other", "{{secrets.a.value}}")
-        .unwrap_err();
-    assert_eq!(err.code, ErrorCode::Forbidden);
-    // Reveal is for provider tokens only, even with a permit.
-    let err = v
-        .as_dns(VaultRequest::Reveal {
-            provider_id: PROVIDER.into(),
-            secret_ref: a.reference.clone(),
-        })
-        .unwrap_err();
-    assert_eq!(err.code, ErrorCode::Forbidden);
-    // The broker role can never ask for a value, and the dns role nothing else.
+    let a = token(&v, "a", PROVIDER, "va");
+    let b = token(&v, "b", PROVIDER, "vb");
+    let generic = v
+        .create(new_secret(
+            "g",
+            SecretType::ApiKey,
+            SecretKind::Generic,
+            &[("value", "vg")],
+        ))
+        .reference;
+    v.permit(PROVIDER, &a);
+    assert_eq!(v.reveal(PROVIDER, &a).unwrap()["value"], "va");
+    // Another token of the same provider, without its own permit.
     assert_eq!(
-        v.as_broker(VaultRequest::Resolve {
+        v.reveal(PROVIDER, &b).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // The same token under another provider's name.
+    assert_eq!(
+        v.reveal("dns_prov_other", &a).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // Reveal is for provider tokens only, even with a permit.
+    v.permit(PROVIDER, &generic);
+    assert_eq!(
+        v.reveal(PROVIDER, &generic).unwrap_err().code,
+        ErrorCode::Forbidden
+    );
+    // The broker role can never ask for a value.
+    assert_eq!(
+        v.as_broker(VaultRequest::Reveal {
             provider_id: PROVIDER.into(),
-            template: "x".into()
+            secret_ref: a,
         })
         .unwrap_err()
         .code,
@@ -308,28 +299,22 @@ fn external_provider_through_the_ui_shows_metadata_only() {
 }
 
 #[test]
-fn a_revoked_permit_no_longer_lets_dns_proc_resolve() {
+fn a_revoked_permit_no_longer_lets_dns_proc_reveal() {
     let v = DirectVault::start(&[]);
-    let a = v.create(new_secret(
-        "a",
-        SecretType::ApiKey,
-        SecretKind::Generic,
-        &[("value", "va")],
-    ));
-    v.permit(PROVIDER, &a.reference);
-    assert_eq!(v.resolve(PROVIDER, "{{secrets.a.value}}").unwrap(), "va");
-    v.as_broker(VaultRequest::RevokePermit {
-        provider_id: PROVIDER.into(),
-        secret_ref: a.reference.clone(),
-    })
-    .unwrap();
-    let err = v.resolve(PROVIDER, "{{secrets.a.value}}").unwrap_err();
+    let a = token(&v, "a", PROVIDER, "va");
+    // Two operations hold the permit: it lives until both have ended.
+    v.permit(PROVIDER, &a);
+    v.permit(PROVIDER, &a);
+    assert_eq!(v.reveal(PROVIDER, &a).unwrap()["value"], "va");
+    v.revoke(token_scope(PROVIDER, &a));
+    assert_eq!(v.reveal(PROVIDER, &a).unwrap()["value"], "va");
+    v.revoke(token_scope(PROVIDER, &a));
+    let err = v.reveal(PROVIDER, &a).unwrap_err();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err}");
     // Only the broker may revoke.
     let err = v
         .as_dns(VaultRequest::RevokePermit {
-            provider_id: PROVIDER.into(),
-            secret_ref: a.reference,
+            scope: token_scope(PROVIDER, &a),
         })
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::Forbidden);

@@ -1,55 +1,150 @@
-//! Short-lived reveal permits. The broker grants one when it starts a provider
-//! operation; dns-proc may then reveal exactly that provider's token until the
-//! permit expires. A compromised dns-proc therefore cannot walk the vault.
+//! Short-lived permits. The broker grants one when it starts an operation
+//! (Test Connection, an ACME account or order step); dns-proc may then do
+//! exactly what the permit's [`PermitScope`] names until the permit expires or
+//! its last holder revokes it. A compromised dns-proc therefore cannot walk
+//! the vault: it reveals only the token of a provider under test, and signs
+//! only with the keys, for the CA and the names, of an operation in progress.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// Live permits keyed by (provider id, secret ref): expiry and how many
-/// operations hold them.
-#[derive(Default)]
-pub struct Permits {
-    live: HashMap<(String, String), (Instant, u32)>,
-}
+use shared::protocol::vault::{AcmeGrant, AcmePurpose, PermitScope};
 
 /// Longest permit the broker may grant.
 pub const MAX_TTL: Duration = Duration::from_secs(900);
 
+/// How long a revoke that found no permit waits for its grant.
+///
+/// vault-proc serves the requests of one connection concurrently, so a
+/// revoke sent right after its grant (an operation cancelled while the grant
+/// was in flight) can be applied first. It then leaves a debt that cancels
+/// the grant when it arrives. A grant that never arrives leaves the debt to
+/// expire; meanwhile that scope is refused (fail closed).
+pub const REORDER_WINDOW: Duration = Duration::from_secs(5);
+
+/// One permit (live when it has holders and has not expired).
+struct Live {
+    expiry: Instant,
+    /// Operations holding it; negative while revokes wait for their grants.
+    holders: i64,
+    /// Certificate keys generated under an order permit (`OrderKeyCreate`):
+    /// covered by this permit although the broker did not name them.
+    added_keys: Vec<String>,
+}
+
+/// Live permits keyed by their scope: expiry, how many operations hold them,
+/// and the keys added to them since the grant.
+#[derive(Default)]
+pub struct Permits {
+    live: HashMap<PermitScope, Live>,
+}
+
+/// An ACME permit as checked by a key operation: the grant plus the keys added to it.
+pub struct AcmeView<'a> {
+    /// The grant as the broker made it.
+    pub grant: &'a AcmeGrant,
+    added_keys: &'a [String],
+}
+
+impl AcmeView<'_> {
+    /// True when the permit covers `key_ref`.
+    pub fn has_key(&self, key_ref: &str) -> bool {
+        self.grant.key_refs.iter().any(|k| k == key_ref)
+            || self.added_keys.iter().any(|k| k == key_ref)
+    }
+}
+
 impl Permits {
     /// Grants a permit for one more operation (the expiry is the later of the two).
-    pub fn grant(&mut self, provider_id: String, secret_ref: String, ttl: Duration) {
+    pub fn grant(&mut self, scope: PermitScope, ttl: Duration) {
         self.prune();
         let expiry = Instant::now() + ttl.min(MAX_TTL);
-        let entry = self
-            .live
-            .entry((provider_id, secret_ref))
-            .or_insert((expiry, 0));
-        entry.0 = entry.0.max(expiry);
-        entry.1 = entry.1.saturating_add(1);
+        let entry = self.live.entry(scope.clone()).or_insert(Live {
+            expiry,
+            holders: 0,
+            added_keys: Vec::new(),
+        });
+        entry.expiry = entry.expiry.max(expiry);
+        entry.holders = entry.holders.saturating_add(1);
+        if entry.holders == 0 {
+            // Its revoke came first: the pair cancels out.
+            self.live.remove(&scope);
+        }
     }
 
     /// Ends one operation's hold; the permit dies with its last holder.
-    pub fn revoke(&mut self, provider_id: &str, secret_ref: &str) {
-        let key = (provider_id.to_string(), secret_ref.to_string());
-        if let Some(entry) = self.live.get_mut(&key) {
-            entry.1 = entry.1.saturating_sub(1);
-            if entry.1 == 0 {
-                self.live.remove(&key);
-            }
-        }
+    pub fn revoke(&mut self, scope: &PermitScope) {
         self.prune();
+        let entry = self.live.entry(scope.clone()).or_insert(Live {
+            expiry: Instant::now() + REORDER_WINDOW,
+            holders: 0,
+            added_keys: Vec::new(),
+        });
+        entry.holders = entry.holders.saturating_sub(1);
+        if entry.holders == 0 {
+            self.live.remove(scope);
+        }
     }
 
-    /// True when a live permit covers this pair.
-    pub fn covers(&mut self, provider_id: &str, secret_ref: &str) -> bool {
+    /// True when a live permit lets dns-proc reveal `secret_ref` for `provider_id`.
+    pub fn covers_token(&mut self, provider_id: &str, secret_ref: &str) -> bool {
         self.prune();
         self.live
-            .contains_key(&(provider_id.to_string(), secret_ref.to_string()))
+            .get(&PermitScope::ProviderToken {
+                provider_id: provider_id.to_string(),
+                secret_ref: secret_ref.to_string(),
+            })
+            .is_some_and(|l| l.holders > 0)
+    }
+
+    /// The live ACME permits.
+    pub fn acme(&mut self) -> Vec<AcmeView<'_>> {
+        self.prune();
+        self.live
+            .iter()
+            .filter(|(_, live)| live.holders > 0)
+            .filter_map(|(scope, live)| match scope {
+                PermitScope::Acme(grant) => Some(AcmeView {
+                    grant,
+                    added_keys: &live.added_keys,
+                }),
+                PermitScope::ProviderToken { .. } => None,
+            })
+            .collect()
+    }
+
+    /// True when a live ACME permit is for order `order_id`.
+    pub fn has_order(&mut self, order_id: &str) -> bool {
+        self.acme()
+            .iter()
+            .any(|v| matches!(&v.grant.purpose, AcmePurpose::Order(o) if o == order_id))
+    }
+
+    /// Adds `key_ref` to every live permit of order `order_id`.
+    pub fn add_order_key(&mut self, order_id: &str, key_ref: &str) {
+        self.prune();
+        for (scope, live) in self.live.iter_mut() {
+            if let PermitScope::Acme(AcmeGrant {
+                purpose: AcmePurpose::Order(o),
+                ..
+            }) = scope
+            {
+                if o == order_id {
+                    live.added_keys.push(key_ref.to_string());
+                }
+            }
+        }
+    }
+
+    /// How many permits are live (tests and diagnostics).
+    pub fn live_count(&mut self) -> usize {
+        self.prune();
+        self.live.values().filter(|l| l.holders > 0).count()
     }
 
     fn prune(&mut self) {
         let now = Instant::now();
-        self.live.retain(|_, (exp, _)| *exp > now);
+        self.live.retain(|_, l| l.expiry > now);
     }
 }
 
@@ -57,27 +152,82 @@ impl Permits {
 mod tests {
     use super::*;
 
+    fn token(p: &str, s: &str) -> PermitScope {
+        PermitScope::ProviderToken {
+            provider_id: p.into(),
+            secret_ref: s.into(),
+        }
+    }
+
+    fn order(id: &str, keys: &[&str]) -> PermitScope {
+        PermitScope::Acme(AcmeGrant {
+            purpose: AcmePurpose::Order(id.into()),
+            key_refs: keys.iter().map(|k| k.to_string()).collect(),
+            directory_origin: "https://ca.example".into(),
+            names: vec!["a.example".into()],
+        })
+    }
+
     #[test]
     fn permits_expire_and_are_exact() {
         let mut p = Permits::default();
-        p.grant("p1".into(), "s1".into(), Duration::from_millis(30));
-        assert!(p.covers("p1", "s1"));
-        assert!(!p.covers("p1", "s2"));
-        assert!(!p.covers("p2", "s1"));
+        p.grant(token("p1", "s1"), Duration::from_millis(30));
+        assert!(p.covers_token("p1", "s1"));
+        assert!(!p.covers_token("p1", "s2"));
+        assert!(!p.covers_token("p2", "s1"));
         std::thread::sleep(Duration::from_millis(40));
-        assert!(!p.covers("p1", "s1"));
+        assert!(!p.covers_token("p1", "s1"));
+        assert_eq!(p.live_count(), 0);
     }
 
     #[test]
     fn a_permit_lives_until_its_last_holder_revokes_it() {
         let mut p = Permits::default();
-        p.grant("p1".into(), "s1".into(), Duration::from_secs(60));
-        p.grant("p1".into(), "s1".into(), Duration::from_secs(60));
-        p.revoke("p1", "s1");
-        assert!(p.covers("p1", "s1"));
-        p.revoke("p1", "s1");
-        assert!(!p.covers("p1", "s1"));
-        p.revoke("p1", "s1");
-        assert!(!p.covers("p1", "s1"));
+        p.grant(token("p1", "s1"), Duration::from_secs(60));
+        p.grant(token("p1", "s1"), Duration::from_secs(60));
+        p.revoke(&token("p1", "s1"));
+        assert!(p.covers_token("p1", "s1"));
+        p.revoke(&token("p1", "s1"));
+        assert!(!p.covers_token("p1", "s1"));
+    }
+
+    #[test]
+    fn a_revoke_that_overtakes_its_grant_cancels_it() {
+        let mut p = Permits::default();
+        p.revoke(&token("p1", "s1"));
+        p.grant(token("p1", "s1"), Duration::from_secs(60));
+        assert!(!p.covers_token("p1", "s1"));
+        assert_eq!(p.live_count(), 0);
+        // The debt is paid: the next operation's grant works.
+        p.grant(token("p1", "s1"), Duration::from_secs(60));
+        assert!(p.covers_token("p1", "s1"));
+    }
+
+    #[test]
+    fn ttl_is_capped() {
+        let mut p = Permits::default();
+        p.grant(token("p1", "s1"), Duration::from_secs(86_400));
+        let live = p.live.values().next().map(|l| l.expiry);
+        assert!(live.is_some_and(|e| e <= Instant::now() + MAX_TTL));
+    }
+
+    #[test]
+    fn acme_permits_cover_their_keys_and_keys_added_to_their_order() {
+        let mut p = Permits::default();
+        p.grant(order("o1", &["k1"]), Duration::from_secs(60));
+        p.grant(token("p1", "k2"), Duration::from_secs(60));
+        assert!(!p.covers_token("p1", "k1"));
+        assert!(p.acme().iter().any(|v| v.has_key("k1")));
+        assert!(!p.acme().iter().any(|v| v.has_key("k2")));
+        assert!(p.has_order("o1"));
+        assert!(!p.has_order("o2"));
+        p.add_order_key("o2", "k3");
+        assert!(!p.acme().iter().any(|v| v.has_key("k3")));
+        p.add_order_key("o1", "k3");
+        assert!(p.acme().iter().any(|v| v.has_key("k3")));
+        // The broker revokes with the scope it granted; the added key goes with it.
+        p.revoke(&order("o1", &["k1"]));
+        assert!(!p.acme().iter().any(|v| v.has_key("k3") || v.has_key("k1")));
+        assert_eq!(p.live_count(), 1);
     }
 }

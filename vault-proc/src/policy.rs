@@ -24,6 +24,6 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::GrantPermit { .. }
         | VaultRequest::RevokePermit { .. } => role == Role::Broker,
         // Values leave vault-proc only towards dns-proc.
-        VaultRequest::Reveal { .. } | VaultRequest::Resolve { .. } => role == Role::Dns,
+        VaultRequest::Reveal { .. } => role == Role::Dns,
     }
 }

@@ -20,9 +20,7 @@ use crate::external::fetch::ExternalCache;
 use crate::permits::Permits;
 use crate::policy;
 use crate::secrets::masterkey;
-use crate::secrets::resolve::ResolutionContext;
 use crate::secrets::store::SecretStore;
-use crate::secrets::VaultError;
 
 /// Version of the export document format.
 pub const EXPORT_VERSION: u32 = 1;
@@ -153,27 +151,19 @@ impl StoreActor {
                 external_config::delete(self.store()?).map_err(WireError::from)?;
                 Ok(VaultResponse::Deleted)
             }
-            VaultRequest::GrantPermit {
-                provider_id,
-                secret_ref,
-                ttl_ms,
-            } => {
-                self.permits
-                    .grant(provider_id, secret_ref, Duration::from_millis(ttl_ms));
+            VaultRequest::GrantPermit { scope, ttl_ms } => {
+                self.permits.grant(scope, Duration::from_millis(ttl_ms));
                 Ok(VaultResponse::Done)
             }
-            VaultRequest::RevokePermit {
-                provider_id,
-                secret_ref,
-            } => {
-                self.permits.revoke(&provider_id, &secret_ref);
+            VaultRequest::RevokePermit { scope } => {
+                self.permits.revoke(&scope);
                 Ok(VaultResponse::Done)
             }
             VaultRequest::Reveal {
                 provider_id,
                 secret_ref,
             } => {
-                if !self.permits.covers(&provider_id, &secret_ref) {
+                if !self.permits.covers_token(&provider_id, &secret_ref) {
                     return Err(WireError::forbidden(
                         "no live permit covers this secret for this provider",
                     ));
@@ -199,47 +189,7 @@ impl StoreActor {
                     .map_err(WireError::from)?;
                 Ok(VaultResponse::Revealed(data))
             }
-            VaultRequest::Resolve {
-                provider_id,
-                template,
-            } => self.resolve(&provider_id, &template),
         }
-    }
-
-    /// Resolves every reference of `template` for dns-proc: all-or-nothing,
-    /// each secret fetched once, each covered by a live permit for the provider.
-    fn resolve(&mut self, provider_id: &str, template: &str) -> WireResult<VaultResponse> {
-        self.store()?;
-        let Self {
-            store,
-            permits,
-            external,
-            ..
-        } = self;
-        let store = store
-            .as_mut()
-            .ok_or_else(|| WireError::internal("store not open"))?;
-        let mut fetch =
-            |name: &str| -> Result<Option<shared::protocol::secrets::SecretData>, VaultError> {
-                let meta = match store.get_meta(&SecretSelector::Name(name.to_string())) {
-                    Ok(m) => m,
-                    Err(VaultError::NotFound { .. }) => return Ok(None),
-                    Err(e) => return Err(e),
-                };
-                // Every referenced secret needs a permit the broker granted for this
-                // provider operation; dns-proc cannot widen what it may see.
-                if !permits.covers(provider_id, &meta.reference) {
-                    return Err(VaultError::Forbidden(format!(
-                        "no live permit covers secret \"{name}\" for this provider"
-                    )));
-                }
-                external.fetch_meta(store, meta).map(|(_, d)| Some(d))
-            };
-        let mut ctx = ResolutionContext::new(&mut fetch);
-        let text = ctx.resolve(template).map_err(WireError::from)?;
-        Ok(VaultResponse::Resolved(shared::secret::SecretString::new(
-            text.to_string(),
-        )))
     }
 }
 

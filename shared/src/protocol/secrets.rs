@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::keys::PublicKeyMeta;
 use crate::secret::SecretString;
 
 /// What a secret is for. Decides which roles may have it revealed.
@@ -148,6 +149,8 @@ pub struct SecretMeta {
     pub external: Option<ExternalSource>,
     /// True when a local copy of the value is stored.
     pub has_local_value: bool,
+    /// The public half, for a key kind whose value is a usable private key.
+    pub public_key: Option<PublicKeyMeta>,
 }
 
 /// A request to create a secret.

@@ -55,6 +55,7 @@ pub enum UiRequest {
     SecretGet(SecretSelector),
     /// Validate a template.
     TemplateValidate(String),
+
     /// Export configuration (references only).
     ConfigExport,
     /// Configure the external secret provider.

@@ -2,7 +2,12 @@
 //!
 //! vault-proc checks every request against the caller's role with one exhaustive
 //! match (`vault_proc::policy`). Responses to the broker carry metadata only;
-//! [`VaultResponse::Revealed`] and [`VaultResponse::Resolved`] exist for dns-proc.
+//! [`VaultResponse::Revealed`] exists for dns-proc, and so do the results of
+//! key operations ([`VaultResponse::Jws`], [`VaultResponse::Csr`]), which carry
+//! signatures, never a private key.
+//!
+//! What dns-proc may ask is bounded by permits the broker grants for one
+//! operation ([`PermitScope`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +16,6 @@ use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretData, SecretFilter, SecretMeta,
     SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
 };
-use crate::secret::SecretString;
 
 /// A request to vault-proc.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,21 +63,17 @@ pub enum VaultRequest {
     ExternalGet,
     /// Remove the external provider and its token.
     ExternalDelete,
-    /// Allow dns-proc to reveal `secret_ref` for `provider_id` for a short time.
+    /// Allow dns-proc what `scope` names for a short time (one more holder).
     GrantPermit {
-        /// Provider the operation is for.
-        provider_id: String,
-        /// Secret that may be revealed.
-        secret_ref: String,
-        /// Lifetime in milliseconds.
+        /// What the permit covers.
+        scope: PermitScope,
+        /// Lifetime in milliseconds (capped by vault-proc).
         ttl_ms: u64,
     },
     /// End one operation's hold on a permit (the broker, when the operation ends).
     RevokePermit {
-        /// Provider the operation was for.
-        provider_id: String,
-        /// Secret the permit covered.
-        secret_ref: String,
+        /// The scope that was granted.
+        scope: PermitScope,
     },
     /// dns-proc: the value of a `dns_provider_token` covered by a live permit.
     Reveal {
@@ -82,56 +82,48 @@ pub enum VaultRequest {
         /// Secret reference.
         secret_ref: String,
     },
-    /// TEMP contract copy.
+    /// TEMPORARY copy of the contract's request (keys branch replaces it).
     AcmeSign {
-        /// k
+        /// Signing key.
         key_ref: String,
-        /// u
+        /// Request URL.
         url: String,
-        /// n
+        /// Nonce.
         nonce: String,
-        /// s
+        /// kid or jwk.
         signer: super::keys::JwsSigner,
-        /// p
+        /// Payload.
         payload: Vec<u8>,
     },
-    /// c
+    /// TEMPORARY copy of the contract's request.
     CsrCreate {
-        /// k
+        /// Certificate key.
         key_ref: String,
-        /// n
+        /// Names.
         names: Vec<String>,
     },
-    /// e
+    /// TEMPORARY copy of the contract's request.
     EabSign {
-        /// h
+        /// HMAC key.
         hmac_key_ref: String,
-        /// k
+        /// Key id.
         kid: String,
-        /// u
+        /// newAccount URL.
         url: String,
-        /// a
+        /// Account JWK.
         account_jwk: String,
     },
-    /// p
+    /// TEMPORARY copy of the contract's request.
     PublicJwk {
-        /// k
+        /// Key.
         key_ref: String,
     },
-    /// o
+    /// TEMPORARY copy of the contract's request.
     OrderKeyCreate {
-        /// o
+        /// Order.
         order_id: String,
-        /// k
+        /// Key type.
         key_type: super::keys::KeyType,
-    },
-    /// dns-proc: substitute every reference in a template (all-or-nothing);
-    /// every referenced secret must be covered by a live permit for the provider.
-    Resolve {
-        /// Provider the operation is for.
-        provider_id: String,
-        /// The template text.
-        template: String,
     },
 }
 
@@ -171,12 +163,46 @@ pub enum VaultResponse {
     Done,
     /// dns-proc only: decrypted field values.
     Revealed(SecretData),
-    /// dns-proc only: a resolved template.
-    Resolved(SecretString),
-    /// j
+    /// TEMPORARY copy of the contract's response.
     Jws(super::keys::FlattenedJws),
-    /// c
+    /// TEMPORARY copy of the contract's response.
     Csr(Vec<u8>),
-    /// p
+    /// TEMPORARY copy of the contract's response.
     PublicKey(super::keys::PublicKeyInfo),
+}
+
+/// What a permit lets dns-proc do in vault-proc, for one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PermitScope {
+    /// Reveal this provider's token (Test Connection, DNS-01 record writes).
+    ProviderToken {
+        /// The provider.
+        provider_id: String,
+        /// Its token's secret reference.
+        secret_ref: String,
+    },
+    /// Sign ACME requests / CSRs with these keys.
+    Acme(AcmeGrant),
+}
+
+/// The ACME half of [`PermitScope`]: which keys, for which CA, for which names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AcmeGrant {
+    /// What the operation is.
+    pub purpose: AcmePurpose,
+    /// Account key, certificate key and EAB HMAC key references.
+    pub key_refs: Vec<String>,
+    /// `https://host[:port]` of the ACME directory: every signed URL must have this origin.
+    pub directory_origin: String,
+    /// Names a CSR may carry (empty for an account operation).
+    pub names: Vec<String>,
+}
+
+/// The operation an ACME permit is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AcmePurpose {
+    /// Account registration or upkeep (account id).
+    Account(String),
+    /// Issuance of one order (order id).
+    Order(String),
 }

@@ -10,7 +10,8 @@
 //! * [`types`]: validation of names, metadata and per-type data;
 //! * [`store`]: [`store::SecretStore`], the API the rest of vault-proc uses;
 //! * [`migration`]: the one-time move from per-secret keyring entries;
-//! * [`template`] and [`resolve`]: `{{secrets.<name>.<field>}}` references.
+//! * [`template`]: `{{secrets.<name>.<field>}}` references (validated, never
+//!   resolved: no caller may have a template filled with values yet).
 
 pub mod crypto;
 pub mod db;
@@ -19,7 +20,6 @@ pub mod locked_key;
 pub mod masterkey;
 pub mod migration;
 pub mod plaintext;
-pub mod resolve;
 pub mod rows;
 pub mod store;
 pub mod template;

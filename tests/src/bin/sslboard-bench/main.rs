@@ -17,7 +17,6 @@ use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 mod dns;
 mod resolve;
 mod reveal;
-mod templates;
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -101,9 +100,6 @@ fn main() {
     }
     if want("resolve") {
         resolve::run();
-    }
-    if want("templates") {
-        templates::run();
     }
     if want("dns") {
         dns::run();

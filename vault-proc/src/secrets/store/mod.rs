@@ -101,6 +101,7 @@ fn meta(row: &SecretRow) -> SecretMeta {
             .clone()
             .map(|path| ExternalSource { path }),
         has_local_value: row.ciphertext.is_some(),
+        public_key: None,
     }
 }
 
