@@ -309,7 +309,8 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
                     Ok(DnsResponse::AcmeAccounts(self.acme.accounts().await?))
                 }
                 DnsRequest::AcmeAccountGet(id) => {
-                    Ok(DnsResponse::AcmeAccount(self.acme.account(&id).await?))
+                    let (meta, origin) = self.acme.account(&id).await?;
+                    Ok(DnsResponse::AcmeAccountOrigin(meta, origin))
                 }
                 DnsRequest::AcmeAccountDelete { id, deactivate } => {
                     self.acme

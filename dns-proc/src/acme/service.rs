@@ -249,9 +249,11 @@ impl AcmeState {
             .ok_or_else(|| WireError::not_found(format!("no ACME account {}", shown(id, 60))))
     }
 
-    /// One account.
-    pub async fn account(&self, id: &str) -> WireResult<AcmeAccountMeta> {
-        Ok(account_meta(&self.account_row(id).await?))
+    /// One account and its directory's origin.
+    pub async fn account(&self, id: &str) -> WireResult<(AcmeAccountMeta, String)> {
+        let row = self.account_row(id).await?;
+        let origin = http::origin_of(&row.directory_url).map_err(wire_err)?;
+        Ok((account_meta(&row), origin))
     }
 
     /// Deletes an account, deactivating it at the CA first when asked.

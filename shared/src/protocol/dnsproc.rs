@@ -115,7 +115,7 @@ pub enum DnsRequest {
     AcmeAccountRegister(AccountRegistration),
     /// All accounts.
     AcmeAccountList,
-    /// One account.
+    /// One account, with its directory's origin.
     AcmeAccountGet(String),
     /// Delete an account, deactivating it at the CA first when asked (that
     /// needs the broker's ACME permit).
@@ -200,6 +200,8 @@ pub enum DnsResponse {
     AcmeAccount(AcmeAccountMeta),
     /// Accounts.
     AcmeAccounts(Vec<AcmeAccountMeta>),
+    /// One account and its directory's origin (`https://host[:port]`).
+    AcmeAccountOrigin(AcmeAccountMeta, String),
     /// A prepared order.
     IssuePlan(IssuePlan),
     /// An issuance outcome; the certificate key to delete when it failed.

@@ -83,6 +83,8 @@ pub enum VaultRequest {
         secret_ref: String,
     },
     /// TEMPORARY copy of the contract's request (keys branch replaces it).
+    KeyCreate(super::keys::NewKey),
+    /// TEMPORARY copy of the contract's request.
     AcmeSign {
         /// Signing key.
         key_ref: String,
