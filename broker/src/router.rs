@@ -149,6 +149,12 @@ impl Router {
                     other => Err(unexpected(&other)),
                 }
             }
+            UiRequest::KeyCreate(mut new) => {
+                // The UI never sets an owner (order keys are owned by their order).
+                new.owner = None;
+                meta(self.vault(VaultRequest::KeyCreate(new)).await?)
+            }
+            UiRequest::KeyImport(imp) => meta(self.vault(VaultRequest::KeyImport(imp)).await?),
             UiRequest::ConfigExport => {
                 let providers = match self.dns(DnsRequest::List).await? {
                     DnsResponse::Providers(p) => p,

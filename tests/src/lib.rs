@@ -8,6 +8,7 @@
 pub mod acme;
 pub mod direct;
 pub mod dns;
+pub mod keys;
 pub mod procs;
 pub mod session;
 pub mod tree;

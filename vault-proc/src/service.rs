@@ -17,6 +17,9 @@ use shared::rpc::{BoxFuture, EventSink, Handler};
 
 use crate::external::config as external_config;
 use crate::external::fetch::ExternalCache;
+use crate::keys::cache::KeyCache;
+use crate::keys::grant;
+use crate::keys::ops::KeyOps;
 use crate::permits::Permits;
 use crate::policy;
 use crate::secrets::masterkey;
@@ -31,6 +34,8 @@ pub struct StoreActor {
     store: Option<SecretStore>,
     permits: Permits,
     external: ExternalCache,
+    /// Keys loaded while unlocked; emptied on lock.
+    keys: KeyCache,
 }
 
 impl StoreActor {
@@ -41,6 +46,7 @@ impl StoreActor {
             store: None,
             permits: Permits::default(),
             external: ExternalCache::default(),
+            keys: KeyCache::default(),
         }
     }
 
@@ -74,6 +80,8 @@ impl StoreActor {
             },
             VaultRequest::Lock => match self.store.as_mut() {
                 Some(s) => {
+                    // Key objects go with the master key: both zeroized now.
+                    self.keys.clear();
                     s.lock();
                     Ok(VaultResponse::Status(s.status()))
                 }
@@ -93,13 +101,17 @@ impl StoreActor {
             VaultRequest::Create(new) => Ok(VaultResponse::Meta(
                 self.store()?.create(new).map_err(WireError::from)?,
             )),
-            VaultRequest::Update { selector, update } => Ok(VaultResponse::Meta(
-                self.store()?
+            VaultRequest::Update { selector, update } => {
+                let meta = self
+                    .store()?
                     .update(&selector, update)
-                    .map_err(WireError::from)?,
-            )),
+                    .map_err(WireError::from)?;
+                self.keys.forget(&meta.reference);
+                Ok(VaultResponse::Meta(meta))
+            }
             VaultRequest::Delete(selector) => {
-                self.store()?.delete(&selector).map_err(WireError::from)?;
+                let meta = self.store()?.delete(&selector).map_err(WireError::from)?;
+                self.keys.forget(&meta.reference);
                 Ok(VaultResponse::Deleted)
             }
             VaultRequest::ListPage {
@@ -152,13 +164,48 @@ impl StoreActor {
                 Ok(VaultResponse::Deleted)
             }
             VaultRequest::GrantPermit { scope, ttl_ms } => {
+                let scope = grant::checked_scope(scope)?;
                 self.permits.grant(scope, Duration::from_millis(ttl_ms));
                 Ok(VaultResponse::Done)
             }
             VaultRequest::RevokePermit { scope } => {
+                // Normalized like the grant, so it names the same permit.
+                let scope = grant::checked_scope(scope.clone()).unwrap_or(scope);
                 self.permits.revoke(&scope);
                 Ok(VaultResponse::Done)
             }
+            VaultRequest::KeyCreate(new) => Ok(VaultResponse::Meta(self.key_ops()?.create(new)?)),
+            VaultRequest::KeyImport(imp) => Ok(VaultResponse::Meta(self.key_ops()?.import(imp)?)),
+            VaultRequest::AcmeSign {
+                key_ref,
+                url,
+                nonce,
+                signer,
+                payload,
+            } => Ok(VaultResponse::Jws(
+                self.key_ops()?
+                    .acme_sign(&key_ref, &url, &nonce, &signer, &payload)?,
+            )),
+            VaultRequest::CsrCreate { key_ref, names } => {
+                Ok(VaultResponse::Csr(self.key_ops()?.csr(&key_ref, &names)?))
+            }
+            VaultRequest::EabSign {
+                hmac_key_ref,
+                kid,
+                url,
+                account_jwk,
+            } => Ok(VaultResponse::Jws(self.key_ops()?.eab(
+                &hmac_key_ref,
+                &kid,
+                &url,
+                &account_jwk,
+            )?)),
+            VaultRequest::PublicJwk { key_ref } => Ok(VaultResponse::PublicKey(
+                self.key_ops()?.public_jwk(&key_ref)?,
+            )),
+            VaultRequest::OrderKeyCreate { order_id, key_type } => Ok(VaultResponse::Meta(
+                self.key_ops()?.order_key(&order_id, key_type)?,
+            )),
             VaultRequest::Reveal {
                 provider_id,
                 secret_ref,
@@ -190,6 +237,26 @@ impl StoreActor {
                 Ok(VaultResponse::Revealed(data))
             }
         }
+    }
+}
+
+impl StoreActor {
+    /// The store, permits and key cache, borrowed together for a key request.
+    fn key_ops(&mut self) -> WireResult<KeyOps<'_>> {
+        self.store()?;
+        let Self {
+            store,
+            permits,
+            keys,
+            ..
+        } = self;
+        Ok(KeyOps {
+            store: store
+                .as_mut()
+                .ok_or_else(|| WireError::internal("store not open"))?,
+            permits,
+            cache: keys,
+        })
     }
 }
 

@@ -14,6 +14,7 @@ use super::dns::{
     NewProvider, ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, TestOutcome,
     TestParams, TestProgress,
 };
+use super::keys::{ImportKey, NewKey};
 use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretFilter, SecretMeta,
     SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
@@ -55,6 +56,10 @@ pub enum UiRequest {
     SecretGet(SecretSelector),
     /// Validate a template.
     TemplateValidate(String),
+    /// Generate a private key inside vault-proc (owner is always `None` from the UI).
+    KeyCreate(NewKey),
+    /// Import a PEM private key into vault-proc.
+    KeyImport(ImportKey),
 
     /// Export configuration (references only).
     ConfigExport,

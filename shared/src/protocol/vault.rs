@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dns::ProviderMeta;
+use super::keys::{FlattenedJws, ImportKey, JwsSigner, KeyType, NewKey, PublicKeyInfo};
 use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretData, SecretFilter, SecretMeta,
     SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
@@ -82,50 +83,56 @@ pub enum VaultRequest {
         /// Secret reference.
         secret_ref: String,
     },
-    /// TEMPORARY copy of the contract's request (keys branch replaces it).
-    KeyCreate(super::keys::NewKey),
-    /// TEMPORARY copy of the contract's request.
+    /// Generate a key inside vault-proc (from the UI's `key_create`).
+    KeyCreate(NewKey),
+    /// Import a PEM private key (from the UI's `key_import`).
+    KeyImport(ImportKey),
+    /// dns-proc: sign an ACME request with a key of a live ACME permit whose
+    /// directory origin is `url`'s origin. vault-proc builds the protected header.
     AcmeSign {
-        /// Signing key.
+        /// The signing key.
         key_ref: String,
-        /// Request URL.
+        /// The request URL (protected header `url`).
         url: String,
-        /// Nonce.
+        /// A fresh nonce from the ACME server (protected header `nonce`).
         nonce: String,
-        /// kid or jwk.
-        signer: super::keys::JwsSigner,
-        /// Payload.
+        /// `kid` (account URL) or `jwk` (the key's public JWK).
+        signer: JwsSigner,
+        /// The payload bytes; empty for POST-as-GET.
         payload: Vec<u8>,
     },
-    /// TEMPORARY copy of the contract's request.
+    /// dns-proc: a DER PKCS#10 CSR for `names`, signed by a certificate key of
+    /// a live ACME permit that lists every one of the names.
     CsrCreate {
-        /// Certificate key.
+        /// The certificate key.
         key_ref: String,
-        /// Names.
+        /// Subject alternative names.
         names: Vec<String>,
     },
-    /// TEMPORARY copy of the contract's request.
+    /// dns-proc: the external account binding JWS (HS256, RFC 8555 §7.3.4)
+    /// with an HMAC key of a live ACME permit, binding an account key of that permit.
     EabSign {
-        /// HMAC key.
+        /// The HMAC key (kind `acme_account_key`, type `api_key`, base64url value).
         hmac_key_ref: String,
-        /// Key id.
+        /// The key identifier the CA issued with the HMAC key.
         kid: String,
-        /// newAccount URL.
+        /// The `newAccount` URL.
         url: String,
-        /// Account JWK.
+        /// The account's public JWK (JSON).
         account_jwk: String,
     },
-    /// TEMPORARY copy of the contract's request.
+    /// dns-proc: the public half of a key (no permit needed).
     PublicJwk {
-        /// Key.
+        /// The key.
         key_ref: String,
     },
-    /// TEMPORARY copy of the contract's request.
+    /// dns-proc, under a live ACME permit for order `order_id`: generate a
+    /// certificate key owned by the order and add it to that permit's keys.
     OrderKeyCreate {
-        /// Order.
+        /// The order the key is for (its owner).
         order_id: String,
-        /// Key type.
-        key_type: super::keys::KeyType,
+        /// Algorithm and size.
+        key_type: KeyType,
     },
 }
 
@@ -165,12 +172,12 @@ pub enum VaultResponse {
     Done,
     /// dns-proc only: decrypted field values.
     Revealed(SecretData),
-    /// TEMPORARY copy of the contract's response.
-    Jws(super::keys::FlattenedJws),
-    /// TEMPORARY copy of the contract's response.
+    /// dns-proc only: a signed JWS.
+    Jws(FlattenedJws),
+    /// dns-proc only: a DER PKCS#10 certificate signing request.
     Csr(Vec<u8>),
-    /// TEMPORARY copy of the contract's response.
-    PublicKey(super::keys::PublicKeyInfo),
+    /// The public half of a key.
+    PublicKey(PublicKeyInfo),
 }
 
 /// What a permit lets dns-proc do in vault-proc, for one operation.

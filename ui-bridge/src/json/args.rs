@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use shared::error::WireError;
 use shared::protocol::dns::{NewProvider, ProviderUpdate, SuffixInput, TestParams};
+use shared::protocol::keys::{ImportKey, KeyType, NewKey};
 use shared::protocol::secrets::{
     ExternalProviderConfig, ExternalProviderKind, ExternalSource, NewSecret, SecretFilter,
     SecretKind, SecretSelector, SecretType, SecretUpdate,
 };
 use shared::protocol::acme::{parse_key_type, EabInput, IssueParams, NewAcmeAccount};
-use shared::protocol::keys::KeyType;
 use shared::secret::SecretString;
 
 /// No arguments.
@@ -106,6 +106,64 @@ impl SecretCreateArgs {
             tags: self.tags,
             owner: None,
             external: self.external.map(|e| ExternalSource { path: e.path }),
+        })
+    }
+}
+
+/// `key_create`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KeyCreateArgs {
+    kind: String,
+    #[serde(default)]
+    key_type: Option<KeyType>,
+    name: Option<String>,
+    label: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl KeyCreateArgs {
+    /// The typed request (owner is never settable from the UI).
+    pub fn into_new(self) -> Result<NewKey, WireError> {
+        Ok(NewKey {
+            kind: parse_kind(Some(self.kind))?
+                .ok_or_else(|| WireError::validation("kind is required"))?,
+            key_type: self.key_type.unwrap_or_default(),
+            name: self.name,
+            label: self.label,
+            description: self.description,
+            tags: self.tags,
+            owner: None,
+        })
+    }
+}
+
+/// `key_import`: the PEM goes straight into a zeroizing container.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KeyImportArgs {
+    kind: String,
+    pem: SecretString,
+    name: Option<String>,
+    label: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl KeyImportArgs {
+    /// The typed request.
+    pub fn into_import(self) -> Result<ImportKey, WireError> {
+        Ok(ImportKey {
+            kind: parse_kind(Some(self.kind))?
+                .ok_or_else(|| WireError::validation("kind is required"))?,
+            pem: self.pem,
+            name: self.name,
+            label: self.label,
+            description: self.description,
+            tags: self.tags,
         })
     }
 }

@@ -45,6 +45,8 @@ pub const COMMANDS: &[&str] = &[
     "secret_list",
     "secret_get",
     "template_validate",
+    "key_create",
+    "key_import",
     "config_export",
     "external_provider_set",
     "external_provider_get",
@@ -159,6 +161,8 @@ pub fn parse_command(cmd: &str, raw: Option<&RawValue>) -> Result<UiRequest, Wir
         "template_validate" => {
             UiRequest::TemplateValidate(args::<TemplateArgs>(cmd, raw)?.template)
         }
+        "key_create" => UiRequest::KeyCreate(args::<KeyCreateArgs>(cmd, raw)?.into_new()?),
+        "key_import" => UiRequest::KeyImport(args::<KeyImportArgs>(cmd, raw)?.into_import()?),
         "config_export" => unit(cmd, raw, UiRequest::ConfigExport)?,
         "external_provider_set" => {
             UiRequest::ExternalProviderSet(args::<ExternalSetArgs>(cmd, raw)?.into_config()?)

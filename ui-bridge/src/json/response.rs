@@ -196,6 +196,11 @@ pub fn secret(m: &SecretMeta) -> Value {
         "expired": m.expired,
         "external": m.external.as_ref().map(|e| json!({ "path": e.path })),
         "hasLocalValue": m.has_local_value,
+        "publicKey": m.public_key.as_ref().map(|p| json!({
+            "keyType": p.key_type,
+            "spkiSha256": p.spki_sha256,
+            "jwkThumbprint": p.jwk_thumbprint,
+        })),
     })
 }
 

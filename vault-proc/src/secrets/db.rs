@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS secret_metadata (
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
     nonce         BLOB,
-    ciphertext    BLOB
+    ciphertext    BLOB,
+    public_key    TEXT
 );
 CREATE TABLE IF NOT EXISTS vault_meta (
     key   TEXT PRIMARY KEY NOT NULL,
@@ -47,7 +48,7 @@ CREATE TABLE IF NOT EXISTS vault_meta (
 );";
 
 /// Columns a table from the old format may lack, added on open (nullable).
-const LATE_COLUMNS: [(&str, &str); 14] = [
+const LATE_COLUMNS: [(&str, &str); 15] = [
     ("name", "TEXT"),
     ("type", "TEXT"),
     ("label", "TEXT"),
@@ -62,6 +63,7 @@ const LATE_COLUMNS: [(&str, &str); 14] = [
     ("nonce", "BLOB"),
     ("ciphertext", "BLOB"),
     ("kind", "TEXT"),
+    ("public_key", "TEXT"),
 ];
 
 /// Path of the database inside `data_dir`.

@@ -43,10 +43,13 @@ pub struct SecretRow {
     pub nonce: Option<Vec<u8>>,
     /// Sealed data; `None` for external-only secrets (and legacy rows).
     pub ciphertext: Option<Vec<u8>>,
+    /// The public half of a key (JSON of `PublicKeyMeta`), for key kinds.
+    pub public_key: Option<String>,
 }
 
 const COLUMNS: &str = "id, name, kind, type, label, description, tags, fields, owner, \
-                       expires_at, external_path, created_at, updated_at, nonce, ciphertext";
+                       expires_at, external_path, created_at, updated_at, nonce, ciphertext, \
+                       public_key";
 
 fn json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok())
@@ -84,6 +87,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
         updated_at: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
         nonce: r.get(13)?,
         ciphertext: r.get(14)?,
+        public_key: r.get(15)?,
     })
 }
 
@@ -134,7 +138,7 @@ pub fn list(
 pub fn insert(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
     let sql = format!(
         "INSERT INTO secret_metadata ({COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     );
     let result = conn.execute(
         &sql,
@@ -154,6 +158,7 @@ pub fn insert(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
             row.updated_at,
             row.nonce,
             row.ciphertext,
+            row.public_key,
         ],
     );
     match result {
@@ -175,7 +180,7 @@ pub fn update(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
         "UPDATE secret_metadata SET
             name = ?2, kind = ?3, type = ?4, label = ?5, description = ?6, tags = ?7,
             fields = ?8, owner = ?9, expires_at = ?10, external_path = ?11,
-            updated_at = ?12, nonce = ?13, ciphertext = ?14
+            updated_at = ?12, nonce = ?13, ciphertext = ?14, public_key = ?15
          WHERE id = ?1",
         params![
             row.id,
@@ -192,6 +197,7 @@ pub fn update(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
             row.updated_at,
             row.nonce,
             row.ciphertext,
+            row.public_key,
         ],
     )?;
     if n == 1 {
@@ -232,6 +238,7 @@ mod tests {
             updated_at: "2024-01-01T00:00:00Z".into(),
             nonce: Some(vec![0; 12]),
             ciphertext: Some(vec![1, 2, 3]),
+            public_key: None,
         }
     }
 

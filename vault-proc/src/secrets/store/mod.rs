@@ -15,9 +15,10 @@ mod key_policy;
 use std::path::Path;
 
 use rusqlite::{Connection, TransactionBehavior};
+use shared::protocol::keys::PublicKeyMeta;
 use shared::protocol::secrets::{
-    ExternalSource, NewSecret, SecretData, SecretFilter, SecretMeta, SecretSelector, SecretUpdate,
-    VaultStatus,
+    ExternalSource, NewSecret, SecretData, SecretFilter, SecretKind, SecretMeta, SecretSelector,
+    SecretType, SecretUpdate, VaultStatus,
 };
 use shared::secret::Key32;
 use time::OffsetDateTime;
@@ -62,6 +63,33 @@ fn now() -> OffsetDateTime {
         .unwrap_or(t)
 }
 
+/// The public half of a key-kind secret whose `pem` parses as a key we use.
+fn public_half(
+    kind: SecretKind,
+    secret_type: SecretType,
+    data: &SecretData,
+) -> Option<PublicKeyMeta> {
+    let key_kind = matches!(
+        kind,
+        SecretKind::AcmeAccountKey | SecretKind::ManagedPrivateKey
+    );
+    if !key_kind || secret_type != SecretType::PrivateKey {
+        return None;
+    }
+    // EXPOSE: parsed inside vault-proc to derive the public half; never returned.
+    let pem = data.get("pem")?.expose();
+    crate::keys::import::from_pem(pem)
+        .ok()
+        .map(|k| k.public_meta())
+}
+
+fn public_json(public: Option<&PublicKeyMeta>) -> VaultResult<Option<String>> {
+    public
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| VaultError::internal(format!("cannot encode a public key: {e}")))
+}
+
 /// A timestamp strictly after `previous` (clocks can stand still or step back).
 fn bumped(previous: &str) -> String {
     let t = now();
@@ -101,7 +129,10 @@ fn meta(row: &SecretRow) -> SecretMeta {
             .clone()
             .map(|path| ExternalSource { path }),
         has_local_value: row.ciphertext.is_some(),
-        public_key: None,
+        public_key: row
+            .public_key
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok()),
     }
 }
 
@@ -228,8 +259,20 @@ impl SecretStore {
         Ok(())
     }
 
-    /// Creates a secret and returns its metadata (never its value).
+    /// Creates a secret and returns its metadata (never its value). A key
+    /// kind whose `pem` is a usable private key gets its public half recorded.
     pub fn create(&mut self, new: NewSecret) -> VaultResult<SecretMeta> {
+        let public = public_half(new.kind, new.secret_type, &new.data);
+        self.create_with_public(new, public)
+    }
+
+    /// [`create`](Self::create) with the public half already known (the key
+    /// paths, which just built the key).
+    pub fn create_with_public(
+        &mut self,
+        new: NewSecret,
+        public: Option<PublicKeyMeta>,
+    ) -> VaultResult<SecretMeta> {
         types::validate_name(&new.name)?;
         let label = types::validate_label(new.label.as_deref())?;
         let description = types::validate_description(new.description.as_deref())?;
@@ -264,6 +307,7 @@ impl SecretStore {
             updated_at: at,
             nonce: None,
             ciphertext: None,
+            public_key: public_json(public.as_ref())?,
         };
         if local {
             self.seal(&mut row, &new.data)?;
@@ -296,6 +340,7 @@ impl SecretStore {
         if let Some(data) = &update.data {
             let facts = types::validate_data(row.secret_type, data)?;
             row.expires_at = facts.expires_at;
+            row.public_key = public_json(public_half(row.kind, row.secret_type, data).as_ref())?;
             self.seal(&mut row, data)?;
         }
         row.updated_at = bumped(&row.updated_at);
