@@ -72,10 +72,14 @@ pub async fn follow_cname(record: &str) -> Result<String, String> {
 
 /// The CNAME target at `name` on the first server that answers.
 async fn cname_at(servers: &[SocketAddr], name: &str) -> Result<Option<String>, String> {
+    // ASCII rules (underscores allowed), not IDNA: the CA judges the name.
+    let Ok(query) = hickory_resolver::proto::rr::Name::from_ascii(names::dotted(name)) else {
+        return Ok(None);
+    };
     let mut last = String::new();
     for sa in servers {
         let resolver = direct_resolver(&[*sa], false)?;
-        match resolver.lookup(names::dotted(name), RecordType::CNAME).await {
+        match resolver.lookup(query.clone(), RecordType::CNAME).await {
             Ok(lookup) => {
                 return Ok(lookup.answers().iter().find_map(|r| match &r.data {
                     RData::CNAME(c) if names::bare(&r.name.to_ascii()) == names::bare(name) => {

@@ -450,6 +450,18 @@ async fn present(
         });
     }
     let Some(provider) = &target.provider else {
+        // Journaled too, so cleanup can say what the user must remove.
+        store
+            .journal_add(JournalRow {
+                id: 0,
+                order_id: order_id.to_string(),
+                provider_id: None,
+                zone_name: String::new(),
+                zone_id: String::new(),
+                fqdn: target.record.clone(),
+                value: value.to_string(),
+            })
+            .await?;
         events.send(IssueProgress {
             status: StepStatus::Waiting,
             detail: format!(
