@@ -168,3 +168,21 @@ pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
     })?;
     Some(found)
 }
+
+/// The `n` bytes that follow each occurrence of `needle` in `pid`'s memory
+/// (to find key material by its DER framing).
+pub fn memory_bytes_after(pid: u32, needle: &[u8], n: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    scan_memory(pid, |_, buf| {
+        for (i, w) in buf.windows(needle.len()).enumerate() {
+            let start = i + needle.len();
+            if w == needle && start + n <= buf.len() {
+                out.push(buf[start..start + n].to_vec());
+            }
+        }
+        false
+    });
+    out.sort();
+    out.dedup();
+    out
+}
