@@ -227,6 +227,36 @@ mod tests {
         assert!(leaf_info(&[0x30, 0x03, 0x30, 0x01, 0x02]).is_err());
     }
 
+    /// `openssl req -x509 … -subj "/CN=a.test/O=Fuzz Org" -addext
+    /// "subjectAltName=DNS:a.test,DNS:*.a.test" -set_serial 0x0abc12`.
+    const OPENSSL_LEAF: &str = "-----BEGIN CERTIFICATE-----
+MIIBqTCCAU+gAwIBAgIDCrwSMAoGCCqGSM49BAMCMCQxDzANBgNVBAMMBmEudGVz
+dDERMA8GA1UECgwIRnV6eiBPcmcwHhcNMjYxMTI5MjEyNTQ5WhcNMjYxMjI5MjEy
+NTQ5WjAkMQ8wDQYDVQQDDAZhLnRlc3QxETAPBgNVBAoMCEZ1enogT3JnMFkwEwYH
+KoZIzj0CAQYIKoZIzj0DAQcDQgAE3OJHl6atYrZsy78mIREU+/Apzb+hH0t0pUel
+xA5ZV+SpEkTDXg3HWRnevGQyoISdMrKmjSZLutx0yVkG5TJkiaNwMG4wHQYDVR0O
+BBYEFIj63qfGrxZ8Jqxm7aN15GMwF/lAMB8GA1UdIwQYMBaAFIj63qfGrxZ8Jqxm
+7aN15GMwF/lAMA8GA1UdEwEB/wQFMAMBAf8wGwYDVR0RBBQwEoIGYS50ZXN0gggq
+LmEudGVzdDAKBggqhkjOPQQDAgNIADBFAiEAhkdZVlsW8oLzmxaBIhjrUx28FvKB
+NZr4SPRC1gTX9C4CIEuWxehb6Fy7TCFR8l/uWfe9SQ8P2heuHH0wsQlM+Glu
+-----END CERTIFICATE-----";
+
+    #[test]
+    fn an_openssl_leaf_reads_back_what_openssl_wrote() {
+        let ders = parse_chain_pem(OPENSSL_LEAF).unwrap();
+        assert_eq!(ders.len(), 1);
+        let l = leaf_info(&ders[0]).unwrap();
+        assert_eq!(l.serial, "0abc12");
+        assert_eq!(l.issuer, "CN=a.test, O=Fuzz Org");
+        assert_eq!(l.dns_names, vec!["a.test", "*.a.test"]);
+        assert_eq!(l.not_before, "2026-11-29T21:25:49Z");
+        assert_eq!(l.not_after, "2026-12-29T21:25:49Z");
+        assert_eq!(
+            hex::encode(&l.spki_der),
+            "3059301306072a8648ce3d020106082a8648ce3d03010703420004dce24797a6ad62b66ccbbf26211114fbf029cdbfa11f4b74a547a5c40e5957e4a91244c35e0dc75919debc6432a0849d32b2a68d264bbadc74c95906e5326489"
+        );
+    }
+
     #[test]
     fn times_convert() {
         assert_eq!(time_text(0x17, b"250102030405Z").unwrap(), "2025-01-02T03:04:05Z");
