@@ -43,7 +43,9 @@ fn new_id(prefix: &str) -> WireResult<String> {
 
 async fn delete_secret(router: &Router, reference: &str) {
     match router
-        .vault(VaultRequest::Delete(SecretSelector::Ref(reference.to_string())))
+        .vault(VaultRequest::Delete(SecretSelector::Ref(
+            reference.to_string(),
+        )))
         .await
     {
         Ok(_) => {}
@@ -56,7 +58,9 @@ async fn delete_secret(router: &Router, reference: &str) {
 pub async fn create_account(router: &Router, new: NewAcmeAccount) -> WireResult<AcmeAccountMeta> {
     for c in &new.contact {
         if !c.starts_with("mailto:") || c.len() > 320 || c.chars().any(char::is_control) {
-            return Err(WireError::validation("contact entries must be mailto: URLs").with_field("contact"));
+            return Err(
+                WireError::validation("contact entries must be mailto: URLs").with_field("contact"),
+            );
         }
     }
     let info = match router
@@ -76,16 +80,25 @@ pub async fn create_account(router: &Router, new: NewAcmeAccount) -> WireResult<
         .with_field("termsOfServiceAgreed"));
     }
     if info.external_account_required && new.eab.is_none() {
-        return Err(WireError::validation("this CA requires an external account binding (eab)").with_field("eab"));
+        return Err(
+            WireError::validation("this CA requires an external account binding (eab)")
+                .with_field("eab"),
+        );
     }
     let id = new_id("acct_")?;
     // The account key: an imported one (checked), or a new one owned by the account.
     let (key_ref, made_key) = match &new.key_ref {
         Some(r) => {
-            match router.vault(VaultRequest::Get(SecretSelector::Ref(r.clone()))).await? {
-                VaultResponse::Meta(m) if m.kind == SecretKind::AcmeAccountKey => (m.reference, false),
+            match router
+                .vault(VaultRequest::Get(SecretSelector::Ref(r.clone())))
+                .await?
+            {
+                VaultResponse::Meta(m) if m.kind == SecretKind::AcmeAccountKey => {
+                    (m.reference, false)
+                }
                 VaultResponse::Meta(_) => {
-                    return Err(WireError::validation("keyRef is not an acme_account_key").with_field("keyRef"))
+                    return Err(WireError::validation("keyRef is not an acme_account_key")
+                        .with_field("keyRef"))
                 }
                 other => return Err(unexpected(&other)),
             }
@@ -177,7 +190,10 @@ pub async fn create_account(router: &Router, new: NewAcmeAccount) -> WireResult<
 
 /// `acme_account_delete`.
 pub async fn delete_account(router: &Router, id: &str, deactivate: bool) -> WireResult<()> {
-    let (account, origin) = match router.dns(DnsRequest::AcmeAccountGet(id.to_string())).await? {
+    let (account, origin) = match router
+        .dns(DnsRequest::AcmeAccountGet(id.to_string()))
+        .await?
+    {
         DnsResponse::AcmeAccountOrigin(m, o) => (m, o),
         other => return Err(unexpected(&other)),
     };
@@ -214,10 +230,12 @@ pub async fn delete_account(router: &Router, id: &str, deactivate: bool) -> Wire
     // Keys this account owns (generated for it, its EAB HMAC key) go with it;
     // an imported key stays with the user.
     if let VaultResponse::Metas(all) = router
-        .vault(VaultRequest::List(shared::protocol::secrets::SecretFilter {
-            kind: Some(SecretKind::AcmeAccountKey),
-            ..Default::default()
-        }))
+        .vault(VaultRequest::List(
+            shared::protocol::secrets::SecretFilter {
+                kind: Some(SecretKind::AcmeAccountKey),
+                ..Default::default()
+            },
+        ))
         .await?
     {
         for m in all.into_iter().filter(|m| m.owner.as_deref() == Some(id)) {
@@ -228,7 +246,11 @@ pub async fn delete_account(router: &Router, id: &str, deactivate: bool) -> Wire
 }
 
 /// Grants what `plan` needs: each provider's token, and the ACME order.
-async fn grant_for(router: &Router, plan: &IssuePlan, ttl: Duration) -> WireResult<Vec<PermitGuard>> {
+async fn grant_for(
+    router: &Router,
+    plan: &IssuePlan,
+    ttl: Duration,
+) -> WireResult<Vec<PermitGuard>> {
     let mut guards = Vec::new();
     for (provider_id, secret_ref) in &plan.providers {
         verify_token_owner(router, provider_id, secret_ref).await?;
@@ -266,7 +288,10 @@ pub async fn issue(
     params: IssueParams,
     events: EventSink<UiEvent>,
 ) -> WireResult<UiResponse> {
-    let timeout_secs = params.timeout_secs.unwrap_or(DEFAULT_ISSUE_SECS).clamp(1, 3600);
+    let timeout_secs = params
+        .timeout_secs
+        .unwrap_or(DEFAULT_ISSUE_SECS)
+        .clamp(1, 3600);
     let plan = match router
         .dns(DnsRequest::IssuePrepare {
             account_id: params.account_id,
@@ -288,7 +313,9 @@ pub async fn issue(
     let forward = tokio::spawn(async move {
         while let Some(ev) = rx.recv().await {
             if let DnsEvent::IssueProgress(p) = ev {
-                events.send::<UiResponse>(UiEvent::CertificateProgress(p)).await;
+                events
+                    .send::<UiResponse>(UiEvent::CertificateProgress(p))
+                    .await;
             }
         }
     });
@@ -374,7 +401,9 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
             .await?,
         );
     }
-    let answer = router.dns(DnsRequest::JournalCleanup { order_id: None }).await;
+    let answer = router
+        .dns(DnsRequest::JournalCleanup { order_id: None })
+        .await;
     for g in guards {
         g.revoke().await;
     }
@@ -388,19 +417,27 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
 
 /// `certificate_delete`: the key first, then the certificate.
 pub async fn delete_certificate(router: &Router, id: &str) -> WireResult<()> {
-    let cert = match router.dns(DnsRequest::CertificateGet(id.to_string())).await? {
+    let cert = match router
+        .dns(DnsRequest::CertificateGet(id.to_string()))
+        .await?
+    {
         DnsResponse::Certificate(c) => c,
         other => return Err(unexpected(&other)),
     };
     match router
-        .vault(VaultRequest::Delete(SecretSelector::Ref(cert.meta.key_ref.clone())))
+        .vault(VaultRequest::Delete(SecretSelector::Ref(
+            cert.meta.key_ref.clone(),
+        )))
         .await
     {
         Ok(_) => {}
         Err(e) if e.code == ErrorCode::NotFound => {}
         Err(e) => return Err(e),
     }
-    match router.dns(DnsRequest::CertificateDelete(id.to_string())).await? {
+    match router
+        .dns(DnsRequest::CertificateDelete(id.to_string()))
+        .await?
+    {
         DnsResponse::CertificateDeleted(_) => Ok(()),
         other => Err(unexpected(&other)),
     }

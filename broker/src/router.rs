@@ -226,15 +226,20 @@ impl Router {
             }
             UiRequest::CertificateList { after, limit } => {
                 let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
-                match self.dns(DnsRequest::CertificateList { after, limit }).await? {
+                match self
+                    .dns(DnsRequest::CertificateList { after, limit })
+                    .await?
+                {
                     DnsResponse::Certificates(c, next) => Ok(UiResponse::Certificates(c, next)),
                     other => Err(unexpected(&other)),
                 }
             }
-            UiRequest::CertificateGet(id) => match self.dns(DnsRequest::CertificateGet(id)).await? {
-                DnsResponse::Certificate(c) => Ok(UiResponse::Certificate(c)),
-                other => Err(unexpected(&other)),
-            },
+            UiRequest::CertificateGet(id) => {
+                match self.dns(DnsRequest::CertificateGet(id)).await? {
+                    DnsResponse::Certificate(c) => Ok(UiResponse::Certificate(c)),
+                    other => Err(unexpected(&other)),
+                }
+            }
             UiRequest::CertificateDelete(id) => acme_flows::delete_certificate(&self, &id)
                 .await
                 .map(|_| UiResponse::Deleted),

@@ -261,8 +261,14 @@ impl DnsService {
         for id in self.acme.journal_providers().await? {
             match self.registry(DnsRequest::Get(id.clone())).await {
                 Ok(DnsResponse::Provider(p)) => out.push(p.provider),
-                Ok(_) => return Err(WireError::internal("registry answered Get with something else")),
-                Err(e) => tracing::warn!(provider = %id, error = %e, "journaled records of a provider that is gone"),
+                Ok(_) => {
+                    return Err(WireError::internal(
+                        "registry answered Get with something else",
+                    ))
+                }
+                Err(e) => {
+                    tracing::warn!(provider = %id, error = %e, "journaled records of a provider that is gone")
+                }
             }
         }
         Ok(out)

@@ -93,7 +93,10 @@ impl AcmeSigner for TestSigner {
         .as_bytes());
         let payload = b64(payload);
         let sig = k
-            .sign(&SystemRandom::new(), format!("{protected}.{payload}").as_bytes())
+            .sign(
+                &SystemRandom::new(),
+                format!("{protected}.{payload}").as_bytes(),
+            )
             .unwrap();
         Ok(Jws {
             protected,
@@ -138,7 +141,11 @@ impl AcmeSigner for TestSigner {
         Ok(params.serialize_request(&*key).unwrap().der().to_vec())
     }
 
-    async fn order_key(&self, order_id: &str, _key_type: shared::protocol::keys::KeyType) -> AcmeResult<OrderKey> {
+    async fn order_key(
+        &self,
+        order_id: &str,
+        _key_type: shared::protocol::keys::KeyType,
+    ) -> AcmeResult<OrderKey> {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let key_ref = format!("cert-{order_id}");
         self.certs
@@ -154,7 +161,8 @@ fn pdns_provider() -> (ProviderMeta, Adapter) {
         server_url: env("SSLBOARD_TEST_PDNS_API"),
         server_id: "localhost".into(),
     };
-    let adapter = Adapter::PowerDns(PowerDns::new(&cfg, env("SSLBOARD_TEST_PDNS_API_KEY").into()).unwrap());
+    let adapter =
+        Adapter::PowerDns(PowerDns::new(&cfg, env("SSLBOARD_TEST_PDNS_API_KEY").into()).unwrap());
     let meta = ProviderMeta {
         id: "dns_prov_test".into(),
         provider_type: ProviderType::Powerdns,
@@ -259,7 +267,16 @@ async fn pebble_issues_apex_and_wildcard_through_powerdns_with_a_test_signer() {
     let events = Events::new(tx);
     let (_cancel_tx, mut cancel) = tokio::sync::watch::channel(false);
     let t0 = Instant::now();
-    let issued = issue::issue(&client, &signer, &store, &job, &adapters, &events, &mut cancel).await;
+    let issued = issue::issue(
+        &client,
+        &signer,
+        &store,
+        &job,
+        &adapters,
+        &events,
+        &mut cancel,
+    )
+    .await;
     let cleaned = issue::cleanup(&store, Some("order_1"), &adapters, &events).await;
     let issued = issued.unwrap_or_else(|f| panic!("{:?} failed: {}", f.step, f.error));
     eprintln!(
@@ -277,8 +294,11 @@ async fn pebble_issues_apex_and_wildcard_through_powerdns_with_a_test_signer() {
     // two present events with the same record and different values.
     let mut presented = Vec::new();
     while let Ok(p) = rx.try_recv() {
-        if let (shared::protocol::acme::IssueStep::Present, shared::protocol::acme::StepStatus::Ok, Some(r)) =
-            (p.step, p.status, p.record)
+        if let (
+            shared::protocol::acme::IssueStep::Present,
+            shared::protocol::acme::StepStatus::Ok,
+            Some(r),
+        ) = (p.step, p.status, p.record)
         {
             presented.push(r);
         }

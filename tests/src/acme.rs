@@ -133,7 +133,13 @@ pub fn finish(tree: &mut Tree, rid: u64, timeout: u64) -> (Value, Vec<Value>) {
 pub fn steps(events: &[Value]) -> Vec<String> {
     events
         .iter()
-        .map(|e| format!("{}:{}", e["step"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["step"].as_str().unwrap(),
+                e["status"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -165,7 +171,9 @@ pub fn ensure_zone(zone: &str) {
     let (status, body) = pdns_api(
         reqwest::Method::POST,
         "/zones",
-        Some(json!({"name": format!("{zone}."), "kind": "Native", "nameservers": ["ns1.example.test."]})),
+        Some(
+            json!({"name": format!("{zone}."), "kind": "Native", "nameservers": ["ns1.example.test."]}),
+        ),
     );
     assert!(
         status == 201 || status == 409,
@@ -209,7 +217,10 @@ pub fn management(pebble: Pebble, path: &str) -> String {
         .arg(format!("{}{path}", pebble.management()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "GET {path} from pebble's management API failed");
+    assert!(
+        out.status.success(),
+        "GET {path} from pebble's management API failed"
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -231,7 +242,11 @@ pub fn openssl_verify(pebble: Pebble, chain: &str, dir: &Path) -> String {
     std::fs::write(dir.join("leaf.pem"), &parts[0]).unwrap();
     std::fs::write(dir.join("chain.pem"), parts[1..].concat()).unwrap();
     std::fs::write(dir.join("root.pem"), management(pebble, "/roots/0")).unwrap();
-    std::fs::write(dir.join("inter.pem"), management(pebble, "/intermediates/0")).unwrap();
+    std::fs::write(
+        dir.join("inter.pem"),
+        management(pebble, "/intermediates/0"),
+    )
+    .unwrap();
     let out = Command::new("openssl")
         .arg("verify")
         .arg("-CAfile")
@@ -250,7 +265,9 @@ pub fn openssl_verify(pebble: Pebble, chain: &str, dir: &Path) -> String {
     // The intermediate the CA sent is the one the management API names.
     assert_eq!(
         parts[1].trim(),
-        std::fs::read_to_string(dir.join("inter.pem")).unwrap().trim(),
+        std::fs::read_to_string(dir.join("inter.pem"))
+            .unwrap()
+            .trim(),
         "the chain's intermediate is not pebble's /intermediates/0"
     );
     text

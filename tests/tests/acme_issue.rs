@@ -38,8 +38,16 @@ fn one_name_on_powerdns_issues_a_chain_that_verifies_with_the_vault_key() {
     assert_eq!(r["cleanedUp"], json!(true));
     let s = acme::steps(&events);
     for want in [
-        "order:started", "order:ok", "authorize:ok", "present:ok", "propagate:ok",
-        "validate:ok", "finalize:ok", "download:ok", "cleanup:ok", "done:ok",
+        "order:started",
+        "order:ok",
+        "authorize:ok",
+        "present:ok",
+        "propagate:ok",
+        "validate:ok",
+        "finalize:ok",
+        "download:ok",
+        "cleanup:ok",
+        "done:ok",
     ] {
         assert!(s.contains(&want.to_string()), "{want} missing: {s:?}");
     }
@@ -64,11 +72,23 @@ fn one_name_on_powerdns_issues_a_chain_that_verifies_with_the_vault_key() {
     );
     let list = tree.ok("certificate_list", json!({}));
     assert_eq!(list["certificates"].as_array().unwrap().len(), 1);
-    assert_eq!(tree.ok("acme_account_list", json!({}))["accounts"][0]["id"], acct["id"]);
+    assert_eq!(
+        tree.ok("acme_account_list", json!({}))["accounts"][0]["id"],
+        acct["id"]
+    );
     // Delete: the certificate and its key.
-    assert_eq!(tree.ok("certificate_delete", json!({"id": cert["id"]}))["deleted"], json!(true));
-    assert_eq!(tree.err("certificate_get", json!({"id": cert["id"]})).0, "not_found");
-    assert_eq!(tree.err("secret_get", json!({"ref": cert["keyRef"]})).0, "not_found");
+    assert_eq!(
+        tree.ok("certificate_delete", json!({"id": cert["id"]}))["deleted"],
+        json!(true)
+    );
+    assert_eq!(
+        tree.err("certificate_get", json!({"id": cert["id"]})).0,
+        "not_found"
+    );
+    assert_eq!(
+        tree.err("secret_get", json!({"ref": cert["keyRef"]})).0,
+        "not_found"
+    );
 }
 
 #[test]
@@ -155,13 +175,25 @@ fn a_cname_delegated_acme_challenge_is_followed_into_another_providers_zone() {
     let l = acme::label();
     let name = format!("{l}.example.test");
     let target = format!("{l}.delegate.test");
-    acme::set_rrset("example.test", &format!("_acme-challenge.{name}"), "CNAME", &[format!("{target}.")]);
+    acme::set_rrset(
+        "example.test",
+        &format!("_acme-challenge.{name}"),
+        "CNAME",
+        &[format!("{target}.")],
+    );
     let (r, events) = acme::issue(&mut tree, acct["id"].as_str().unwrap(), &[&name], 60);
-    acme::set_rrset("example.test", &format!("_acme-challenge.{name}"), "CNAME", &[]);
+    acme::set_rrset(
+        "example.test",
+        &format!("_acme-challenge.{name}"),
+        "CNAME",
+        &[],
+    );
     assert_eq!(r["success"], json!(true), "{r}\n{events:#?}");
     let (record, _) = record_of(&events, &name).unwrap();
     assert_eq!(record, target, "the TXT goes to the CNAME's target");
-    assert!(events.iter().any(|e| e["step"] == "present" && e["provider"] == json!(delegate)));
+    assert!(events
+        .iter()
+        .any(|e| e["step"] == "present" && e["provider"] == json!(delegate)));
     assert!(acme::pdns_txt(&target).is_empty());
 }
 
@@ -196,7 +228,10 @@ fn a_manual_name_waits_for_the_user_to_add_the_record() {
     let mut events = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     let (record, value) = loop {
-        assert!(Instant::now() < deadline, "no waiting present event: {events:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "no waiting present event: {events:#?}"
+        );
         let v = tree.next_line(Duration::from_secs(5)).expect("a line");
         if v["event"] == "certificate_progress" && v["id"] == json!(rid) {
             let d = v["data"].clone();
@@ -235,7 +270,10 @@ fn an_ambiguous_suffix_proceeds_with_a_warning_event_and_result_warning() {
     let warnings = r["warnings"].as_array().unwrap();
     assert!(!warnings.is_empty(), "{r}");
     assert!(
-        events.iter().any(|e| e["status"] == "warning" && e["warnings"].as_array().is_some_and(|w| !w.is_empty())),
+        events
+            .iter()
+            .any(|e| e["status"] == "warning"
+                && e["warnings"].as_array().is_some_and(|w| !w.is_empty())),
         "{events:#?}"
     );
 }
@@ -250,7 +288,11 @@ fn a_name_the_ca_refuses_fails_with_its_problem_and_leaves_nothing() {
     let (r, events) = acme::issue(&mut tree, acct["id"].as_str().unwrap(), &[&name], 30);
     assert_eq!(r["success"], json!(false), "{r}");
     assert_eq!(r["failedStep"], json!("order"));
-    assert_eq!(r["problem"]["type"], json!("urn:ietf:params:acme:error:malformed"), "{r}");
+    assert_eq!(
+        r["problem"]["type"],
+        json!("urn:ietf:params:acme:error:malformed"),
+        "{r}"
+    );
     assert!(r["problem"]["detail"].as_str().unwrap().contains('_'));
     assert_eq!(r["cleanedUp"], json!(true));
     assert!(!events.iter().any(|e| e["step"] == "present"));
@@ -268,7 +310,10 @@ fn an_invalid_authorization_reports_the_cas_problem_and_cleans_up() {
     let (r, events) = acme::issue(&mut tree, acct["id"].as_str().unwrap(), &[&name], 30);
     assert_eq!(r["success"], json!(false), "{r}");
     assert_eq!(r["failedStep"], json!("validate"), "{r}\n{events:#?}");
-    assert!(r["problem"]["type"].as_str().unwrap().starts_with("urn:ietf:params:acme:error:"));
+    assert!(r["problem"]["type"]
+        .as_str()
+        .unwrap()
+        .starts_with("urn:ietf:params:acme:error:"));
     assert_eq!(r["cleanedUp"], json!(true));
     assert!(acme::pdns_txt(&format!("_acme-challenge.{name}")).is_empty());
 }
@@ -305,12 +350,22 @@ fn order_stuck_in_propagate(tree: &mut sslboard_tests::tree::Tree, account: &str
     let rid = acme::start_issue(tree, account, &[&auto, &manual], 120);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        assert!(Instant::now() < deadline, "the PowerDNS record was never presented");
+        assert!(
+            Instant::now() < deadline,
+            "the PowerDNS record was never presented"
+        );
         let v = tree.next_line(Duration::from_secs(5)).expect("a line");
         let d = &v["data"];
-        if v["id"] == json!(rid) && d["step"] == "present" && d["status"] == "ok" && d["name"] == json!(auto) {
+        if v["id"] == json!(rid)
+            && d["step"] == "present"
+            && d["status"] == "ok"
+            && d["name"] == json!(auto)
+        {
             let record = d["record"]["recordName"].as_str().unwrap().to_string();
-            assert!(!acme::pdns_txt(&record).is_empty(), "presented but not served");
+            assert!(
+                !acme::pdns_txt(&record).is_empty(),
+                "presented but not served"
+            );
             return (rid, record);
         }
     }
@@ -330,7 +385,10 @@ fn cancel_during_propagate_cancels_and_cleans_up() {
     assert_eq!(r["success"], json!(false));
     assert_eq!(r["failedStep"], json!("propagate"), "{r}");
     assert_eq!(r["message"], json!("cancelled by the user"));
-    assert!(acme::pdns_txt(&record).is_empty(), "record left after cancel");
+    assert!(
+        acme::pdns_txt(&record).is_empty(),
+        "record left after cancel"
+    );
     assert_eq!(
         tree.ok("certificate_issue_cancel", json!({"requestId": rid}))["cancelled"],
         json!(false)
@@ -349,7 +407,10 @@ fn kill_9_of_dns_proc_mid_order_removes_the_records_after_restart() {
     // The restarted dns-proc's journal drove the cleanup.
     let deadline = Instant::now() + Duration::from_secs(20);
     while !acme::pdns_txt(&record).is_empty() {
-        assert!(Instant::now() < deadline, "record {record} still served after the restart");
+        assert!(
+            Instant::now() < deadline,
+            "record {record} still served after the restart"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_ne!(tree.pid_of("dns-proc"), dns_pid, "dns-proc was restarted");
@@ -374,6 +435,7 @@ fn half_of_the_nonces_rejected_still_issues_by_retrying_bad_nonce() {
             e["detail"]
                 .as_str()
                 .and_then(|d| d.strip_suffix(" badNonce answer(s) retried"))
+                .and_then(|d| d.rsplit("; ").next())
                 .map(|n| n.parse::<u32>().unwrap())
         })
         .expect("a badNonce retry count in the events");
@@ -398,15 +460,36 @@ fn account_rules_and_issue_validation() {
     let acct = acme::account(&mut tree, Pebble::Pdns);
     let id = acct["id"].as_str().unwrap();
     let too_many: Vec<String> = (0..101).map(|i| format!("n{i}.example.test")).collect();
-    let (code, _) = tree.err("certificate_issue", json!({"accountId": id, "names": too_many}));
+    let (code, _) = tree.err(
+        "certificate_issue",
+        json!({"accountId": id, "names": too_many}),
+    );
     assert_eq!(code, "validation");
-    let (code, err) = tree.err("certificate_issue", json!({"accountId": id, "names": ["bad name.example.test"]}));
+    let (code, err) = tree.err(
+        "certificate_issue",
+        json!({"accountId": id, "names": ["bad name.example.test"]}),
+    );
     assert_eq!(code, "validation");
-    assert!(err["message"].as_str().unwrap().contains("bad name"), "{err}");
-    let (code, _) = tree.err("certificate_issue", json!({"accountId": id, "names": ["a.example.test"], "keyType": "dsa"}));
+    assert!(
+        err["message"].as_str().unwrap().contains("bad name"),
+        "{err}"
+    );
+    let (code, _) = tree.err(
+        "certificate_issue",
+        json!({"accountId": id, "names": ["a.example.test"], "keyType": "dsa"}),
+    );
     assert_eq!(code, "validation");
     // Delete with deactivation at the CA; the generated key goes with it.
-    assert_eq!(tree.ok("acme_account_delete", json!({"id": id, "deactivate": true}))["deleted"], json!(true));
-    assert_eq!(tree.ok("acme_account_list", json!({}))["accounts"], json!([]));
-    assert_eq!(tree.err("secret_get", json!({"ref": acct["keyRef"]})).0, "not_found");
+    assert_eq!(
+        tree.ok("acme_account_delete", json!({"id": id, "deactivate": true}))["deleted"],
+        json!(true)
+    );
+    assert_eq!(
+        tree.ok("acme_account_list", json!({}))["accounts"],
+        json!([])
+    );
+    assert_eq!(
+        tree.err("secret_get", json!({"ref": acct["keyRef"]})).0,
+        "not_found"
+    );
 }

@@ -40,7 +40,9 @@ pub fn parse_chain_pem(text: &str) -> AcmeResult<Vec<Vec<u8>>> {
     let mut rest = text;
     while let Some(start) = rest.find(BEGIN) {
         let after = &rest[start + BEGIN.len()..];
-        let end = after.find(END).ok_or_else(|| bad("unterminated PEM block"))?;
+        let end = after
+            .find(END)
+            .ok_or_else(|| bad("unterminated PEM block"))?;
         let b64: String = after[..end]
             .chars()
             .filter(|c| !c.is_ascii_whitespace())
@@ -222,7 +224,10 @@ mod tests {
     #[test]
     fn garbage_is_refused_not_panicked_on() {
         assert!(parse_chain_pem("").is_err());
-        assert!(parse_chain_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----").is_err());
+        assert!(
+            parse_chain_pem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----")
+                .is_err()
+        );
         assert!(leaf_info(&[0x30, 0x82, 0xff]).is_err());
         assert!(leaf_info(&[0x30, 0x03, 0x30, 0x01, 0x02]).is_err());
     }
@@ -259,8 +264,14 @@ NZr4SPRC1gTX9C4CIEuWxehb6Fy7TCFR8l/uWfe9SQ8P2heuHH0wsQlM+Glu
 
     #[test]
     fn times_convert() {
-        assert_eq!(time_text(0x17, b"250102030405Z").unwrap(), "2025-01-02T03:04:05Z");
-        assert_eq!(time_text(0x18, b"20500102030405Z").unwrap(), "2050-01-02T03:04:05Z");
+        assert_eq!(
+            time_text(0x17, b"250102030405Z").unwrap(),
+            "2025-01-02T03:04:05Z"
+        );
+        assert_eq!(
+            time_text(0x18, b"20500102030405Z").unwrap(),
+            "2050-01-02T03:04:05Z"
+        );
         assert!(time_text(0x17, b"2501020304Z").is_err());
     }
 }

@@ -167,10 +167,7 @@ impl<'s, S: AcmeSigner> AcmeClient<'s, S> {
     }
 
     /// The authorization at `url`, and the CA's `Retry-After`.
-    pub async fn authorization(
-        &self,
-        url: &str,
-    ) -> AcmeResult<(Authorization, Option<Duration>)> {
+    pub async fn authorization(&self, url: &str) -> AcmeResult<(Authorization, Option<Duration>)> {
         let reply = self.post(url, b"").await?;
         Ok((wire::parse_authorization(&reply.body)?, reply.retry_after()))
     }

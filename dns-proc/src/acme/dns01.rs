@@ -109,6 +109,9 @@ mod tests {
             txt_value("tok", "thumb"),
             "sYAwVrqDtVOuJZvAHurSAYPoEt5fFV_C4bdSOOW-o5Y"
         );
-        assert_eq!(record_name("*.Example.test."), "_acme-challenge.example.test");
+        assert_eq!(
+            record_name("*.Example.test."),
+            "_acme-challenge.example.test"
+        );
     }
 }

@@ -132,7 +132,9 @@ pub async fn issue<S: AcmeSigner>(
 ) -> Result<Issued, Failure> {
     let step = std::sync::Mutex::new(IssueStep::Order);
     let key_slot: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-    let run = run(client, signer, store, job, adapters, events, &step, &key_slot);
+    let run = run(
+        client, signer, store, job, adapters, events, &step, &key_slot,
+    );
     let result = tokio::select! {
         r = run => r,
         _ = cancelled(cancel) => Err(AcmeError::Cancelled),
@@ -190,7 +192,9 @@ async fn run<S: AcmeSigner>(
         }
         Ok::<_, AcmeError>(key)
     };
-    let authorize = authorize_all(client, store, job, adapters, events, step, &order_url, &order);
+    let authorize = authorize_all(
+        client, store, job, adapters, events, step, &order_url, &order,
+    );
     let (key, authorized) = tokio::join!(make_key, authorize);
     let ready = authorized?;
     let key = key?;
@@ -221,7 +225,11 @@ async fn run<S: AcmeSigner>(
         .certificate
         .clone()
         .ok_or_else(|| AcmeError::Protocol("a valid order without a certificate URL".into()))?;
-    events.step(IssueStep::Finalize, StepStatus::Ok, "the CA issued the certificate");
+    events.step(
+        IssueStep::Finalize,
+        StepStatus::Ok,
+        "the CA issued the certificate",
+    );
 
     set(step, IssueStep::Download);
     events.step(IssueStep::Download, StepStatus::Started, cert_url.clone());
@@ -310,33 +318,45 @@ async fn authorize_all<S: AcmeSigner>(
             AuthzStatus::Valid => {
                 events.send(IssueProgress {
                     name: Some(name),
-                    ..progress(IssueStep::Authorize, StepStatus::Ok, "already valid: no DNS needed")
+                    ..progress(
+                        IssueStep::Authorize,
+                        StepStatus::Ok,
+                        "already valid: no DNS needed",
+                    )
                 });
             }
             AuthzStatus::Pending => {
                 let challenge = authz.dns01().ok_or_else(|| {
                     AcmeError::Protocol(format!("the CA offers no dns-01 challenge for {name}"))
                 })?;
-                let token = challenge
-                    .token
-                    .clone()
-                    .ok_or_else(|| AcmeError::Protocol("a dns-01 challenge without a token".into()))?;
+                let token = challenge.token.clone().ok_or_else(|| {
+                    AcmeError::Protocol("a dns-01 challenge without a token".into())
+                })?;
                 if token.is_empty()
                     || !token
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                 {
-                    return Err(AcmeError::Protocol("the challenge token is not base64url".into()));
+                    return Err(AcmeError::Protocol(
+                        "the challenge token is not base64url".into(),
+                    ));
                 }
                 let target = job.targets.get(&name).cloned().ok_or_else(|| {
                     AcmeError::Protocol(format!("the CA authorizes {name}, which was not ordered"))
                 })?;
-                pending.push((url.clone(), challenge.url.clone(), target, dns01::txt_value(&token, &thumbprint)));
+                pending.push((
+                    url.clone(),
+                    challenge.url.clone(),
+                    target,
+                    dns01::txt_value(&token, &thumbprint),
+                ));
             }
             other => {
                 return Err(match authz.problem() {
                     Some(p) => AcmeError::Problem(p.clone()),
-                    None => AcmeError::Protocol(format!("the authorization of {name} is {other:?}")),
+                    None => {
+                        AcmeError::Protocol(format!("the authorization of {name} is {other:?}"))
+                    }
                 })
             }
         }
@@ -370,10 +390,18 @@ async fn authorize_all<S: AcmeSigner>(
         .await
         .into_iter()
         .collect::<AcmeResult<Vec<_>>>()?;
-    events.step(IssueStep::Propagate, StepStatus::Ok, "every record is served");
+    events.step(
+        IssueStep::Propagate,
+        StepStatus::Ok,
+        "every record is served",
+    );
 
     set(step, IssueStep::Validate);
-    events.step(IssueStep::Validate, StepStatus::Started, "answering the challenges");
+    events.step(
+        IssueStep::Validate,
+        StepStatus::Started,
+        "answering the challenges",
+    );
     join_all(pending.iter().map(|(_, chall, _, _)| client.answer(chall)))
         .await
         .into_iter()
@@ -403,7 +431,11 @@ async fn authorize_all<S: AcmeSigner>(
         }
     }
     let order = order?;
-    events.step(IssueStep::Validate, StepStatus::Ok, "every name is authorized");
+    events.step(
+        IssueStep::Validate,
+        StepStatus::Ok,
+        "every name is authorized",
+    );
     Ok(order)
 }
 
@@ -477,7 +509,10 @@ async fn present(
         });
     };
     let adapter = adapters.get(&provider.id).ok_or_else(|| {
-        AcmeError::Config(format!("provider {} is not available for this order", provider.id))
+        AcmeError::Config(format!(
+            "provider {} is not available for this order",
+            provider.id
+        ))
     })?;
     events.send(IssueProgress {
         detail: format!("adding TXT {} with {}", target.record, provider.label),
@@ -518,7 +553,9 @@ async fn present(
 
 async fn propagate(p: &Presented, job: &Job, events: &Events) -> AcmeResult<()> {
     let servers = match &p.zone {
-        Some(z) => verify::authoritative(&z.name).await.map_err(|e| e.to_string()),
+        Some(z) => verify::authoritative(&z.name)
+            .await
+            .map_err(|e| e.to_string()),
         None => dns01::authoritative_for(&p.target.record).await,
     }
     .map_err(|e| AcmeError::Config(format!("{}: {e}", p.target.record)))?;
@@ -632,9 +669,15 @@ pub async fn cleanup(
         }
     }
     let (status, detail) = if cleaned.left.is_empty() {
-        (StepStatus::Ok, format!("{} record(s) removed", cleaned.removed))
+        (
+            StepStatus::Ok,
+            format!("{} record(s) removed", cleaned.removed),
+        )
     } else {
-        (StepStatus::Failed, format!("left in DNS: {}", cleaned.left.join("; ")))
+        (
+            StepStatus::Failed,
+            format!("left in DNS: {}", cleaned.left.join("; ")),
+        )
     };
     events.step(IssueStep::Cleanup, status, detail);
     cleaned

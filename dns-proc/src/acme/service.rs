@@ -266,10 +266,14 @@ impl AcmeState {
         let row = self.account_row(id).await?;
         if deactivate && row.status == AcmeAccountStatus::Valid.as_str() {
             let signer = VaultSigner::new(vault);
-            let mut client =
-                AcmeClient::connect(&row.directory_url, row.ca_pem.as_deref(), &signer, &row.key_ref)
-                    .await
-                    .map_err(wire_err)?;
+            let mut client = AcmeClient::connect(
+                &row.directory_url,
+                row.ca_pem.as_deref(),
+                &signer,
+                &row.key_ref,
+            )
+            .await
+            .map_err(wire_err)?;
             client.set_account_url(&row.account_url);
             client.deactivate().await.map_err(wire_err)?;
         }
@@ -399,8 +403,8 @@ impl AcmeState {
                 ),
                 None => None,
             };
-            if let Some(a) =
-                adapters::build(p.provider_type, &config, token).map_err(|e| format!("{}: {e}", p.label))?
+            if let Some(a) = adapters::build(p.provider_type, &config, token)
+                .map_err(|e| format!("{}: {e}", p.label))?
             {
                 out.insert(p.id.clone(), a);
             }
@@ -423,7 +427,9 @@ impl AcmeState {
             .lock()
             .ok()
             .and_then(|mut p| p.remove(order_id))
-            .ok_or_else(|| WireError::not_found(format!("no prepared order {}", shown(order_id, 60))))?;
+            .ok_or_else(|| {
+                WireError::not_found(format!("no prepared order {}", shown(order_id, 60)))
+            })?;
         let events = Events::new(tx);
         let warnings = prepared.warnings.clone();
         let fail = |step: IssueStep, message: String, suggestions: Vec<String>| IssueOutcome {
@@ -450,7 +456,11 @@ impl AcmeState {
                     e,
                     vec!["check the provider with Test Connection".into()],
                 );
-                events.step(IssueStep::Done, StepStatus::Failed, o.message.clone().unwrap_or_default());
+                events.step(
+                    IssueStep::Done,
+                    StepStatus::Failed,
+                    o.message.clone().unwrap_or_default(),
+                );
                 return Ok((o, None));
             }
         };
@@ -470,29 +480,42 @@ impl AcmeState {
         };
         let account = prepared.account;
         let result = async {
-            let mut client =
-                AcmeClient::connect(&account.directory_url, account.ca_pem.as_deref(), &signer, &account.key_ref)
-                    .await
-                    .map_err(|error| issue::Failure {
-                        step: IssueStep::Order,
-                        error,
-                        key_ref: None,
-                    })?;
+            let client = AcmeClient::connect(
+                &account.directory_url,
+                account.ca_pem.as_deref(),
+                &signer,
+                &account.key_ref,
+            )
+            .await
+            .map_err(|error| issue::Failure {
+                step: IssueStep::Order,
+                error,
+                key_ref: None,
+            });
+            let mut client = match client {
+                Ok(c) => c,
+                Err(f) => return (Err(f), 0),
+            };
             client.set_account_url(&account.account_url);
-            let r = issue::issue(&client, &signer, &store, &job, &adapters, &events, &mut cancel).await;
-            if client.bad_nonce_retries() > 0 {
-                tracing::info!(retries = client.bad_nonce_retries(), "badNonce answers retried");
-                events.step(
-                    IssueStep::Done,
-                    StepStatus::Ok,
-                    format!("{} badNonce answer(s) retried", client.bad_nonce_retries()),
-                );
-            }
-            r
+            let r = issue::issue(
+                &client,
+                &signer,
+                &store,
+                &job,
+                &adapters,
+                &events,
+                &mut cancel,
+            )
+            .await;
+            (r, client.bad_nonce_retries())
         }
         .await;
         if let Ok(mut r) = self.runs.lock() {
             r.remove(&request_id);
+        }
+        let (result, bad_nonces) = result;
+        if bad_nonces > 0 {
+            tracing::info!(retries = bad_nonces, "badNonce answers retried");
         }
         let cleaned = issue::cleanup(&store, Some(order_id), &adapters, &events).await;
         drop(adapters);
@@ -540,9 +563,7 @@ impl AcmeState {
                 )
             }
             Err(f) => {
-                let _ = store
-                    .update_order(order_id, None, None, "invalid")
-                    .await;
+                let _ = store.update_order(order_id, None, None, "invalid").await;
                 let message = match &f.error {
                     AcmeError::Cancelled => "cancelled by the user".to_string(),
                     e => e.to_string(),
@@ -577,11 +598,14 @@ impl AcmeState {
             } else {
                 StepStatus::Failed
             },
-            if outcome.success {
-                "issued".to_string()
-            } else {
-                outcome.message.clone().unwrap_or_default()
-            },
+            format!(
+                "{}; {bad_nonces} badNonce answer(s) retried",
+                if outcome.success {
+                    "issued".to_string()
+                } else {
+                    outcome.message.clone().unwrap_or_default()
+                }
+            ),
         );
         Ok((outcome, dead_key))
     }
@@ -612,9 +636,11 @@ impl AcmeState {
         let adapters = Self::adapters(vault, providers)
             .await
             .map_err(WireError::unavailable)?;
-        Ok(issue::cleanup(store, order_id, &adapters, &Events::default())
-            .await
-            .left)
+        Ok(
+            issue::cleanup(store, order_id, &adapters, &Events::default())
+                .await
+                .left,
+        )
     }
 
     /// One page of certificates.

@@ -163,8 +163,10 @@ impl AcmeStore {
         shared::transport::ensure_private_file(&path)
             .map_err(|e| AcmeError::Store(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(&path).map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
@@ -243,12 +245,21 @@ impl AcmeStore {
     /// Removes an account row.
     pub async fn delete_account(&self, id: &str) -> AcmeResult<bool> {
         let id = id.to_string();
-        self.with(move |c| Ok(c.execute("DELETE FROM accounts WHERE id = ?1", [id]).map_err(db)? > 0))
-            .await
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM accounts WHERE id = ?1", [id])
+                .map_err(db)?
+                > 0)
+        })
+        .await
     }
 
     /// Records an order (before it exists at the CA).
-    pub async fn insert_order(&self, id: &str, account_id: &str, names: &[String]) -> AcmeResult<()> {
+    pub async fn insert_order(
+        &self,
+        id: &str,
+        account_id: &str,
+        names: &[String],
+    ) -> AcmeResult<()> {
         let (id, account_id, names) = (id.to_string(), account_id.to_string(), to_json(names)?);
         self.with(move |c| {
             c.execute(
@@ -297,7 +308,8 @@ impl AcmeStore {
     /// Forgets a journaled value once it is removed from DNS.
     pub async fn journal_remove(&self, id: i64) -> AcmeResult<()> {
         self.with(move |c| {
-            c.execute("DELETE FROM journal WHERE id = ?1", [id]).map_err(db)?;
+            c.execute("DELETE FROM journal WHERE id = ?1", [id])
+                .map_err(db)?;
             Ok(())
         })
         .await
@@ -346,7 +358,9 @@ impl AcmeStore {
     pub async fn certs(&self) -> AcmeResult<Vec<CertRow>> {
         self.with(|c| {
             let mut st = c
-                .prepare(&format!("SELECT {CERT_COLUMNS} FROM certificates ORDER BY created_at, id"))
+                .prepare(&format!(
+                    "SELECT {CERT_COLUMNS} FROM certificates ORDER BY created_at, id"
+                ))
                 .map_err(db)?;
             let rows = st
                 .query_map([], cert_row)

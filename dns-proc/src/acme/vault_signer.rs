@@ -36,7 +36,9 @@ fn jws(r: VaultResponse) -> AcmeResult<Jws> {
             payload: j.payload,
             signature: j.signature,
         }),
-        _ => Err(AcmeError::Signer("vault-proc answered with something else".into())),
+        _ => Err(AcmeError::Signer(
+            "vault-proc answered with something else".into(),
+        )),
     }
 }
 
@@ -76,7 +78,9 @@ impl AcmeSigner for VaultSigner<'_> {
                 thumbprint: p.jwk_thumbprint,
                 spki_der: p.spki_der,
             }),
-            _ => Err(AcmeError::Signer("vault-proc answered with something else".into())),
+            _ => Err(AcmeError::Signer(
+                "vault-proc answered with something else".into(),
+            )),
         }
     }
 
@@ -106,7 +110,9 @@ impl AcmeSigner for VaultSigner<'_> {
             .await?
         {
             VaultResponse::Csr(der) => Ok(der),
-            _ => Err(AcmeError::Signer("vault-proc answered with something else".into())),
+            _ => Err(AcmeError::Signer(
+                "vault-proc answered with something else".into(),
+            )),
         }
     }
 
@@ -121,7 +127,9 @@ impl AcmeSigner for VaultSigner<'_> {
             VaultResponse::Meta(m) => Ok(OrderKey {
                 key_ref: m.reference,
             }),
-            _ => Err(AcmeError::Signer("vault-proc answered with something else".into())),
+            _ => Err(AcmeError::Signer(
+                "vault-proc answered with something else".into(),
+            )),
         }
     }
 }

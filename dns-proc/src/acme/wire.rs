@@ -325,6 +325,9 @@ mod tests {
         assert_eq!(a.dns01().map(|c| c.url.as_str()), Some("u2"));
         let p = parse_problem(br#"{"type":"urn:ietf:params:acme:error:badNonce","detail":"JWS has an invalid anti-replay nonce","status":400}"#).unwrap();
         assert!(p.is_bad_nonce());
-        assert_eq!(p.summary(), "badNonce: JWS has an invalid anti-replay nonce");
+        assert_eq!(
+            p.summary(),
+            "badNonce: JWS has an invalid anti-replay nonce"
+        );
     }
 }

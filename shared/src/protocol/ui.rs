@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::acme::{
-    AcmeAccountMeta, CertificateMeta, CertificateWithChain, IssueOutcome, IssueParams, IssueProgress,
-    NewAcmeAccount,
+    AcmeAccountMeta, CertificateMeta, CertificateWithChain, IssueOutcome, IssueParams,
+    IssueProgress, NewAcmeAccount,
 };
 use super::dns::{
     NewProvider, ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, TestOutcome,

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use shared::error::WireError;
+use shared::protocol::acme::{parse_key_type, EabInput, IssueParams, NewAcmeAccount};
 use shared::protocol::dns::{NewProvider, ProviderUpdate, SuffixInput, TestParams};
 use shared::protocol::keys::{ImportKey, KeyType, NewKey};
 use shared::protocol::secrets::{
     ExternalProviderConfig, ExternalProviderKind, ExternalSource, NewSecret, SecretFilter,
     SecretKind, SecretSelector, SecretType, SecretUpdate,
 };
-use shared::protocol::acme::{parse_key_type, EabInput, IssueParams, NewAcmeAccount};
 use shared::secret::SecretString;
 
 /// No arguments.
@@ -476,8 +476,9 @@ impl IssueArgs {
     pub fn into_params(self) -> Result<IssueParams, WireError> {
         if let Some(t) = self.timeout_secs {
             if !(1..=3600).contains(&t) {
-                return Err(WireError::validation("timeoutSecs must be 1–3600")
-                    .with_field("timeoutSecs"));
+                return Err(
+                    WireError::validation("timeoutSecs must be 1–3600").with_field("timeoutSecs")
+                );
             }
         }
         Ok(IssueParams {
