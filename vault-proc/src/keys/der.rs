@@ -36,7 +36,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one TLV and returns its tag and contents.
-    pub fn next(&mut self) -> Result<(u8, &'a [u8]), KeyError> {
+    pub fn read_tlv(&mut self) -> Result<(u8, &'a [u8]), KeyError> {
         let bad = || KeyError::Malformed("the DER structure is cut short or has a bad length");
         let (&tag, rest) = self.rest.split_first().ok_or_else(bad)?;
         let (&first, mut rest) = rest.split_first().ok_or_else(bad)?;
@@ -63,7 +63,7 @@ impl<'a> Reader<'a> {
 
     /// Reads one TLV that must carry `tag`.
     pub fn expect(&mut self, tag: u8, what: &'static str) -> Result<&'a [u8], KeyError> {
-        match self.next()? {
+        match self.read_tlv()? {
             (t, c) if t == tag => Ok(c),
             _ => Err(KeyError::Malformed(what)),
         }
@@ -123,10 +123,10 @@ mod tests {
     #[test]
     fn reads_lengths_and_refuses_short_input() {
         let mut r = Reader::new(&[0x30, 0x03, 0x02, 0x01, 0x05]);
-        let (tag, body) = r.next().ok().unwrap_or_default();
+        let (tag, body) = r.read_tlv().ok().unwrap_or_default();
         assert_eq!((tag, body), (0x30, &[0x02, 0x01, 0x05][..]));
-        assert!(Reader::new(&[0x30, 0x05, 0x00]).next().is_err());
-        assert!(Reader::new(&[0x30, 0x81]).next().is_err());
+        assert!(Reader::new(&[0x30, 0x05, 0x00]).read_tlv().is_err());
+        assert!(Reader::new(&[0x30, 0x81]).read_tlv().is_err());
         assert!(matches!(
             outer_sequence(&[0x30, 0x00, 0x00]),
             Err(KeyError::TrailingData)

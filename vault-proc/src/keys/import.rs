@@ -112,7 +112,7 @@ fn sec1(der: &[u8]) -> Result<VaultKey, KeyError> {
     r.expect(der::OCTET_STRING, "SEC1 key without its private value")?;
     let mut params = None;
     while !r.is_empty() {
-        let (tag, contents) = r.next()?;
+        let (tag, contents) = r.read_tlv()?;
         if tag == der::CONTEXT_0 {
             params = Some(Reader::new(contents).expect(der::OID, "SEC1 curve is not an OID")?);
         }

@@ -15,6 +15,7 @@ use serde_json::json;
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
 mod dns;
+mod keys;
 mod resolve;
 mod reveal;
 
@@ -103,5 +104,8 @@ fn main() {
     }
     if want("dns") {
         dns::run();
+    }
+    if want("keys") {
+        keys::run();
     }
 }
