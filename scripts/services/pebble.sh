@@ -7,6 +7,8 @@
 #   pebble_bind     -dnsserver = this DIR's BIND9 (when bind runs in DIR)
 #   pebble_nonce50  like `pebble`, with PEBBLE_WFE_NONCEREJECT=50 (the test
 #                   that shows badNonce retries)
+#   pebble_eab      like `pebble`, requiring external account binding with
+#                   one random HMAC key (kid `kid-1`)
 # One pebble per DNS server is simplest: pebble asks exactly one resolver.
 # pebble's own defaults are kept (5 % nonce rejection, 50 % authorization
 # reuse) unless the caller's environment sets PEBBLE_WFE_NONCEREJECT or
@@ -16,13 +18,14 @@
 # by all instances). Also installs lego, certbot and its RFC 2136 plugin
 # (the benchmark's peers).
 # Exports, per instance (PREFIX = SSLBOARD_TEST_PEBBLE, _PEBBLE_BIND,
-# _PEBBLE_NONCE50): PREFIX_DIR (directory URL), PREFIX_MGMT (management API
-# base URL, for /roots/0 and /intermediates/0); and SSLBOARD_TEST_PEBBLE_CA
-# (the HTTPS CA PEM path). The old SSLBOARD_BENCH_PEBBLE_DIR/_CA stay for
+# _PEBBLE_NONCE50, _PEBBLE_EAB): PREFIX_DIR (directory URL), PREFIX_MGMT
+# (management API base URL, for /roots/0 and /intermediates/0);
+# SSLBOARD_TEST_PEBBLE_CA (the HTTPS CA PEM path); SSLBOARD_TEST_PEBBLE_EAB_KID
+# and SSLBOARD_TEST_PEBBLE_EAB_HMAC (base64url) for pebble_eab. The old SSLBOARD_BENCH_PEBBLE_DIR/_CA stay for
 # scripts/bench-lego. Sourced after scripts/lib/common.sh.
 # Usage: start_pebble DIR; stop_pebble DIR.
 
-PEBBLE_INSTANCES=(pebble pebble_bind pebble_nonce50)
+PEBBLE_INSTANCES=(pebble pebble_bind pebble_nonce50 pebble_eab)
 
 start_pebble() {
   local top=$1 dir=$1/pebble dns bind_dns pid
@@ -66,6 +69,12 @@ start_pebble() {
   PEBBLE_WFE_NONCEREJECT=50 pebble_instance "$top" pebble_nonce50 "$dns"
   read -r url mgmt <"$dir/pebble_nonce50.urls"
   vars+=(SSLBOARD_TEST_PEBBLE_NONCE50_DIR "$url" SSLBOARD_TEST_PEBBLE_NONCE50_MGMT "$mgmt")
+  local hmac
+  hmac=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  PEBBLE_EAB_HMAC=$hmac pebble_instance "$top" pebble_eab "$dns"
+  read -r url mgmt <"$dir/pebble_eab.urls"
+  vars+=(SSLBOARD_TEST_PEBBLE_EAB_DIR "$url" SSLBOARD_TEST_PEBBLE_EAB_MGMT "$mgmt"
+    SSLBOARD_TEST_PEBBLE_EAB_KID kid-1 SSLBOARD_TEST_PEBBLE_EAB_HMAC "$hmac")
   if [ -n "$bind_dns" ]; then
     pebble_instance "$top" pebble_bind "$bind_dns"
     read -r url mgmt <"$dir/pebble_bind.urls"
@@ -84,6 +93,10 @@ pebble_instance() {
   mport=$(pick_port "$port")
   hport=$(pick_port "$port" "$mport")
   tport=$(pick_port "$port" "$mport" "$hport")
+  local eab='"externalAccountBindingRequired": false'
+  if [ -n "${PEBBLE_EAB_HMAC:-}" ]; then
+    eab="\"externalAccountBindingRequired\": true, \"externalAccountMACKeys\": {\"kid-1\": \"$PEBBLE_EAB_HMAC\"}"
+  fi
   cat >"$dir/$name.json" <<CONF
 {
   "pebble": {
@@ -94,7 +107,7 @@ pebble_instance() {
     "httpPort": $hport,
     "tlsPort": $tport,
     "ocspResponderURL": "",
-    "externalAccountBindingRequired": false
+    $eab
   }
 }
 CONF

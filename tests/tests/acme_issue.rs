@@ -493,3 +493,36 @@ fn account_rules_and_issue_validation() {
         "not_found"
     );
 }
+
+#[test]
+fn external_account_binding_registers_and_the_hmac_key_is_never_returned() {
+    let eab_dir = required_env("SSLBOARD_TEST_PEBBLE_EAB_DIR");
+    let hmac = required_env("SSLBOARD_TEST_PEBBLE_EAB_HMAC");
+    let (_t, mut tree) = acme::pdns_tree(&[]);
+    // The CA requires EAB: without it, a validation error naming the field.
+    let (code, err) = tree.err(
+        "acme_account_create",
+        json!({"directoryUrl": eab_dir, "termsOfServiceAgreed": true, "caPem": acme::pebble_https_ca()}),
+    );
+    assert_eq!(code, "validation");
+    assert_eq!(err["details"]["field"], json!("eab"));
+    // A wrong key: the CA refuses, and nothing is left in the vault.
+    let before = tree.ok("secret_list", json!({}))["secrets"].as_array().unwrap().len();
+    let (code, _) = tree.err(
+        "acme_account_create",
+        json!({"directoryUrl": eab_dir, "termsOfServiceAgreed": true, "caPem": acme::pebble_https_ca(),
+            "eab": {"kid": "kid-1", "hmacKey": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}),
+    );
+    assert_eq!(code, "provider_error");
+    assert_eq!(tree.ok("secret_list", json!({}))["secrets"].as_array().unwrap().len(), before);
+    let acct = tree.ok(
+        "acme_account_create",
+        json!({"directoryUrl": eab_dir, "termsOfServiceAgreed": true, "caPem": acme::pebble_https_ca(),
+            "eab": {"kid": required_env("SSLBOARD_TEST_PEBBLE_EAB_KID"), "hmacKey": hmac}}),
+    );
+    assert_eq!(acct["status"], json!("valid"), "{acct}");
+    let out = String::from_utf8_lossy(&tree.stdout_log.lock().unwrap()).into_owned();
+    assert!(out.contains(acct["id"].as_str().unwrap()), "method check");
+    assert!(!out.contains(&hmac), "the HMAC key in UI output");
+    assert!(!tree.stderr().contains(&hmac), "the HMAC key in logs");
+}
