@@ -507,14 +507,23 @@ fn external_account_binding_registers_and_the_hmac_key_is_never_returned() {
     assert_eq!(code, "validation");
     assert_eq!(err["details"]["field"], json!("eab"));
     // A wrong key: the CA refuses, and nothing is left in the vault.
-    let before = tree.ok("secret_list", json!({}))["secrets"].as_array().unwrap().len();
+    let before = tree.ok("secret_list", json!({}))["secrets"]
+        .as_array()
+        .unwrap()
+        .len();
     let (code, _) = tree.err(
         "acme_account_create",
         json!({"directoryUrl": eab_dir, "termsOfServiceAgreed": true, "caPem": acme::pebble_https_ca(),
             "eab": {"kid": "kid-1", "hmacKey": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}),
     );
     assert_eq!(code, "provider_error");
-    assert_eq!(tree.ok("secret_list", json!({}))["secrets"].as_array().unwrap().len(), before);
+    assert_eq!(
+        tree.ok("secret_list", json!({}))["secrets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        before
+    );
     let acct = tree.ok(
         "acme_account_create",
         json!({"directoryUrl": eab_dir, "termsOfServiceAgreed": true, "caPem": acme::pebble_https_ca(),
@@ -525,4 +534,32 @@ fn external_account_binding_registers_and_the_hmac_key_is_never_returned() {
     assert!(out.contains(acct["id"].as_str().unwrap()), "method check");
     assert!(!out.contains(&hmac), "the HMAC key in UI output");
     assert!(!tree.stderr().contains(&hmac), "the HMAC key in logs");
+}
+
+#[test]
+fn an_authorization_the_ca_reuses_skips_dns() {
+    // pebble reuses a valid authorization for the same account and name half
+    // of the time: order the same name until it does (at most 12 tries).
+    let (_t, mut tree) = acme::pdns_tree(&[]);
+    let acct = acme::account(&mut tree, Pebble::Pdns);
+    acme::pdns_provider(&mut tree, "pdns", "example.test");
+    let name = format!("{}.example.test", acme::label());
+    let (first, events) = acme::issue(&mut tree, acct["id"].as_str().unwrap(), &[&name], 60);
+    assert_eq!(first["success"], json!(true), "{first}\n{events:#?}");
+    for _ in 0..12 {
+        let (r, events) = acme::issue(&mut tree, acct["id"].as_str().unwrap(), &[&name], 60);
+        assert_eq!(r["success"], json!(true), "{r}\n{events:#?}");
+        let reused = events
+            .iter()
+            .any(|e| e["step"] == "authorize" && e["status"] == "ok" && e["name"] == json!(name));
+        if reused {
+            assert!(
+                !events.iter().any(|e| e["step"] == "present"),
+                "a reused authorization still presented a record: {events:#?}"
+            );
+            assert_ne!(r["certificate"]["keyRef"], first["certificate"]["keyRef"]);
+            return;
+        }
+    }
+    panic!("pebble never reused the authorization in 12 orders");
 }
