@@ -354,6 +354,22 @@ mod tests {
     }
 
     #[test]
+    fn urls_off_the_directory_origin_are_refused() {
+        let h = AcmeHttp::new("https://ca.test:14000/dir", None).unwrap();
+        assert!(h.check_origin("https://ca.test:14000/order/1").is_ok());
+        for other in [
+            "https://ca.test:14001/order/1",
+            "http://ca.test:14000/order/1",
+            "https://evil.test:14000/order/1",
+            "https://ca.test.evil.test:14000/x",
+            "not a url",
+        ] {
+            assert!(h.check_origin(other).is_err(), "{other}");
+        }
+        assert!(AcmeHttp::new("https://ca.test/dir", Some("not pem")).is_err());
+    }
+
+    #[test]
     fn origins_are_https_only() {
         assert_eq!(
             origin_of("https://127.0.0.1:14000/dir").unwrap(),
