@@ -35,8 +35,13 @@ use crate::verify::PollPlan;
 /// Most names in one order.
 pub const MAX_NAMES: usize = 100;
 
+/// How long a prepared order waits for its run (the broker asks at once;
+/// one it never runs, e.g. after a failed grant, is dropped after this).
+const PREPARED_TTL: Duration = Duration::from_secs(600);
+
 /// A prepared order waiting for its run.
 struct Prepared {
+    at: Instant,
     account: AccountRow,
     names: Vec<String>,
     key_type: KeyType,
@@ -367,9 +372,11 @@ impl AcmeState {
             warnings: warnings.clone(),
         };
         if let Ok(mut p) = self.prepared.lock() {
+            p.retain(|_, o| o.at.elapsed() < PREPARED_TTL);
             p.insert(
                 order_id,
                 Prepared {
+                    at: Instant::now(),
                     account,
                     names,
                     key_type,
