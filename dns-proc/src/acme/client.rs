@@ -3,6 +3,7 @@
 //! challenges, polling, finalization and certificate download. It signs
 //! through an [`AcmeSigner`] and never sees a private key.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -13,10 +14,11 @@ use super::http::AcmeHttp;
 use super::signer::{AcmeSigner, KeyId};
 use super::wire::{self, Account, Authorization, Challenge, Directory, Identifier, Order};
 
-/// First poll wait; doubles up to [`POLL_MAX`] unless the CA says otherwise.
-const POLL_FIRST: Duration = Duration::from_millis(50);
+/// First poll wait; doubles up to [`POLL_MAX`] unless the CA says otherwise
+/// (a CA that validates at once answers within a few polls).
+const POLL_FIRST: Duration = Duration::from_millis(20);
 /// Longest poll wait without a `Retry-After`.
-const POLL_MAX: Duration = Duration::from_secs(2);
+const POLL_MAX: Duration = Duration::from_secs(1);
 
 /// What account registration should do.
 pub struct Registration<'a> {
@@ -32,8 +34,9 @@ pub struct Registration<'a> {
 
 /// One account's client.
 pub struct AcmeClient<'s, S: AcmeSigner> {
-    http: AcmeHttp,
+    http: Arc<AcmeHttp>,
     directory: Directory,
+    bad_nonce_base: u32,
     signer: &'s S,
     key_ref: String,
     kid: Option<String>,
@@ -48,17 +51,21 @@ impl<'s, S: AcmeSigner> AcmeClient<'s, S> {
         signer: &'s S,
         key_ref: &str,
     ) -> AcmeResult<Self> {
-        let http = AcmeHttp::new(directory_url, ca_pem)?;
-        let reply = http.get(directory_url).await?;
-        let directory = wire::parse_directory(&reply.body)?;
-        http.set_new_nonce_url(&directory.new_nonce);
-        Ok(Self {
+        let (http, directory) = open(directory_url, ca_pem).await?;
+        Ok(Self::with(http, directory, signer, key_ref))
+    }
+
+    /// A client over an open connection (shared by the orders of one CA:
+    /// its TLS sessions and nonces are reused).
+    pub fn with(http: Arc<AcmeHttp>, directory: Directory, signer: &'s S, key_ref: &str) -> Self {
+        Self {
+            bad_nonce_base: http.bad_nonce_retries(),
             http,
             directory,
             signer,
             key_ref: key_ref.to_string(),
             kid: None,
-        })
+        }
     }
 
     /// The directory.
@@ -71,9 +78,11 @@ impl<'s, S: AcmeSigner> AcmeClient<'s, S> {
         self.http.origin()
     }
 
-    /// badNonce answers retried so far.
+    /// badNonce answers retried on this client's connection since it was made.
     pub fn bad_nonce_retries(&self) -> u32 {
-        self.http.bad_nonce_retries()
+        self.http
+            .bad_nonce_retries()
+            .saturating_sub(self.bad_nonce_base)
     }
 
     /// The account key's RFC 7638 thumbprint (for key authorizations).
@@ -226,6 +235,18 @@ impl<'s, S: AcmeSigner> AcmeClient<'s, S> {
         String::from_utf8(reply.body)
             .map_err(|_| AcmeError::Protocol("the certificate chain is not text".into()))
     }
+}
+
+/// Opens a connection to the CA at `directory_url` and fetches its directory.
+pub async fn open(
+    directory_url: &str,
+    ca_pem: Option<&str>,
+) -> AcmeResult<(Arc<AcmeHttp>, Directory)> {
+    let http = AcmeHttp::new(directory_url, ca_pem)?;
+    let reply = http.get(directory_url).await?;
+    let directory = wire::parse_directory(&reply.body)?;
+    http.set_new_nonce_url(&directory.new_nonce);
+    Ok((Arc::new(http), directory))
 }
 
 /// Sleeps before the next poll (the CA's `Retry-After` when it gave one);

@@ -535,10 +535,21 @@ async fn present(
         })
         .await?;
     tracing::debug!(journal = id, record = %target.record, "presenting");
-    adapter
-        .add_txt(&zone, &target.record, value)
-        .await
-        .map_err(|e| AcmeError::Config(format!("{}: {e}", provider.label)))?;
+    // A transient provider failure (5xx, transport) is retried twice: many
+    // records go to one provider at once, and some backends (PowerDNS on
+    // SQLite) answer concurrent writes to one zone with a 500.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match adapter.add_txt(&zone, &target.record, value).await {
+            Ok(()) => break,
+            Err(e) if attempt < 3 && transient(&e) => {
+                tracing::debug!(attempt, error = %e, "add_txt failed; retrying");
+                tokio::time::sleep(Duration::from_millis(150 * attempt)).await;
+            }
+            Err(e) => return Err(AcmeError::Config(format!("{}: {e}", provider.label))),
+        }
+    }
     events.send(IssueProgress {
         status: StepStatus::Ok,
         detail: format!("TXT {} added in zone {}", target.record, zone.name),
@@ -549,6 +560,16 @@ async fn present(
         value: value.to_string(),
         zone: Some(zone),
     })
+}
+
+/// True for provider errors worth another try.
+fn transient(e: &crate::adapters::AdapterError) -> bool {
+    use crate::adapters::AdapterError as E;
+    match e {
+        E::Api { status, .. } => *status >= 500,
+        E::Transport(_) | E::RateLimited(_) => true,
+        _ => false,
+    }
 }
 
 async fn propagate(p: &Presented, job: &Job, events: &Events) -> AcmeResult<()> {

@@ -55,7 +55,16 @@ pub struct AcmeState {
     store: OnceCell<AcmeStore>,
     prepared: Mutex<HashMap<String, Prepared>>,
     runs: Mutex<HashMap<u64, watch::Sender<bool>>>,
+    /// Open CA connections by (directory URL, CA PEM): orders reuse their
+    /// TLS sessions and nonces.
+    conns: tokio::sync::Mutex<HashMap<(String, Option<String>), Conn>>,
 }
+
+/// An open CA connection and its directory.
+type Conn = (std::sync::Arc<http::AcmeHttp>, wire::Directory);
+
+/// Most CA connections kept open.
+const MAX_CONNS: usize = 32;
 
 fn wire_err(e: AcmeError) -> WireError {
     match e {
@@ -144,7 +153,23 @@ impl AcmeState {
             store: OnceCell::new(),
             prepared: Mutex::new(HashMap::new()),
             runs: Mutex::new(HashMap::new()),
+            conns: tokio::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The open connection to the CA at `url` (made on first use).
+    async fn conn(&self, url: &str, ca_pem: Option<&str>) -> Result<Conn, AcmeError> {
+        let key = (url.to_string(), ca_pem.map(str::to_string));
+        let mut conns = self.conns.lock().await;
+        if let Some(c) = conns.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = super::client::open(url, ca_pem).await?;
+        if conns.len() >= MAX_CONNS {
+            conns.clear();
+        }
+        conns.insert(key, c.clone());
+        Ok(c)
     }
 
     /// The database.
@@ -487,20 +512,16 @@ impl AcmeState {
         };
         let account = prepared.account;
         let result = async {
-            let client = AcmeClient::connect(
-                &account.directory_url,
-                account.ca_pem.as_deref(),
-                &signer,
-                &account.key_ref,
-            )
-            .await
-            .map_err(|error| issue::Failure {
-                step: IssueStep::Order,
-                error,
-                key_ref: None,
-            });
-            let mut client = match client {
-                Ok(c) => c,
+            let conn = self
+                .conn(&account.directory_url, account.ca_pem.as_deref())
+                .await
+                .map_err(|error| issue::Failure {
+                    step: IssueStep::Order,
+                    error,
+                    key_ref: None,
+                });
+            let mut client = match conn {
+                Ok((h, d)) => AcmeClient::with(h, d, &signer, &account.key_ref),
                 Err(f) => return (Err(f), 0),
             };
             client.set_account_url(&account.account_url);
