@@ -146,17 +146,17 @@ pub async fn create_account(router: &Router, new: NewAcmeAccount) -> WireResult<
         if let Some((_, r)) = &hmac_ref {
             key_refs.push(r.clone());
         }
-        let guard = PermitGuard::grant(
-            router.permit_source(),
-            PermitScope::Acme(AcmeGrant {
-                purpose: AcmePurpose::Account(id.clone()),
-                key_refs,
-                directory_origin: info.origin.clone(),
-                names: vec![],
-            }),
-            ACCOUNT_PERMIT,
-        )
-        .await?;
+        let guard = router
+            .grant_permit(
+                PermitScope::Acme(AcmeGrant {
+                    purpose: AcmePurpose::Account(id.clone()),
+                    key_refs,
+                    directory_origin: info.origin.clone(),
+                    names: vec![],
+                }),
+                ACCOUNT_PERMIT,
+            )
+            .await?;
         let answer = router
             .dns(DnsRequest::AcmeAccountRegister(AccountRegistration {
                 id: id.clone(),
@@ -199,17 +199,17 @@ pub async fn delete_account(router: &Router, id: &str, deactivate: bool) -> Wire
     };
     let guard = if deactivate {
         Some(
-            PermitGuard::grant(
-                router.permit_source(),
-                PermitScope::Acme(AcmeGrant {
-                    purpose: AcmePurpose::Account(account.id.clone()),
-                    key_refs: vec![account.key_ref.clone()],
-                    directory_origin: origin,
-                    names: vec![],
-                }),
-                ACCOUNT_PERMIT,
-            )
-            .await?,
+            router
+                .grant_permit(
+                    PermitScope::Acme(AcmeGrant {
+                        purpose: AcmePurpose::Account(account.id.clone()),
+                        key_refs: vec![account.key_ref.clone()],
+                        directory_origin: origin,
+                        names: vec![],
+                    }),
+                    ACCOUNT_PERMIT,
+                )
+                .await?,
         )
     } else {
         None
@@ -255,29 +255,29 @@ async fn grant_for(
     for (provider_id, secret_ref) in &plan.providers {
         verify_token_owner(router, provider_id, secret_ref).await?;
         guards.push(
-            PermitGuard::grant(
-                router.permit_source(),
-                PermitScope::ProviderToken {
-                    provider_id: provider_id.clone(),
-                    secret_ref: secret_ref.clone(),
-                },
-                ttl,
-            )
-            .await?,
+            router
+                .grant_permit(
+                    PermitScope::ProviderToken {
+                        provider_id: provider_id.clone(),
+                        secret_ref: secret_ref.clone(),
+                    },
+                    ttl,
+                )
+                .await?,
         );
     }
     guards.push(
-        PermitGuard::grant(
-            router.permit_source(),
-            PermitScope::Acme(AcmeGrant {
-                purpose: AcmePurpose::Order(plan.order_id.clone()),
-                key_refs: vec![plan.account.key_ref.clone()],
-                directory_origin: plan.directory_origin.clone(),
-                names: plan.names.clone(),
-            }),
-            ttl,
-        )
-        .await?,
+        router
+            .grant_permit(
+                PermitScope::Acme(AcmeGrant {
+                    purpose: AcmePurpose::Order(plan.order_id.clone()),
+                    key_refs: vec![plan.account.key_ref.clone()],
+                    directory_origin: plan.directory_origin.clone(),
+                    names: plan.names.clone(),
+                }),
+                ttl,
+            )
+            .await?,
     );
     Ok(guards)
 }
@@ -390,15 +390,15 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
     for (provider_id, secret_ref) in refs {
         verify_token_owner(router, &provider_id, &secret_ref).await?;
         guards.push(
-            PermitGuard::grant(
-                router.permit_source(),
-                PermitScope::ProviderToken {
-                    provider_id,
-                    secret_ref,
-                },
-                ACCOUNT_PERMIT,
-            )
-            .await?,
+            router
+                .grant_permit(
+                    PermitScope::ProviderToken {
+                        provider_id,
+                        secret_ref,
+                    },
+                    ACCOUNT_PERMIT,
+                )
+                .await?,
         );
     }
     let answer = router

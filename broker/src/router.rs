@@ -55,11 +55,6 @@ impl Router {
         })
     }
 
-    /// vault-proc as permit guards reach it.
-    pub fn permit_source(&self) -> Arc<dyn VaultSource> {
-        self.permits.clone()
-    }
-
     /// The current dns-proc client (for calls with events).
     pub async fn dns_client(&self) -> WireResult<Arc<crate::supervisor::DnsClient>> {
         self.sup.dns().await
@@ -78,6 +73,12 @@ impl Router {
     /// Calls vault-proc.
     pub async fn vault(&self, req: VaultRequest) -> WireResult<VaultResponse> {
         self.sup.vault().await?.call(req, VAULT_TIMEOUT).await
+    }
+
+    /// Grants a permit for one operation; dropping the guard revokes it
+    /// (`crate::permit`). Every grant of the broker goes through here.
+    pub async fn grant_permit(&self, scope: PermitScope, ttl: Duration) -> WireResult<PermitGuard> {
+        PermitGuard::grant(self.permits.clone(), scope, ttl).await
     }
 
     /// Calls dns-proc.
@@ -307,7 +308,7 @@ impl Router {
                     secret_ref,
                 };
                 let ttl = timeout + Duration::from_secs(90);
-                Some(PermitGuard::grant(self.permits.clone(), scope, ttl).await?)
+                Some(self.grant_permit(scope, ttl).await?)
             }
             None => None,
         };

@@ -275,6 +275,33 @@ mod tests {
     }
 
     #[test]
+    fn key_commands_parse_and_never_echo_the_pem() {
+        let line = r#"{"id":9,"cmd":"key_create","args":{"kind":"acme_account_key","keyType":"rsa-4096"}}"#;
+        match parse_line(line) {
+            Ok((9, UiRequest::KeyCreate(k))) => {
+                assert_eq!(k.key_type, shared::protocol::keys::KeyType::Rsa4096);
+                assert_eq!(k.owner, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        let line = r#"{"id":10,"cmd":"key_create","args":{"kind":"acme_account_key"}}"#;
+        assert!(matches!(
+            parse_line(line),
+            Ok((10, UiRequest::KeyCreate(k))) if k.key_type == shared::protocol::keys::KeyType::EcP256
+        ));
+        for line in [
+            r#"{"id":11,"cmd":"key_import","args":{"kind":"acme_account_key","pem":"CANARY-PEM","bogus":1}}"#,
+            r#"{"id":12,"cmd":"key_import","args":{"kind":"acme_account_key","pem":["CANARY-PEM"]}}"#,
+            r#"{"id":13,"cmd":"key_import","args":{"kind":"nope","pem":"CANARY-PEM"}}"#,
+        ] {
+            let Err(r) = parse_line(line) else {
+                panic!("must fail: {line}")
+            };
+            assert!(!r.error.message.contains("CANARY"), "{}", r.error.message);
+        }
+    }
+
+    #[test]
     fn a_value_that_looks_like_a_message_is_not_echoed() {
         let line =
             r#"{"id":8,"cmd":"secret_get","args":{"ref":["pw, expected CANARY at line 9"]}}"#;
