@@ -15,8 +15,7 @@
 # PEBBLE_AUTHZREUSE; PEBBLE_VA_NOSLEEP=1 always (no 0–15 s sleep before
 # validating). The Debian package ships no TLS certs: a throwaway CA and a
 # 127.0.0.1/localhost server cert are made with openssl in $1/pebble (shared
-# by all instances). Also installs lego, certbot and its RFC 2136 plugin
-# (the benchmark's peers).
+# by all instances). Also installs lego (a peer of scripts/bench).
 # Exports, per instance (PREFIX = SSLBOARD_TEST_PEBBLE, _PEBBLE_BIND,
 # _PEBBLE_NONCE50, _PEBBLE_EAB): PREFIX_DIR (directory URL), PREFIX_MGMT
 # (management API base URL, for /roots/0 and /intermediates/0);
@@ -31,7 +30,7 @@ start_pebble() {
   local top=$1 dir=$1/pebble dns bind_dns pid
   # shellcheck disable=SC2034 # read by die_service (common.sh)
   CURRENT_SERVICE=pebble
-  need_apt pebble lego openssl curl certbot python3-certbot-dns-rfc2136
+  need_apt pebble lego openssl curl
   dns=$(
     # shellcheck disable=SC1091
     [ -f "$top/env.d/pdns" ] && . "$top/env.d/pdns" && echo "${SSLBOARD_TEST_PDNS_DNS:-}"
