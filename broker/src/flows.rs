@@ -402,6 +402,8 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
             finish_delete(router, &id, secret_ref).await?;
         }
     }
+    // TXT records an interrupted issuance left (dns-proc's journal).
+    crate::acme_flows::reconcile(router).await?;
     let providers = match router.dns(DnsRequest::List).await? {
         DnsResponse::Providers(p) => p,
         other => return Err(unexpected(&other)),

@@ -30,6 +30,14 @@ pub fn permitted(role: Role, request: &UiRequest) -> bool {
         | UiRequest::DnsProviderTestCancel(_)
         | UiRequest::DnsResolve { .. }
         | UiRequest::KeyCreate(_)
-        | UiRequest::KeyImport(_) => role == Role::Ui,
+        | UiRequest::KeyImport(_)
+        | UiRequest::AcmeAccountCreate(_)
+        | UiRequest::AcmeAccountList
+        | UiRequest::AcmeAccountDelete { .. }
+        | UiRequest::CertificateIssue(_)
+        | UiRequest::CertificateIssueCancel(_)
+        | UiRequest::CertificateList { .. }
+        | UiRequest::CertificateGet(_)
+        | UiRequest::CertificateDelete(_) => role == Role::Ui,
     }
 }

@@ -18,6 +18,7 @@ use shared::protocol::{Role, VariantName};
 use shared::rpc::{BoxFuture, EventSink, Handler};
 use tokio::sync::mpsc;
 
+use crate::acme_flows;
 use crate::flows;
 use crate::permit::{PermitGuard, SupervisedVault, VaultSource};
 use crate::supervisor::Supervisor;
@@ -39,6 +40,8 @@ pub struct Router {
     permits: Arc<dyn VaultSource>,
     /// UI request id of a running Test Connection → dns-proc request id.
     tests: Mutex<HashMap<u64, u64>>,
+    /// UI request id of a running issuance → dns-proc request id.
+    issues: Mutex<HashMap<u64, u64>>,
 }
 
 impl Router {
@@ -48,7 +51,23 @@ impl Router {
             permits: Arc::new(SupervisedVault(sup.clone())),
             sup,
             tests: Mutex::new(HashMap::new()),
+            issues: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The current dns-proc client (for calls with events).
+    pub async fn dns_client(&self) -> WireResult<Arc<crate::supervisor::DnsClient>> {
+        self.sup.dns().await
+    }
+
+    /// Records (or forgets, with `None`) the dns-proc request of a running issuance.
+    pub fn track_issue(&self, ui_id: u64, dns_id: Option<u64>) {
+        if let Ok(mut m) = self.issues.lock() {
+            match dns_id {
+                Some(d) => m.insert(ui_id, d),
+                None => m.remove(&ui_id),
+            };
+        }
     }
 
     /// Calls vault-proc.
@@ -186,6 +205,51 @@ impl Router {
                 }
             }
             UiRequest::DnsProviderTest(params) => self.test_connection(params, events).await,
+            UiRequest::AcmeAccountCreate(new) => acme_flows::create_account(&self, new)
+                .await
+                .map(UiResponse::AcmeAccount),
+            UiRequest::AcmeAccountList => match self.dns(DnsRequest::AcmeAccountList).await? {
+                DnsResponse::AcmeAccounts(a) => Ok(UiResponse::AcmeAccounts(a)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::AcmeAccountDelete { id, deactivate } => {
+                acme_flows::delete_account(&self, &id, deactivate)
+                    .await
+                    .map(|_| UiResponse::Deleted)
+            }
+            UiRequest::CertificateIssue(params) => acme_flows::issue(&self, params, events).await,
+            UiRequest::CertificateIssueCancel(ui_id) => {
+                let dns_id = self.issues.lock().ok().and_then(|t| t.get(&ui_id).copied());
+                let Some(dns_id) = dns_id else {
+                    return Ok(UiResponse::Cancelled(false));
+                };
+                match self
+                    .dns(DnsRequest::CancelIssue { request_id: dns_id })
+                    .await?
+                {
+                    DnsResponse::Cancelled(c) => Ok(UiResponse::Cancelled(c)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::CertificateList { after, limit } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                match self
+                    .dns(DnsRequest::CertificateList { after, limit })
+                    .await?
+                {
+                    DnsResponse::Certificates(c, next) => Ok(UiResponse::Certificates(c, next)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::CertificateGet(id) => {
+                match self.dns(DnsRequest::CertificateGet(id)).await? {
+                    DnsResponse::Certificate(c) => Ok(UiResponse::Certificate(c)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::CertificateDelete(id) => acme_flows::delete_certificate(&self, &id)
+                .await
+                .map(|_| UiResponse::Deleted),
             UiRequest::DnsProviderTestCancel(ui_id) => {
                 let dns_id = self.tests.lock().ok().and_then(|t| t.get(&ui_id).copied());
                 let Some(dns_id) = dns_id else {

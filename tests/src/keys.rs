@@ -209,3 +209,24 @@ print(json.dumps([k.private_numbers().private_value.to_bytes(size, 'big').hex(),
         hex::decode(v[1].as_str().unwrap()).unwrap(),
     )
 }
+
+/// SHA-256 (hex) of the DER SubjectPublicKeyInfo of the P-256 key whose
+/// private scalar is `scalar`, or None when `scalar` is not a valid one.
+pub fn p256_spki_sha256_of_scalar(scalar: &[u8]) -> Option<String> {
+    const PY: &str = r#"
+import sys, json, hashlib
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
+out = []
+for h in json.load(sys.stdin)['scalars']:
+    try:
+        k = ec.derive_private_key(int(h, 16), ec.SECP256R1())
+        der = k.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        out.append(hashlib.sha256(der).hexdigest())
+    except Exception:
+        out.append(None)
+print(json.dumps(out))
+"#;
+    let v = run_python(PY, &json!({ "scalars": [hex::encode(scalar)] }));
+    v[0].as_str().map(str::to_string)
+}

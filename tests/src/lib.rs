@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod acme;
 pub mod direct;
 pub mod dns;
 pub mod keys;

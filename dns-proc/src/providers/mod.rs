@@ -22,4 +22,3 @@ pub mod validate;
 
 pub use error::DnsError;
 pub use registry::ProviderRegistry;
-

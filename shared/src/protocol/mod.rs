@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::WireResult;
 
+pub mod acme;
 pub mod control;
 pub mod dns;
 pub mod dnsproc;

@@ -85,11 +85,27 @@ pub enum Command {
     DnsProviderTestCancel,
     /// `dns_resolve`.
     DnsResolve,
+    /// `acme_account_create`.
+    AcmeAccountCreate,
+    /// `acme_account_list`.
+    AcmeAccountList,
+    /// `acme_account_delete`.
+    AcmeAccountDelete,
+    /// `certificate_issue`.
+    CertificateIssue,
+    /// `certificate_issue_cancel`.
+    CertificateIssueCancel,
+    /// `certificate_list`.
+    CertificateList,
+    /// `certificate_get`.
+    CertificateGet,
+    /// `certificate_delete`.
+    CertificateDelete,
 }
 
 impl Command {
     /// Every command, in documentation order.
-    pub const ALL: [Command; 23] = [
+    pub const ALL: [Command; 31] = [
         Command::Ping,
         Command::VaultStatus,
         Command::VaultLock,
@@ -113,6 +129,14 @@ impl Command {
         Command::DnsProviderTest,
         Command::DnsProviderTestCancel,
         Command::DnsResolve,
+        Command::AcmeAccountCreate,
+        Command::AcmeAccountList,
+        Command::AcmeAccountDelete,
+        Command::CertificateIssue,
+        Command::CertificateIssueCancel,
+        Command::CertificateList,
+        Command::CertificateGet,
+        Command::CertificateDelete,
     ];
 
     /// The wire name (`cmd`).
@@ -141,6 +165,14 @@ impl Command {
             Command::DnsProviderTest => "dns_provider_test",
             Command::DnsProviderTestCancel => "dns_provider_test_cancel",
             Command::DnsResolve => "dns_resolve",
+            Command::AcmeAccountCreate => "acme_account_create",
+            Command::AcmeAccountList => "acme_account_list",
+            Command::AcmeAccountDelete => "acme_account_delete",
+            Command::CertificateIssue => "certificate_issue",
+            Command::CertificateIssueCancel => "certificate_issue_cancel",
+            Command::CertificateList => "certificate_list",
+            Command::CertificateGet => "certificate_get",
+            Command::CertificateDelete => "certificate_delete",
         }
     }
 
@@ -175,6 +207,14 @@ impl Command {
             UiRequest::DnsProviderTest(_) => Command::DnsProviderTest,
             UiRequest::DnsProviderTestCancel(_) => Command::DnsProviderTestCancel,
             UiRequest::DnsResolve { .. } => Command::DnsResolve,
+            UiRequest::AcmeAccountCreate(_) => Command::AcmeAccountCreate,
+            UiRequest::AcmeAccountList => Command::AcmeAccountList,
+            UiRequest::AcmeAccountDelete { .. } => Command::AcmeAccountDelete,
+            UiRequest::CertificateIssue(_) => Command::CertificateIssue,
+            UiRequest::CertificateIssueCancel(_) => Command::CertificateIssueCancel,
+            UiRequest::CertificateList { .. } => Command::CertificateList,
+            UiRequest::CertificateGet(_) => Command::CertificateGet,
+            UiRequest::CertificateDelete(_) => Command::CertificateDelete,
         }
     }
 
@@ -188,6 +228,7 @@ impl Command {
             Command::SecretCreate
             | Command::SecretUpdate
             | Command::KeyImport
+            | Command::AcmeAccountCreate
             | Command::ExternalProviderSet
             | Command::DnsProviderCreate
             | Command::DnsProviderUpdate => true,
@@ -207,7 +248,14 @@ impl Command {
             | Command::DnsProviderDelete
             | Command::DnsProviderTest
             | Command::DnsProviderTestCancel
-            | Command::DnsResolve => false,
+            | Command::DnsResolve
+            | Command::AcmeAccountList
+            | Command::AcmeAccountDelete
+            | Command::CertificateIssue
+            | Command::CertificateIssueCancel
+            | Command::CertificateList
+            | Command::CertificateGet
+            | Command::CertificateDelete => false,
         }
     }
 }
@@ -356,6 +404,32 @@ pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest,
                 value: a.value,
             }
         }
+        Command::AcmeAccountCreate => {
+            UiRequest::AcmeAccountCreate(args::<AcmeAccountCreateArgs>(cmd, raw)?.into_new()?)
+        }
+        Command::AcmeAccountList => unit(cmd, raw, UiRequest::AcmeAccountList)?,
+        Command::AcmeAccountDelete => {
+            let a = args::<AcmeAccountDeleteArgs>(cmd, raw)?;
+            UiRequest::AcmeAccountDelete {
+                id: a.id,
+                deactivate: a.deactivate,
+            }
+        }
+        Command::CertificateIssue => {
+            UiRequest::CertificateIssue(args::<IssueArgs>(cmd, raw)?.into_params()?)
+        }
+        Command::CertificateIssueCancel => {
+            UiRequest::CertificateIssueCancel(args::<CancelArgs>(cmd, raw)?.request_id)
+        }
+        Command::CertificateList => {
+            let a = args::<ListArgs>(cmd, raw)?;
+            UiRequest::CertificateList {
+                after: a.after,
+                limit: a.limit,
+            }
+        }
+        Command::CertificateGet => UiRequest::CertificateGet(args::<IdArgs>(cmd, raw)?.id),
+        Command::CertificateDelete => UiRequest::CertificateDelete(args::<IdArgs>(cmd, raw)?.id),
     })
 }
 

@@ -15,6 +15,7 @@ use serde_json::json;
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
 mod dns;
+mod issue;
 mod keys;
 mod resolve;
 mod reveal;
@@ -107,5 +108,8 @@ fn main() {
     }
     if want("keys") {
         keys::run();
+    }
+    if want("issue") {
+        issue::run();
     }
 }
