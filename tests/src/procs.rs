@@ -105,8 +105,12 @@ pub fn proc_file(pid: u32, file: &str) -> Vec<u8> {
 /// its bytes), skipping only the kernel's vvar/vsyscall pages, until `f`
 /// returns true. Fails when the memory cannot be opened, or when a region that
 /// is mapped readable cannot be read: "not found" must never mean "did not look".
+/// The process is stopped (SIGSTOP) while its memory is scanned, so its
+/// mappings cannot change under the scan (an allocator unmapping an arena
+/// between the maps read and the memory read made "unreadable" a race).
 fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Result<(), String> {
     use std::io::{Read, Seek, SeekFrom};
+    let _frozen = Frozen::stop(pid)?;
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"))
         .map_err(|e| format!("/proc/{pid}/maps: {e}"))?;
     let mut mem = std::fs::File::open(format!("/proc/{pid}/mem"))
@@ -150,6 +154,53 @@ fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Result<(), S
             unreadable.join("; ")
         ))
     }
+}
+
+/// Every thread of a process held stopped; continued on drop (also when
+/// the scan panics).
+struct Frozen(nix::unistd::Pid);
+
+impl Frozen {
+    /// Sends SIGSTOP and waits until every thread of `pid` is stopped.
+    fn stop(pid: u32) -> Result<Self, String> {
+        use nix::sys::signal::{kill, Signal};
+        let target = nix::unistd::Pid::from_raw(pid as i32);
+        kill(target, Signal::SIGSTOP).map_err(|e| format!("SIGSTOP {pid}: {e}"))?;
+        let frozen = Frozen(target);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !all_threads_stopped(pid)? {
+            if std::time::Instant::now() >= deadline {
+                return Err(format!("{pid} did not stop within 5 s"));
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(frozen)
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(self.0, nix::sys::signal::Signal::SIGCONT);
+    }
+}
+
+/// True when every thread of `pid` is in the stopped state.
+fn all_threads_stopped(pid: u32) -> Result<bool, String> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map_err(|e| format!("/proc/{pid}/task: {e}"))?;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue; // a thread that ended meanwhile
+        };
+        // The state follows the command name, which may itself hold ')'.
+        let state = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next());
+        if !matches!(state, Some("T" | "t")) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The maps lines of the regions of `pid`'s memory that contain `needle`,

@@ -97,10 +97,17 @@ pub fn error_text(body: &[u8]) -> String {
     }
 }
 
-/// PowerDNS on SQLite answers a write that met another one with HTTP 500
-/// "database is locked": a transient state, retried like a rate limit.
+/// PowerDNS on SQLite answers a write that met another one with HTTP 500:
+/// either a JSON error saying "database is locked", or (4.7, when the
+/// backend throws inside the API handler) the bare text "Internal Server
+/// Error" with the reason only in its log. Both are transient and retried
+/// like a rate limit; the writes retried are whole-rrset REPLACEs, so a
+/// retry is idempotent.
 pub fn is_busy(r: &ApiResponse) -> bool {
-    r.status == 500 && error_text(&r.body).contains("database is locked")
+    r.status == 500 && {
+        let text = error_text(&r.body);
+        text.contains("database is locked") || text.trim() == "Internal Server Error"
+    }
 }
 
 impl PowerDns {
@@ -255,5 +262,30 @@ impl TxtApi for PowerDns {
 
     async fn list_txt(&self, zone: &Zone, fqdn: &str) -> AdapterResult<Vec<String>> {
         Ok(self.rrset(zone, fqdn).await?.1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> ApiResponse {
+        ApiResponse {
+            status,
+            headers: reqwest::header::HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn both_forms_of_a_locked_sqlite_backend_are_busy_and_other_errors_are_not() {
+        assert!(is_busy(&response(500, "Internal Server Error")));
+        assert!(is_busy(&response(
+            500,
+            r#"{"error": "Error while retrieving SQLite query results: database is locked (5)"}"#
+        )));
+        assert!(!is_busy(&response(500, r#"{"error": "Zone not found"}"#)));
+        assert!(!is_busy(&response(422, "Internal Server Error")));
+        assert!(!is_busy(&response(204, "")));
     }
 }
