@@ -67,8 +67,11 @@ fn no_dbus_session_fails_fast_with_a_clear_message() {
         msg.contains("SSLBOARD_KEY_SOURCE=env") && msg.contains("Secret Service"),
         "{msg}"
     );
-    // Status still answers, without unlocking.
-    assert_eq!(tree.ok("vault_status", json!({}))["unlocked"], json!(false));
+    // Status still answers, without unlocking, and says why.
+    assert_eq!(
+        tree.ok("vault_status", json!({})),
+        json!({"unlocked": false, "keySource": "unavailable", "reason": "keyring_unavailable"})
+    );
 }
 
 #[test]

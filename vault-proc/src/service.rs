@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use actix::{Actor, Addr, Handler as ActixHandler, Message, SyncContext};
 use shared::error::{WireError, WireResult};
-use shared::protocol::secrets::{SecretKind, SecretSelector};
+use shared::protocol::secrets::{KeySourceState, SecretKind, SecretSelector};
 use shared::protocol::vault::{ExportDoc, VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::{BoxFuture, EventSink, Handler};
@@ -74,7 +74,7 @@ impl StoreActor {
                 Err(e) => Ok(VaultResponse::Status(
                     shared::protocol::secrets::VaultStatus {
                         unlocked: false,
-                        key_source: format!("unavailable ({})", e.code.as_str()),
+                        key_source: KeySourceState::Unavailable(e.code),
                     },
                 )),
             },
@@ -89,7 +89,7 @@ impl StoreActor {
                 None => Ok(VaultResponse::Status(
                     shared::protocol::secrets::VaultStatus {
                         unlocked: false,
-                        key_source: "not opened".into(),
+                        key_source: KeySourceState::NotOpened,
                     },
                 )),
             },

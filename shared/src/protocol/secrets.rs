@@ -212,13 +212,71 @@ pub struct SecretFilter {
     pub tag: Option<String>,
 }
 
+/// Where the master key comes from (names strum-derived, kebab-case on the wire).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::Display,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum KeySource {
+    /// The OS credential store (Secret Service on Linux, Credential Manager on Windows).
+    Keyring,
+    /// `SSLBOARD_MASTER_KEY`, only when selected with `SSLBOARD_KEY_SOURCE=env`.
+    Env,
+    /// A macOS Keychain item guarded by Touch ID / Face ID or the passcode.
+    MacosBiometric,
+    /// A plain macOS Keychain item.
+    MacosKeychain,
+    /// An in-memory source (vault-proc's own unit tests only).
+    Memory,
+}
+
+impl KeySource {
+    /// The kebab-case name used on the UI wire.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// The state of the master key's source as `vault_status` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeySourceState {
+    /// The source opened; the key is loaded or can be.
+    Ready(KeySource),
+    /// No source could be opened, for the reason this code names.
+    Unavailable(crate::error::ErrorCode),
+    /// The vault has not opened a source yet (a lock before any use).
+    NotOpened,
+}
+
+impl std::fmt::Display for KeySourceState {
+    /// `keyring`, or `unavailable (keyring_unavailable)`: for people (the
+    /// pages' vault badge), never parsed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeySourceState::Ready(source) => f.write_str(source.as_str()),
+            KeySourceState::Unavailable(code) => write!(f, "unavailable ({})", code.as_str()),
+            KeySourceState::NotOpened => f.write_str("not opened"),
+        }
+    }
+}
+
 /// Vault lock state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VaultStatus {
     /// True when the master key is cached in memory.
     pub unlocked: bool,
-    /// Where the master key comes from (`keyring`, `env`, `macos-biometric`, …).
-    pub key_source: String,
+    /// Where the master key comes from, or why no source is usable.
+    pub key_source: KeySourceState,
 }
 
 /// One `{{secrets.name.field}}` reference found in a template.

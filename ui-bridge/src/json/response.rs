@@ -8,7 +8,9 @@ use shared::protocol::acme::{
     IssueProgress,
 };
 use shared::protocol::dns::{ProviderMeta, Resolution, TestOutcome, TestProgress};
-use shared::protocol::secrets::{ExternalProviderMeta, SecretMeta, TemplateReference};
+use shared::protocol::secrets::{
+    ExternalProviderMeta, KeySourceState, SecretMeta, TemplateReference,
+};
 use shared::protocol::ui::{UiEvent, UiResponse};
 use shared::protocol::vault::ExportDoc;
 
@@ -57,7 +59,17 @@ pub fn progress(p: &TestProgress) -> Value {
 pub fn result(resp: &UiResponse) -> Value {
     match resp {
         UiResponse::Pong => json!({ "pong": true }),
-        UiResponse::VaultStatus(s) => json!({ "unlocked": s.unlocked, "keySource": s.key_source }),
+        UiResponse::VaultStatus(s) => match s.key_source {
+            KeySourceState::Ready(source) => {
+                json!({ "unlocked": s.unlocked, "keySource": source.as_str() })
+            }
+            KeySourceState::Unavailable(code) => {
+                json!({ "unlocked": s.unlocked, "keySource": "unavailable", "reason": code.as_str() })
+            }
+            KeySourceState::NotOpened => {
+                json!({ "unlocked": s.unlocked, "keySource": "not_opened" })
+            }
+        },
         UiResponse::Unlocked(u) => json!({ "unlocked": u }),
         UiResponse::Secret(m) => secret(m),
         UiResponse::Secrets(list, next) => json!({

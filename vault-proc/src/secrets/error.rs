@@ -6,6 +6,7 @@
 //! variant has room for one, and callers only ever pass names into them.
 
 use shared::error::{ErrorCode, WireError};
+use shared::protocol::secrets::KeySource;
 
 /// What a person can do when the credential store cannot give us the key.
 pub const KEYRING_FIX: &str = "start and unlock the OS credential store (on Linux a Secret \
@@ -63,7 +64,7 @@ pub enum VaultError {
     )]
     KeyMismatch {
         /// Name of the key source (`keyring`, `env`, …).
-        key_source: String,
+        key_source: KeySource,
         /// Fingerprint prefix recorded in the database.
         stored: String,
         /// Fingerprint prefix of the key that was loaded.
@@ -78,7 +79,7 @@ pub enum VaultError {
     )]
     KeyMissing {
         /// Name of the key source.
-        key_source: String,
+        key_source: KeySource,
     },
 
     /// Authenticated decryption failed (tampered row, swapped ciphertext).
@@ -195,7 +196,7 @@ mod tests {
             ),
             (
                 VaultError::KeyMismatch {
-                    key_source: "keyring".into(),
+                    key_source: KeySource::Keyring,
                     stored: "aa".into(),
                     found: "bb".into(),
                 },
@@ -203,7 +204,7 @@ mod tests {
             ),
             (
                 VaultError::KeyMissing {
-                    key_source: "keyring".into(),
+                    key_source: KeySource::Keyring,
                 },
                 "keyring_unavailable",
             ),
@@ -245,7 +246,7 @@ mod tests {
             assert!(m.contains("Secret Service"), "{m}");
         }
         let m = VaultError::KeyMismatch {
-            key_source: "keyring".into(),
+            key_source: KeySource::Keyring,
             stored: "aa".into(),
             found: "bb".into(),
         }

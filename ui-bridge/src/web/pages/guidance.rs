@@ -5,10 +5,11 @@
 
 use maud::{html, Markup};
 use shared::error::{ErrorCode, WireError};
+use shared::protocol::secrets::KeySourceState;
 
 /// True when a `vault_status` key source says the store could not be opened.
-pub fn key_source_unavailable(key_source: &str) -> bool {
-    key_source.starts_with("unavailable")
+pub fn key_source_unavailable(key_source: &KeySourceState) -> bool {
+    matches!(key_source, KeySourceState::Unavailable(_))
 }
 
 /// The fix for the credential store being out of reach.
@@ -59,7 +60,12 @@ mod tests {
         let l = fix(&WireError::new(ErrorCode::Locked, "x")).into_string();
         assert!(l.contains("unlock your login keyring"));
         assert!(fix(&WireError::validation("x")).into_string().is_empty());
-        assert!(key_source_unavailable("unavailable (keyring_unavailable)"));
-        assert!(!key_source_unavailable("env"));
+        use shared::protocol::secrets::KeySource;
+        assert!(key_source_unavailable(&KeySourceState::Unavailable(
+            ErrorCode::KeyringUnavailable
+        )));
+        assert!(!key_source_unavailable(&KeySourceState::Ready(
+            KeySource::Env
+        )));
     }
 }

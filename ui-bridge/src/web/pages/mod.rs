@@ -388,7 +388,9 @@ pub(crate) mod test_support {
             csrf: "csrf",
             vault: Ok(VaultStatus {
                 unlocked: true,
-                key_source: "env".into(),
+                key_source: shared::protocol::secrets::KeySourceState::Ready(
+                    shared::protocol::secrets::KeySource::Env,
+                ),
             }),
             nav: Nav::Secrets,
             notices: Vec::new(),

@@ -5,14 +5,14 @@
 
 use maud::{html, Markup};
 use shared::error::WireError;
-use shared::protocol::secrets::VaultStatus;
+use shared::protocol::secrets::{KeySource, KeySourceState, VaultStatus};
 
 use super::{guidance, page, Chrome};
 
 fn where_the_key_lives(vault: &Result<VaultStatus, WireError>) -> Markup {
     match vault {
         Ok(v) if guidance::key_source_unavailable(&v.key_source) => guidance::keyring_unavailable(),
-        Ok(v) if v.key_source == "env" => html! {
+        Ok(v) if v.key_source == KeySourceState::Ready(KeySource::Env) => html! {
             p data-key-source="env" {
                 "This launch uses an " strong { "explicit key" } ": the master key is the base64 value of "
                 code { "SSLBOARD_MASTER_KEY" } " in the environment that started it ("

@@ -7,6 +7,7 @@
 //! error that says how to make one.
 
 use base64::Engine as _;
+use shared::protocol::secrets::KeySource;
 use shared::secret::Key32;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -60,8 +61,8 @@ pub fn parse_master_key(text: &str) -> VaultResult<Key32> {
 }
 
 impl MasterKeySource for EnvSource {
-    fn name(&self) -> &str {
-        "env"
+    fn source(&self) -> KeySource {
+        KeySource::Env
     }
 
     fn probe(&self) -> VaultResult<()> {
@@ -141,7 +142,7 @@ mod tests {
     #[test]
     fn source_loads_probes_and_refuses_to_store() -> VaultResult<()> {
         let src = source(Some(KEY_B64));
-        assert_eq!(src.name(), "env");
+        assert_eq!(src.source(), KeySource::Env);
         src.probe()?;
         assert_eq!(src.load()?.map(|k| *k.expose()), Some([1u8; 32]));
         assert!(src.store(&Key32::from_bytes([2; 32])).is_err());

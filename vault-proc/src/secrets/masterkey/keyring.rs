@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+use shared::protocol::secrets::KeySource;
 use shared::secret::{Key32, SecretBytes};
 use zeroize::Zeroize;
 
@@ -72,7 +73,7 @@ pub struct KeyringSource {
     store: Arc<CredentialStore>,
     service: String,
     user: String,
-    name: String,
+    source: KeySource,
 }
 
 impl KeyringSource {
@@ -91,13 +92,13 @@ impl KeyringSource {
             store,
             service: service.to_owned(),
             user: user.to_owned(),
-            name: "keyring".to_owned(),
+            source: KeySource::Keyring,
         }
     }
 
-    /// Renames the source as reported in `vault_status` (e.g. `macos-keychain`).
-    pub fn named(mut self, name: &str) -> Self {
-        self.name = name.to_owned();
+    /// Reports the source as `source` in `vault_status` (e.g. `macos-keychain`).
+    pub fn reported_as(mut self, source: KeySource) -> Self {
+        self.source = source;
         self
     }
 
@@ -114,8 +115,8 @@ impl KeyringSource {
 }
 
 impl MasterKeySource for KeyringSource {
-    fn name(&self) -> &str {
-        &self.name
+    fn source(&self) -> KeySource {
+        self.source
     }
 
     fn probe(&self) -> VaultResult<()> {
@@ -225,7 +226,7 @@ mod tests {
     #[test]
     fn load_store_delete_round_trip() -> VaultResult<()> {
         let src = KeyringSource::with_store(mock_store()?, "sslboard-test", MASTER_KEY_USER);
-        assert_eq!(src.name(), "keyring");
+        assert_eq!(src.source(), KeySource::Keyring);
         src.probe()?;
         assert!(src.load()?.is_none());
         src.store(&Key32::from_bytes([7; 32]))?;

@@ -21,6 +21,7 @@ use security_framework::passwords::{
     delete_generic_password_options, generic_password, set_generic_password_options,
     AccessControlOptions, PasswordOptions,
 };
+use shared::protocol::secrets::KeySource;
 use shared::secret::Key32;
 use zeroize::Zeroize;
 
@@ -96,8 +97,8 @@ impl BiometricKeyringStore {
 }
 
 impl MasterKeySource for BiometricKeyringStore {
-    fn name(&self) -> &str {
-        MacosAdapter::Biometric.source_name()
+    fn source(&self) -> KeySource {
+        MacosAdapter::Biometric.source()
     }
 
     fn probe(&self) -> VaultResult<()> {
@@ -145,14 +146,14 @@ impl MasterKeyStore {
     /// An adapter for the item under `service`.
     pub fn new(service: &str) -> VaultResult<Self> {
         Ok(Self(
-            KeyringSource::platform(service)?.named(MacosAdapter::Standard.source_name()),
+            KeyringSource::platform(service)?.reported_as(MacosAdapter::Standard.source()),
         ))
     }
 }
 
 impl MasterKeySource for MasterKeyStore {
-    fn name(&self) -> &str {
-        self.0.name()
+    fn source(&self) -> KeySource {
+        self.0.source()
     }
     fn probe(&self) -> VaultResult<()> {
         self.0.probe()

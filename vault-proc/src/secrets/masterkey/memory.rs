@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use shared::protocol::secrets::KeySource;
 use shared::secret::Key32;
 
 use super::super::error::{VaultError, VaultResult};
@@ -88,8 +89,8 @@ impl LegacyEntries for SharedLegacy {
 }
 
 impl MasterKeySource for MemorySource {
-    fn name(&self) -> &str {
-        "memory"
+    fn source(&self) -> KeySource {
+        KeySource::Memory
     }
 
     fn probe(&self) -> VaultResult<()> {

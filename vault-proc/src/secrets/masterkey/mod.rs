@@ -15,6 +15,7 @@ pub mod macos;
 #[cfg(test)]
 pub mod memory;
 
+use shared::protocol::secrets::KeySource;
 use shared::secret::Key32;
 
 use super::error::{VaultError, VaultResult};
@@ -38,8 +39,8 @@ pub const PROBE_USER: &str = "probe-canary";
 /// Implementations block (D-Bus round trips, OS prompts); call them from a
 /// context that may block.
 pub trait MasterKeySource: Send {
-    /// Short name shown in `vault_status` (`keyring`, `env`, `macos-biometric`, …).
-    fn name(&self) -> &str;
+    /// Which source this is, as `vault_status` reports it.
+    fn source(&self) -> KeySource;
 
     /// Proves the store is usable *for writing*: writes and deletes a canary
     /// entry. A Secret Service that opens but is locked fails here, at start,
@@ -105,11 +106,11 @@ pub enum MacosAdapter {
 }
 
 impl MacosAdapter {
-    /// The key source name reported in `vault_status`.
-    pub fn source_name(self) -> &'static str {
+    /// The key source reported in `vault_status`.
+    pub fn source(self) -> KeySource {
         match self {
-            MacosAdapter::Biometric => "macos-biometric",
-            MacosAdapter::Standard => "macos-keychain",
+            MacosAdapter::Biometric => KeySource::MacosBiometric,
+            MacosAdapter::Standard => KeySource::MacosKeychain,
         }
     }
 }
@@ -182,7 +183,7 @@ mod tests {
     fn macos_adapter_choice_falls_back_without_biometrics() {
         assert_eq!(choose_macos_adapter(true), MacosAdapter::Biometric);
         assert_eq!(choose_macos_adapter(false), MacosAdapter::Standard);
-        assert_eq!(MacosAdapter::Biometric.source_name(), "macos-biometric");
-        assert_eq!(MacosAdapter::Standard.source_name(), "macos-keychain");
+        assert_eq!(MacosAdapter::Biometric.source().as_str(), "macos-biometric");
+        assert_eq!(MacosAdapter::Standard.source().as_str(), "macos-keychain");
     }
 }

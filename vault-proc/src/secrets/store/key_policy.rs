@@ -30,14 +30,14 @@ pub(super) fn load_verified_key(
             match stored {
                 Some(s) if s == found => Ok(key),
                 Some(s) => Err(VaultError::KeyMismatch {
-                    key_source: source.name().to_owned(),
+                    key_source: source.source(),
                     stored: crypto::fingerprint_prefix(&s),
                     found: crypto::fingerprint_prefix(&found),
                 }),
                 None => {
                     if !opens_existing_ciphertext(conn, &key)? {
                         return Err(VaultError::KeyMismatch {
-                            key_source: source.name().to_owned(),
+                            key_source: source.source(),
                             stored: "(none recorded; existing ciphertext does not open)".into(),
                             found: crypto::fingerprint_prefix(&found),
                         });
@@ -50,7 +50,7 @@ pub(super) fn load_verified_key(
         None => {
             if stored.is_some() || db::has_ciphertext(conn)? {
                 return Err(VaultError::KeyMissing {
-                    key_source: source.name().to_owned(),
+                    key_source: source.source(),
                 });
             }
             generate(conn, source)
@@ -110,12 +110,15 @@ fn generate(conn: &Connection, source: &dyn MasterKeySource) -> VaultResult<Key3
             return Err(VaultError::KeyringUnavailable {
                 reason: format!(
                     "{} accepted the new master key but did not return it",
-                    source.name()
+                    source.source()
                 ),
             })
         }
     }
     db::set_key_fingerprint(conn, &crypto::fingerprint(&key))?;
-    tracing::info!(key_source = source.name(), "generated a new master key");
+    tracing::info!(
+        key_source = source.source().as_str(),
+        "generated a new master key"
+    );
     Ok(key)
 }

@@ -17,8 +17,8 @@ use std::path::Path;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use shared::protocol::keys::PublicKeyMeta;
 use shared::protocol::secrets::{
-    ExternalSource, NewSecret, SecretData, SecretFilter, SecretKind, SecretMeta, SecretSelector,
-    SecretType, SecretUpdate, TokenBinding, VaultStatus,
+    ExternalSource, KeySourceState, NewSecret, SecretData, SecretFilter, SecretKind, SecretMeta,
+    SecretSelector, SecretType, SecretUpdate, TokenBinding, VaultStatus,
 };
 use shared::secret::Key32;
 use time::OffsetDateTime;
@@ -52,7 +52,7 @@ pub struct SecretStore {
 impl std::fmt::Debug for SecretStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecretStore")
-            .field("key_source", &self.source.name())
+            .field("key_source", &self.source.source())
             .field("unlocked", &self.key.is_some())
             .finish_non_exhaustive()
     }
@@ -214,7 +214,7 @@ impl SecretStore {
         }
         let Some(legacy) = legacy else {
             tracing::warn!(
-                key_source = self.source.name(),
+                key_source = self.source.source().as_str(),
                 "secrets.sqlite still has secrets in the old per-secret keyring format, but this \
                  key source cannot reach those entries; they stay unmigrated"
             );
@@ -245,7 +245,7 @@ impl SecretStore {
     pub fn status(&self) -> VaultStatus {
         VaultStatus {
             unlocked: self.is_unlocked(),
-            key_source: self.source.name().to_owned(),
+            key_source: KeySourceState::Ready(self.source.source()),
         }
     }
 

@@ -73,7 +73,12 @@ fn create_get_reveal_round_trip() -> R {
     assert_eq!(value(&d, "value").as_deref(), Some("canary-token-1"));
     assert_eq!(s.decrypt_count(), 1);
     assert_eq!(src.stores(), 1, "one master key generated on first use");
-    assert_eq!(s.status().key_source, "memory");
+    assert_eq!(
+        s.status().key_source,
+        shared::protocol::secrets::KeySourceState::Ready(
+            shared::protocol::secrets::KeySource::Memory
+        )
+    );
     assert!(s.status().unlocked);
     Ok(())
 }
