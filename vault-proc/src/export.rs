@@ -178,7 +178,7 @@ mod imp {
 
     use nix::errno::Errno;
     use nix::fcntl::{open, openat, renameat, AtFlags, OFlag};
-    use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, Mode};
+    use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, Mode, SFlag};
     use nix::unistd::{fsync, geteuid, linkat, unlinkat, UnlinkatFlags};
     use rusqlite::Connection;
 
@@ -209,9 +209,9 @@ mod imp {
                     }
                     created = true;
                     openat(&fd, c.as_str(), dir_flags(), Mode::empty())
-                        .map_err(|e| refusal(&path, e))?
+                        .map_err(|e| refusal(&fd, c, &path, e))?
                 }
-                Err(e) => return Err(refusal(&path, e)),
+                Err(e) => return Err(refusal(&fd, c, &path, e)),
             };
             fd = next;
         }
@@ -236,8 +236,19 @@ mod imp {
         Ok(fd)
     }
 
-    fn refusal(path: &str, e: Errno) -> WireError {
+    /// Why `name` (at `path`) in `parent` could not be opened as a
+    /// directory: a symlink (Linux says ENOTDIR with O_DIRECTORY, others
+    /// ELOOP) is refused as such.
+    fn refusal(parent: &OwnedFd, name: &str, path: &str, e: Errno) -> WireError {
+        let symlink = fstatat(parent, name, AtFlags::AT_SYMLINK_NOFOLLOW)
+            .is_ok_and(|st| {
+                SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFLNK
+            });
         match e {
+            _ if symlink => WireError::forbidden(format!(
+                "{path} is a symbolic link: refused (give the real directory)"
+            ))
+            .with_field("dir"),
             Errno::ELOOP | Errno::EMLINK => WireError::forbidden(format!(
                 "{path} is a symbolic link: refused (give the real directory)"
             ))
@@ -248,6 +259,7 @@ mod imp {
             other => io_error(path, other),
         }
     }
+
 
     fn exists(dirfd: &OwnedFd, name: &str) -> bool {
         fstatat(dirfd, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok()

@@ -160,7 +160,8 @@ impl AriProxy {
         lock(&self.state).reject_orders = on;
     }
 
-    /// The `replaces` of every newOrder seen, in order (`None`: absent).
+    /// The `replaces` of every newOrder answered (refused by the stand-in,
+    /// or accepted by pebble), in order (`None`: absent).
     pub fn orders(&self) -> Vec<Option<String>> {
         lock(&self.state).orders.clone()
     }
@@ -400,12 +401,15 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
     }
     let is_new_order = req.method == "POST" && req.path.ends_with("/order-plz");
     let mut replaces_accepted = None;
+    // newOrders pebble answers are recorded once it accepted them (a
+    // badNonce answer is retried by the client: not an order).
+    let mut new_order: Option<Option<String>> = None;
     if is_new_order {
         let replaces = jws_payload(&req.body)
             .and_then(|p| p.get("replaces").and_then(|r| r.as_str().map(str::to_string)));
         let mut st = lock(&ctx.state);
-        st.orders.push(replaces.clone());
         if st.reject_orders {
+            st.orders.push(replaces.clone());
             return Ok(problem(
                 400,
                 "rejectedIdentifier",
@@ -415,6 +419,7 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
         if let Some(r) = replaces {
             if st.reject_replaces > 0 {
                 st.reject_replaces -= 1;
+                st.orders.push(Some(r));
                 return Ok(problem(
                     409,
                     "alreadyReplaced",
@@ -422,13 +427,16 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
                 ));
             }
             if !well_formed_cert_id(&r) || !st.known.contains(&r) {
+                st.orders.push(Some(r));
                 return Ok(problem(400, "malformed", "replaces names no certificate of this CA"));
             }
             if st.replaced.contains(&r) {
+                st.orders.push(Some(r));
                 return Ok(problem(409, "alreadyReplaced", "that certificate was already replaced"));
             }
             replaces_accepted = Some(r);
         }
+        new_order = Some(replaces_accepted.clone());
     }
     // Everything else goes to pebble, with the client's Host.
     let mut url = ctx.upstream.clone();
@@ -485,8 +493,14 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
             }
         }
     }
-    if let (Some(r), true) = (replaces_accepted, (200..300).contains(&status)) {
-        lock(&ctx.state).replaced.insert(r);
+    if (200..300).contains(&status) {
+        let mut st = lock(&ctx.state);
+        if let Some(o) = new_order {
+            st.orders.push(o);
+        }
+        if let Some(r) = replaces_accepted {
+            st.replaced.insert(r);
+        }
     }
     Ok(Response {
         status,
