@@ -290,25 +290,37 @@ mod imp {
             Mode::from_bits_truncate(mode),
         )
         .map_err(|e| io_error(&path, e))?;
-        let result = (|| {
-            fchmod(&fd, Mode::from_bits_truncate(mode)).map_err(|e| io_error(&path, e))?;
-            let mut file = std::fs::File::from(fd);
-            file.write_all(data).map_err(|e| io_error(&path, e))?;
-            fsync(&file).map_err(|e| io_error(&path, e))?;
-            drop(file);
-            if overwrite {
-                renameat(dirfd, tmp.as_str(), dirfd, name).map_err(|e| io_error(&path, e))
-            } else {
-                match linkat(dirfd, tmp.as_str(), dirfd, name, AtFlags::empty()) {
-                    Ok(()) => Ok(()),
-                    Err(Errno::EEXIST) => Err(exists_error(&path)),
-                    Err(e) => Err(io_error(&path, e)),
-                }
-            }
-        })();
+        let result = fill_and_place(dirfd, fd, &tmp, name, &path, data, mode, overwrite);
         // The temporary name goes in every case (after a rename it is gone already).
         let _ = unlinkat(dirfd, tmp.as_str(), UnlinkatFlags::NoRemoveDir);
         result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fill_and_place(
+        dirfd: &OwnedFd,
+        fd: OwnedFd,
+        tmp: &str,
+        name: &str,
+        path: &str,
+        data: &[u8],
+        mode: u32,
+        overwrite: bool,
+    ) -> WireResult<()> {
+        fchmod(&fd, Mode::from_bits_truncate(mode)).map_err(|e| io_error(path, e))?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(data).map_err(|e| io_error(path, e))?;
+        fsync(&file).map_err(|e| io_error(path, e))?;
+        drop(file);
+        if overwrite {
+            renameat(dirfd, tmp, dirfd, name).map_err(|e| io_error(path, e))
+        } else {
+            match linkat(dirfd, tmp, dirfd, name, AtFlags::empty()) {
+                Ok(()) => Ok(()),
+                Err(Errno::EEXIST) => Err(exists_error(path)),
+                Err(e) => Err(io_error(path, e)),
+            }
+        }
     }
 
     fn exists_error(path: &str) -> WireError {
