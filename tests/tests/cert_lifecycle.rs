@@ -99,7 +99,11 @@ fn renewal_events(
     let mut seen = Vec::new();
     while !done(&seen) {
         let left = deadline.saturating_duration_since(Instant::now());
-        assert!(!left.is_zero(), "events so far: {seen:#?}\n{}", tree.stderr());
+        assert!(
+            !left.is_zero(),
+            "events so far: {seen:#?}\n{}",
+            tree.stderr()
+        );
         if let Some(v) = tree.next_line(left) {
             if v["event"] == json!("certificate_renewal") && v["id"] == json!(sid) {
                 seen.push(v["data"].clone());
@@ -183,7 +187,10 @@ fn ari_renewal_sends_replaces_falls_back_once_refused_and_follows_the_window() {
     assert!((parse_time(&w["start"]) - start).abs() < time::Duration::seconds(1));
     assert!((parse_time(&w["end"]) - end).abs() < time::Duration::seconds(1));
     let at = parse_time(&first["renewAt"]);
-    assert!(at >= parse_time(&w["start"]) && at < parse_time(&w["end"]), "{first}");
+    assert!(
+        at >= parse_time(&w["start"]) && at < parse_time(&w["end"]),
+        "{first}"
+    );
     let known = proxy.known();
     assert_eq!(known.len(), 1);
     assert_eq!(proxy.info_requests(), known, "one fetch per certificate");
@@ -204,10 +211,9 @@ fn ari_renewal_sends_replaces_falls_back_once_refused_and_follows_the_window() {
     let (r, events) = renew(&mut tree, &second["id"], false);
     assert_eq!(r["success"], json!(true), "{r}\n{events:#?}");
     assert!(
-        events
-            .iter()
-            .any(|e| e["step"] == "order" && e["status"] == "warning"
-                && e["detail"].as_str().unwrap().contains("alreadyReplaced")),
+        events.iter().any(|e| e["step"] == "order"
+            && e["status"] == "warning"
+            && e["detail"].as_str().unwrap().contains("alreadyReplaced")),
         "{events:#?}"
     );
     let orders = proxy.orders();
@@ -222,7 +228,10 @@ fn automatic_renewal_renews_an_opened_window_once_with_the_event() {
     // The first certificate's window has opened; later ones are far ahead.
     let now = OffsetDateTime::now_utc();
     proxy.queue_window(now - time::Duration::days(2), now - time::Duration::days(1));
-    proxy.set_window(now + time::Duration::days(30), now + time::Duration::days(31));
+    proxy.set_window(
+        now + time::Duration::days(30),
+        now + time::Duration::days(31),
+    );
     let (_t, mut tree, account) = setup(
         &proxy.directory_url(),
         &[("SSLBOARD_RENEW_CHECK_SECS", "1".into())],
@@ -274,7 +283,10 @@ fn a_failing_automatic_renewal_backs_off_and_shows_its_error() {
     let elapsed = started.elapsed();
     let failed: Vec<&Value> = events.iter().filter(|e| e["status"] == "failed").collect();
     assert!(
-        failed[0]["error"].as_str().unwrap().contains("rejectedIdentifier"),
+        failed[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("rejectedIdentifier"),
         "{failed:#?}"
     );
     // Back-off: 1 s, 2 s, 4 s after the first failures (period 1 s), so the
@@ -290,7 +302,10 @@ fn a_failing_automatic_renewal_backs_off_and_shows_its_error() {
     assert!(elapsed >= Duration::from_secs(6), "{elapsed:?}");
     let c = cert_get(&mut tree, &first["id"]);
     assert!(
-        c["lastRenewalError"].as_str().unwrap().contains("rejectedIdentifier"),
+        c["lastRenewalError"]
+            .as_str()
+            .unwrap()
+            .contains("rejectedIdentifier"),
         "{c}"
     );
     assert!(c["renewalFailures"].as_u64().unwrap() >= 4, "{c}");
@@ -339,8 +354,11 @@ fn revocation_at_pebble_marks_the_certificate_revoked() {
     let (_t, mut tree, account) = setup(&Pebble::Pdns.directory(), &[]);
     let c = issue_one(&mut tree, &account, "ec-p256");
     assert_eq!(
-        tree.err("certificate_revoke", json!({"id": c["id"], "reason": "because"}))
-            .0,
+        tree.err(
+            "certificate_revoke",
+            json!({"id": c["id"], "reason": "because"})
+        )
+        .0,
         "validation"
     );
     let r = tree.ok(
@@ -410,7 +428,10 @@ fn export_writes_the_files_and_only_vault_proc_ever_holds_the_key() {
         .iter()
         .map(|f| f["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["fullchain.pem", "cert.pem", "chain.pem", "privkey.pem"]);
+    assert_eq!(
+        names,
+        ["fullchain.pem", "cert.pem", "chain.pem", "privkey.pem"]
+    );
     // Modes: the directories it made 0700, public files 0644, the key 0600.
     assert_eq!(mode(&base), 0o700);
     assert_eq!(mode(&dir), 0o700);
@@ -438,7 +459,12 @@ fn export_writes_the_files_and_only_vault_proc_ever_holds_the_key() {
         dir.join("cert.pem").to_str().unwrap(),
     ]);
     assert!(verified.contains(": OK"), "{verified}");
-    let key_pub = openssl_out(&["pkey", "-in", dir.join("privkey.pem").to_str().unwrap(), "-pubout"]);
+    let key_pub = openssl_out(&[
+        "pkey",
+        "-in",
+        dir.join("privkey.pem").to_str().unwrap(),
+        "-pubout",
+    ]);
     let cert_pub = openssl_out(&[
         "x509",
         "-in",
@@ -479,7 +505,11 @@ fn export_writes_the_files_and_only_vault_proc_ever_holds_the_key() {
         } else {
             tree.pid_of(proc_name)
         };
-        assert_eq!(scan(pid, &marker), Some(true), "method check in {proc_name}");
+        assert_eq!(
+            scan(pid, &marker),
+            Some(true),
+            "method check in {proc_name}"
+        );
         for (what, secret) in [("key scalar", &scalar), ("key PKCS#8", &der)] {
             assert_eq!(
                 scan(pid, secret),
@@ -492,9 +522,18 @@ fn export_writes_the_files_and_only_vault_proc_ever_holds_the_key() {
     let key_line = read("privkey.pem").lines().nth(1).unwrap().to_string();
     let chain_line = chain.lines().nth(1).unwrap().to_string();
     let out = tree.stdout_log.lock().unwrap().clone();
-    assert!(bytes_contain(&out, chain_line.as_bytes()), "method check: the UI saw the chain");
-    assert!(!bytes_contain(&out, key_line.as_bytes()), "a line of the key in UI output");
-    assert!(!bytes_contain(&tree.stderr_log.lock().unwrap(), key_line.as_bytes()));
+    assert!(
+        bytes_contain(&out, chain_line.as_bytes()),
+        "method check: the UI saw the chain"
+    );
+    assert!(
+        !bytes_contain(&out, key_line.as_bytes()),
+        "a line of the key in UI output"
+    );
+    assert!(!bytes_contain(
+        &tree.stderr_log.lock().unwrap(),
+        key_line.as_bytes()
+    ));
 
     // Existing files are refused unless overwrite; then replaced.
     let (code, e) = tree.err(
@@ -502,7 +541,10 @@ fn export_writes_the_files_and_only_vault_proc_ever_holds_the_key() {
         json!({"id": c["id"], "dir": dir, "includeKey": true}),
     );
     assert_eq!(code, "conflict", "{e}");
-    assert!(e["message"].as_str().unwrap().contains("fullchain.pem"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("fullchain.pem"),
+        "{e}"
+    );
     tree.ok(
         "certificate_export",
         json!({"id": c["id"], "dir": dir, "includeKey": true, "overwrite": true}),
@@ -548,14 +590,20 @@ fn export_writes_the_files_and_only_vault_proc_ever_holds_the_key() {
             json!({"id": c["id"], "dir": dir, "includeKey": true}),
         );
         assert_eq!(got, code, "{dir:?}: {e}");
-        assert!(e["message"].as_str().unwrap().contains(says), "{dir:?}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains(says),
+            "{dir:?}: {e}"
+        );
     }
     for d in [&real, &foreign, &open] {
         assert_eq!(std::fs::read_dir(d).unwrap().count(), 0, "{d:?} written");
     }
     assert!(!real.join("sub").exists());
     assert_eq!(
-        tree.ok("audit_list", json!({}))["entries"].as_array().unwrap().len(),
+        tree.ok("audit_list", json!({}))["entries"]
+            .as_array()
+            .unwrap()
+            .len(),
         2,
         "refusals are not key exports"
     );
@@ -595,8 +643,16 @@ fn renewal_re_exports_to_where_the_certificate_was_deployed() {
         .to_string();
     let after = std::fs::read_to_string(dir.join("cert.pem")).unwrap();
     assert_ne!(before, after);
-    assert_eq!(acme::split_pem(&after), acme::split_pem(&chain)[..1].to_vec());
-    let key_pub = openssl_out(&["pkey", "-in", dir.join("privkey.pem").to_str().unwrap(), "-pubout"]);
+    assert_eq!(
+        acme::split_pem(&after),
+        acme::split_pem(&chain)[..1].to_vec()
+    );
+    let key_pub = openssl_out(&[
+        "pkey",
+        "-in",
+        dir.join("privkey.pem").to_str().unwrap(),
+        "-pubout",
+    ]);
     let cert_pub = openssl_out(&[
         "x509",
         "-in",
@@ -612,5 +668,9 @@ fn renewal_re_exports_to_where_the_certificate_was_deployed() {
         .iter()
         .map(|e| &e["certificateId"])
         .collect();
-    assert_eq!(ids, vec![&c["id"], &new["id"]], "one audit entry per key export");
+    assert_eq!(
+        ids,
+        vec![&c["id"], &new["id"]],
+        "one audit entry per key export"
+    );
 }

@@ -149,7 +149,9 @@ fn pem_blocks(text: &str) -> WireResult<Vec<(String, Vec<u8>)>> {
 /// The DER SubjectPublicKeyInfo of a certificate.
 fn leaf_spki(der: &[u8]) -> WireResult<Vec<u8>> {
     let bad = |_| WireError::validation("the leaf certificate is malformed");
-    let cert = Reader::new(der).expect(SEQUENCE, "certificate").map_err(bad)?;
+    let cert = Reader::new(der)
+        .expect(SEQUENCE, "certificate")
+        .map_err(bad)?;
     let tbs = Reader::new(cert)
         .expect(SEQUENCE, "tbsCertificate")
         .map_err(bad)?;
@@ -240,10 +242,9 @@ mod imp {
     /// directory: a symlink (Linux says ENOTDIR with O_DIRECTORY, others
     /// ELOOP) is refused as such.
     fn refusal(parent: &OwnedFd, name: &str, path: &str, e: Errno) -> WireError {
-        let symlink = fstatat(parent, name, AtFlags::AT_SYMLINK_NOFOLLOW)
-            .is_ok_and(|st| {
-                SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFLNK
-            });
+        let symlink = fstatat(parent, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok_and(|st| {
+            SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFLNK
+        });
         match e {
             _ if symlink => WireError::forbidden(format!(
                 "{path} is a symbolic link: refused (give the real directory)"
@@ -259,7 +260,6 @@ mod imp {
             other => io_error(path, other),
         }
     }
-
 
     fn exists(dirfd: &OwnedFd, name: &str) -> bool {
         fstatat(dirfd, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok()

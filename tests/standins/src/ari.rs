@@ -376,13 +376,18 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
         if !st.known.contains(id) {
             return Ok(problem(404, "malformed", "no certificate with this certID"));
         }
-        let (start, end) = st.per_cert.get(id).copied().or(st.window).unwrap_or_else(|| {
-            let now = OffsetDateTime::now_utc();
-            (
-                now + time::Duration::days(30),
-                now + time::Duration::days(32),
-            )
-        });
+        let (start, end) = st
+            .per_cert
+            .get(id)
+            .copied()
+            .or(st.window)
+            .unwrap_or_else(|| {
+                let now = OffsetDateTime::now_utc();
+                (
+                    now + time::Duration::days(30),
+                    now + time::Duration::days(32),
+                )
+            });
         let body = serde_json::json!({
             "suggestedWindow": {
                 "start": start.format(&Rfc3339).unwrap_or_default(),
@@ -405,8 +410,10 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
     // badNonce answer is retried by the client: not an order).
     let mut new_order: Option<Option<String>> = None;
     if is_new_order {
-        let replaces = jws_payload(&req.body)
-            .and_then(|p| p.get("replaces").and_then(|r| r.as_str().map(str::to_string)));
+        let replaces = jws_payload(&req.body).and_then(|p| {
+            p.get("replaces")
+                .and_then(|r| r.as_str().map(str::to_string))
+        });
         let mut st = lock(&ctx.state);
         if st.reject_orders {
             st.orders.push(replaces.clone());
@@ -428,11 +435,19 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
             }
             if !well_formed_cert_id(&r) || !st.known.contains(&r) {
                 st.orders.push(Some(r));
-                return Ok(problem(400, "malformed", "replaces names no certificate of this CA"));
+                return Ok(problem(
+                    400,
+                    "malformed",
+                    "replaces names no certificate of this CA",
+                ));
             }
             if st.replaced.contains(&r) {
                 st.orders.push(Some(r));
-                return Ok(problem(409, "alreadyReplaced", "that certificate was already replaced"));
+                return Ok(problem(
+                    409,
+                    "alreadyReplaced",
+                    "that certificate was already replaced",
+                ));
             }
             replaces_accepted = Some(r);
         }
@@ -459,7 +474,10 @@ async fn answer(req: Request, ctx: &Ctx) -> Result<Response, String> {
     let mut headers = Vec::new();
     for (k, v) in reply.headers() {
         let k = k.as_str().to_ascii_lowercase();
-        if matches!(k.as_str(), "content-length" | "connection" | "transfer-encoding") {
+        if matches!(
+            k.as_str(),
+            "content-length" | "connection" | "transfer-encoding"
+        ) {
             continue;
         }
         if let Ok(v) = v.to_str() {
