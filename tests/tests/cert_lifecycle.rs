@@ -264,7 +264,12 @@ fn automatic_renewal_renews_an_opened_window_once_with_the_event() {
     assert!(proxy.orders()[1].is_some());
     // One window fetch per certificate: the CA's Retry-After (3600 s) holds
     // across the 1 s checks.
-    assert_eq!(proxy.info_requests().len(), 2, "{:?}", proxy.info_requests());
+    assert_eq!(
+        proxy.info_requests().len(),
+        2,
+        "{:?}",
+        proxy.info_requests()
+    );
 }
 
 #[test]
