@@ -136,6 +136,7 @@ pub async fn create_account(router: &Router, new: NewAcmeAccount) -> WireResult<
                     owner: Some(id.clone()),
                     external: None,
                     binding: None,
+                    allowed_hosts: None,
                 }))
                 .await?;
             match meta {
@@ -352,6 +353,17 @@ pub async fn issue(
     };
     for g in guards {
         g.revoke().await;
+    }
+    // The certificate is stored: what follows it runs now, and cannot undo it.
+    if let Ok(UiResponse::IssueOutcome(o)) = &answer {
+        if let (true, Some(cert)) = (o.success, o.certificate.as_ref()) {
+            crate::cert_events::after_certificate(
+                router,
+                &cert.id,
+                crate::cert_events::CertChange::Issued,
+            )
+            .await;
+        }
     }
     answer
 }

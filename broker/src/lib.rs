@@ -4,6 +4,7 @@
 //! it forwards to vault-proc and drops.
 
 pub mod acme_flows;
+pub mod cert_events;
 pub mod datadir;
 pub mod flows;
 pub mod permit;
@@ -11,6 +12,7 @@ pub mod policy;
 pub mod router;
 pub mod run;
 pub mod supervisor;
+pub mod workflows;
 
 /// Errors that stop the broker from starting.
 #[derive(Debug, thiserror::Error)]

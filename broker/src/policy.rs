@@ -38,6 +38,14 @@ pub fn permitted(role: Role, request: &UiRequest) -> bool {
         | UiRequest::CertificateIssueCancel(_)
         | UiRequest::CertificateList { .. }
         | UiRequest::CertificateGet(_)
-        | UiRequest::CertificateDelete(_) => role == Role::Ui,
+        | UiRequest::CertificateDelete(_)
+        | UiRequest::WorkflowCreate(_)
+        | UiRequest::WorkflowUpdate { .. }
+        | UiRequest::WorkflowDelete(_)
+        | UiRequest::WorkflowList { .. }
+        | UiRequest::WorkflowGet(_)
+        | UiRequest::WorkflowValidate(_)
+        | UiRequest::WorkflowRun { .. }
+        | UiRequest::WorkflowRuns { .. } => role == Role::Ui,
     }
 }

@@ -33,6 +33,16 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         | DnsRequest::JournalCleanup { .. }
         | DnsRequest::CertificateList { .. }
         | DnsRequest::CertificateGet(_)
-        | DnsRequest::CertificateDelete(_) => role == Role::Broker,
+        | DnsRequest::CertificateDelete(_)
+        // Workflows: the broker checks references and holds each run's permit.
+        | DnsRequest::WorkflowCheck(_)
+        | DnsRequest::WorkflowCreate { .. }
+        | DnsRequest::WorkflowUpdate { .. }
+        | DnsRequest::WorkflowDelete(_)
+        | DnsRequest::WorkflowList { .. }
+        | DnsRequest::WorkflowGet(_)
+        | DnsRequest::WorkflowMatch { .. }
+        | DnsRequest::WorkflowRun { .. }
+        | DnsRequest::WorkflowRuns { .. } => role == Role::Broker,
     }
 }

@@ -20,6 +20,7 @@ use super::secrets::{
     SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
 };
 use super::vault::ExportDoc;
+use super::workflow::{WorkflowCheck, WorkflowDraft, WorkflowMeta, WorkflowProgress, WorkflowRun};
 
 /// A UI command.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -119,6 +120,44 @@ pub enum UiRequest {
     CertificateGet(String),
     /// Delete a certificate and its key.
     CertificateDelete(String),
+    /// `workflow_create`.
+    WorkflowCreate(WorkflowDraft),
+    /// `workflow_update`.
+    WorkflowUpdate {
+        /// `wf_…`.
+        id: String,
+        /// The new configuration.
+        draft: WorkflowDraft,
+    },
+    /// `workflow_delete`.
+    WorkflowDelete(String),
+    /// `workflow_list`.
+    WorkflowList {
+        /// Cursor.
+        after: Option<String>,
+        /// Page size.
+        limit: Option<u32>,
+    },
+    /// `workflow_get`.
+    WorkflowGet(String),
+    /// `workflow_validate`: checked, not saved.
+    WorkflowValidate(WorkflowDraft),
+    /// `workflow_run`.
+    WorkflowRun {
+        /// `wf_…`.
+        id: String,
+        /// `cert_…`.
+        certificate_id: String,
+    },
+    /// `workflow_runs`.
+    WorkflowRuns {
+        /// `wf_…`.
+        id: String,
+        /// Cursor.
+        after: Option<String>,
+        /// Page size.
+        limit: Option<u32>,
+    },
 }
 
 /// A UI response: metadata only, by construction.
@@ -162,6 +201,16 @@ pub enum UiResponse {
     Certificates(Vec<CertificateMeta>, Option<String>),
     /// One certificate with its chain (public).
     Certificate(CertificateWithChain),
+    /// One workflow.
+    Workflow(WorkflowMeta),
+    /// A page of workflows.
+    Workflows(Vec<WorkflowMeta>, Option<String>),
+    /// `workflow_validate`'s answer.
+    WorkflowCheck(WorkflowCheck),
+    /// A finished run.
+    WorkflowRun(WorkflowRun),
+    /// A page of runs.
+    WorkflowRuns(Vec<WorkflowRun>, Option<String>),
 }
 
 /// Events for the UI.
@@ -171,4 +220,6 @@ pub enum UiEvent {
     DnsTestProgress(TestProgress),
     /// Issuance progress.
     CertificateProgress(IssueProgress),
+    /// A workflow node started or ended.
+    WorkflowProgress(WorkflowProgress),
 }

@@ -11,6 +11,9 @@ use shared::error::WireError;
 use shared::protocol::ui::UiRequest;
 
 use super::args::*;
+use super::workflow::{
+    WorkflowArgs, WorkflowRunArgs, WorkflowRunsArgs, WorkflowUpdateArgs, WorkflowValidateArgs,
+};
 
 /// Longest accepted request line, in bytes.
 pub const MAX_LINE: usize = 1024 * 1024;
@@ -101,11 +104,27 @@ pub enum Command {
     CertificateGet,
     /// `certificate_delete`.
     CertificateDelete,
+    /// `workflow_create`.
+    WorkflowCreate,
+    /// `workflow_update`.
+    WorkflowUpdate,
+    /// `workflow_delete`.
+    WorkflowDelete,
+    /// `workflow_list`.
+    WorkflowList,
+    /// `workflow_get`.
+    WorkflowGet,
+    /// `workflow_validate`.
+    WorkflowValidate,
+    /// `workflow_run`.
+    WorkflowRun,
+    /// `workflow_runs`.
+    WorkflowRuns,
 }
 
 impl Command {
     /// Every command, in documentation order.
-    pub const ALL: [Command; 31] = [
+    pub const ALL: [Command; 39] = [
         Command::Ping,
         Command::VaultStatus,
         Command::VaultLock,
@@ -137,6 +156,14 @@ impl Command {
         Command::CertificateList,
         Command::CertificateGet,
         Command::CertificateDelete,
+        Command::WorkflowCreate,
+        Command::WorkflowUpdate,
+        Command::WorkflowDelete,
+        Command::WorkflowList,
+        Command::WorkflowGet,
+        Command::WorkflowValidate,
+        Command::WorkflowRun,
+        Command::WorkflowRuns,
     ];
 
     /// The wire name (`cmd`).
@@ -173,6 +200,14 @@ impl Command {
             Command::CertificateList => "certificate_list",
             Command::CertificateGet => "certificate_get",
             Command::CertificateDelete => "certificate_delete",
+            Command::WorkflowCreate => "workflow_create",
+            Command::WorkflowUpdate => "workflow_update",
+            Command::WorkflowDelete => "workflow_delete",
+            Command::WorkflowList => "workflow_list",
+            Command::WorkflowGet => "workflow_get",
+            Command::WorkflowValidate => "workflow_validate",
+            Command::WorkflowRun => "workflow_run",
+            Command::WorkflowRuns => "workflow_runs",
         }
     }
 
@@ -215,6 +250,14 @@ impl Command {
             UiRequest::CertificateList { .. } => Command::CertificateList,
             UiRequest::CertificateGet(_) => Command::CertificateGet,
             UiRequest::CertificateDelete(_) => Command::CertificateDelete,
+            UiRequest::WorkflowCreate(_) => Command::WorkflowCreate,
+            UiRequest::WorkflowUpdate { .. } => Command::WorkflowUpdate,
+            UiRequest::WorkflowDelete(_) => Command::WorkflowDelete,
+            UiRequest::WorkflowList { .. } => Command::WorkflowList,
+            UiRequest::WorkflowGet(_) => Command::WorkflowGet,
+            UiRequest::WorkflowValidate(_) => Command::WorkflowValidate,
+            UiRequest::WorkflowRun { .. } => Command::WorkflowRun,
+            UiRequest::WorkflowRuns { .. } => Command::WorkflowRuns,
         }
     }
 
@@ -255,7 +298,16 @@ impl Command {
             | Command::CertificateIssueCancel
             | Command::CertificateList
             | Command::CertificateGet
-            | Command::CertificateDelete => false,
+            | Command::CertificateDelete
+            // Workflow texts hold references, never values.
+            | Command::WorkflowCreate
+            | Command::WorkflowUpdate
+            | Command::WorkflowDelete
+            | Command::WorkflowList
+            | Command::WorkflowGet
+            | Command::WorkflowValidate
+            | Command::WorkflowRun
+            | Command::WorkflowRuns => false,
         }
     }
 }
@@ -430,6 +482,42 @@ pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest,
         }
         Command::CertificateGet => UiRequest::CertificateGet(args::<IdArgs>(cmd, raw)?.id),
         Command::CertificateDelete => UiRequest::CertificateDelete(args::<IdArgs>(cmd, raw)?.id),
+        Command::WorkflowCreate => {
+            UiRequest::WorkflowCreate(args::<WorkflowArgs>(cmd, raw)?.into_draft()?)
+        }
+        Command::WorkflowUpdate => {
+            let (id, draft) = args::<WorkflowUpdateArgs>(cmd, raw)?.into_parts()?;
+            UiRequest::WorkflowUpdate { id, draft }
+        }
+        Command::WorkflowDelete => UiRequest::WorkflowDelete(args::<IdArgs>(cmd, raw)?.id),
+        Command::WorkflowList => {
+            let a = args::<ListArgs>(cmd, raw)?;
+            UiRequest::WorkflowList {
+                after: a.after,
+                limit: a.limit,
+            }
+        }
+        Command::WorkflowGet => UiRequest::WorkflowGet(args::<IdArgs>(cmd, raw)?.id),
+        Command::WorkflowValidate => UiRequest::WorkflowValidate(
+            args::<WorkflowValidateArgs>(cmd, raw)?
+                .workflow
+                .into_draft()?,
+        ),
+        Command::WorkflowRun => {
+            let a = args::<WorkflowRunArgs>(cmd, raw)?;
+            UiRequest::WorkflowRun {
+                id: a.id,
+                certificate_id: a.certificate_id,
+            }
+        }
+        Command::WorkflowRuns => {
+            let a = args::<WorkflowRunsArgs>(cmd, raw)?;
+            UiRequest::WorkflowRuns {
+                id: a.id,
+                after: a.after,
+                limit: a.limit,
+            }
+        }
     })
 }
 
@@ -552,7 +640,7 @@ mod tests {
 
     #[test]
     fn every_parsed_request_maps_back_to_its_command() {
-        let samples: [(&str, &str); 31] = [
+        let samples: [(&str, &str); 39] = [
             ("ping", "{}"),
             ("vault_status", "{}"),
             ("vault_lock", "{}"),
@@ -602,6 +690,23 @@ mod tests {
             ("certificate_list", "{}"),
             ("certificate_get", r#"{"id":"cert_x"}"#),
             ("certificate_delete", r#"{"id":"cert_x"}"#),
+            (
+                "workflow_create",
+                r#"{"name":"w","nodes":[{"name":"n","type":"http_request","method":"POST","url":"https://h.test/"}]}"#,
+            ),
+            (
+                "workflow_update",
+                r#"{"id":"wf_x","name":"w","trigger":{"on":["issued"]},"nodes":[]}"#,
+            ),
+            ("workflow_delete", r#"{"id":"wf_x"}"#),
+            ("workflow_list", "{}"),
+            ("workflow_get", r#"{"id":"wf_x"}"#),
+            (
+                "workflow_validate",
+                r#"{"workflow":{"name":"w","nodes":[]}}"#,
+            ),
+            ("workflow_run", r#"{"id":"wf_x","certificateId":"cert_x"}"#),
+            ("workflow_runs", r#"{"id":"wf_x"}"#),
         ];
         for (cmd, args) in samples {
             let raw: &RawValue = serde_json::from_str(args).unwrap();

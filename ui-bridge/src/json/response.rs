@@ -28,6 +28,9 @@ pub fn error(err: &WireError) -> Value {
     if err.field.is_some() || err.offset.is_some() {
         e["details"] = json!({ "field": err.field, "offset": err.offset });
     }
+    if let Some(node) = &err.node {
+        e["details"]["node"] = json!(node);
+    }
     e
 }
 
@@ -39,6 +42,9 @@ pub fn event_line(id: u64, ev: &UiEvent) -> Value {
         }
         UiEvent::CertificateProgress(p) => {
             json!({ "event": "certificate_progress", "id": id, "data": issue_progress(p) })
+        }
+        UiEvent::WorkflowProgress(p) => {
+            json!({ "event": "workflow_progress", "id": id, "data": super::workflow::progress(p) })
         }
     }
 }
@@ -94,6 +100,17 @@ pub fn result(resp: &UiResponse) -> Value {
             v["chainPem"] = json!(c.chain_pem);
             v
         }
+        UiResponse::Workflow(w) => super::workflow::meta(w),
+        UiResponse::Workflows(list, next) => json!({
+            "workflows": list.iter().map(super::workflow::meta).collect::<Vec<_>>(),
+            "next": next,
+        }),
+        UiResponse::WorkflowCheck(c) => super::workflow::check(c),
+        UiResponse::WorkflowRun(r) => super::workflow::run(r),
+        UiResponse::WorkflowRuns(list, next) => json!({
+            "runs": list.iter().map(super::workflow::run).collect::<Vec<_>>(),
+            "next": next,
+        }),
     }
 }
 
@@ -196,6 +213,7 @@ pub fn secret(m: &SecretMeta) -> Value {
         "expired": m.expired,
         "external": m.external.as_ref().map(|e| json!({ "path": e.path })),
         "hasLocalValue": m.has_local_value,
+        "allowedHosts": m.allowed_hosts,
         "publicKey": m.public_key.as_ref().map(|p| json!({
             "keyType": p.key_type,
             "spkiSha256": p.spki_sha256,
@@ -250,6 +268,7 @@ fn export(doc: &ExportDoc) -> Value {
         "secrets": doc.secrets.iter().map(secret).collect::<Vec<_>>(),
         "providers": doc.providers.iter().map(provider).collect::<Vec<_>>(),
         "externalProviders": doc.external_provider.as_ref().map(|m| vec![external(Some(m))]).unwrap_or_default(),
+        "workflows": doc.workflows.iter().map(super::workflow::meta).collect::<Vec<_>>(),
     })
 }
 
