@@ -46,6 +46,8 @@ fn vault_allowed(variant: &str) -> &'static [Role] {
         "Reveal" | "AcmeSign" | "CsrCreate" | "EabSign" | "PublicJwk" | "OrderKeyCreate" => {
             &[Role::Dns]
         }
+        // Workflow values go to dns-proc only, under the run's permit.
+        "WorkflowResolve" => &[Role::Dns],
         other => panic!("VaultRequest::{other} has no allow-list entry: decide it here and in vault-proc/src/policy.rs"),
     }
 }
@@ -62,6 +64,9 @@ fn dns_allowed(variant: &str) -> &'static [Role] {
         | "JournalCleanup" | "CertificateList" | "CertificateGet" | "CertificateDelete" => {
             &[Role::Broker]
         }
+        // Workflows: the broker checks references and holds each run's permit.
+        "WorkflowCheck" | "WorkflowCreate" | "WorkflowUpdate" | "WorkflowDelete" | "WorkflowList"
+        | "WorkflowGet" | "WorkflowMatch" | "WorkflowRun" | "WorkflowRuns" => &[Role::Broker],
         other => panic!("DnsRequest::{other} has no allow-list entry: decide it here and in dns-proc/src/policy.rs"),
     }
 }
@@ -78,6 +83,8 @@ fn ui_allowed(variant: &str) -> &'static [Role] {
         | "CertificateIssueCancel" | "CertificateList" | "CertificateGet" | "CertificateDelete" => {
             &[Role::Ui]
         }
+        "WorkflowCreate" | "WorkflowUpdate" | "WorkflowDelete" | "WorkflowList" | "WorkflowGet"
+        | "WorkflowValidate" | "WorkflowRun" | "WorkflowRuns" => &[Role::Ui],
         other => panic!("UiRequest::{other} has no allow-list entry: decide it here and in broker/src/policy.rs"),
     }
 }
