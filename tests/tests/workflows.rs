@@ -268,6 +268,17 @@ fn values_reach_the_receiver_decrypted_once_per_run_and_nowhere_else() {
     let absent: Vec<&[u8]> = canaries.iter().map(|c| c.as_bytes()).collect();
     procs::assert_absent_with_control(tree.pid_of("broker"), "broker", &absent, live.as_bytes());
     procs::assert_absent_with_control(tree.pid(), "ui-bridge", &absent, live.as_bytes());
+    // The run is over: dns-proc (which sent them) and vault-proc (whose run
+    // cache died with the permit) no longer hold the values.
+    for name in ["dns-proc", "vault-proc"] {
+        procs::assert_gone_with_control(
+            tree.pid_of(name),
+            name,
+            &absent,
+            live.as_bytes(),
+            Duration::from_secs(10),
+        );
+    }
 }
 
 #[test]
