@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use shared::error::{ErrorCode, WireError, WireResult};
 use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
+use shared::protocol::secrets::{SecretKind, SecretSelector, SecretType};
 use shared::protocol::ui::{UiEvent, UiResponse};
 use shared::protocol::vault::{PermitScope, VaultRequest, VaultResponse};
 use shared::protocol::workflow::{
@@ -56,7 +57,53 @@ pub async fn check(router: &Router, draft: &WorkflowDraft) -> WireResult<Workflo
             Err(e) => return Err(e),
         }
     }
+    refuse_keys(router, &mut result).await?;
     Ok(result)
+}
+
+/// Flags references to secrets no workflow may use (provider tokens, keys),
+/// so the mistake shows at save; vault-proc refuses them at run time anyway
+/// (`vault-proc/src/resolve.rs`).
+async fn refuse_keys(router: &Router, result: &mut WorkflowCheck) -> WireResult<()> {
+    let mut names: Vec<String> = result
+        .references
+        .iter()
+        .map(|r| r.reference.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let meta = match router
+            .vault(VaultRequest::Get(SecretSelector::Name(name.clone())))
+            .await?
+        {
+            VaultResponse::Meta(m) => m,
+            other => return Err(unexpected(&other)),
+        };
+        let usable = meta.kind == SecretKind::Generic
+            && meta.owner.is_none()
+            && meta.secret_type != SecretType::PrivateKey;
+        if usable {
+            continue;
+        }
+        for r in result
+            .references
+            .iter()
+            .filter(|r| r.reference.name == name)
+        {
+            result.errors.push(WorkflowIssue {
+                node: Some(r.node.clone()),
+                field: r.field.clone(),
+                offset: Some(r.reference.offset),
+                message: format!(
+                    "secret `{name}` is a {} ({}): provider tokens and keys are never put into a request",
+                    meta.kind.as_str(),
+                    meta.secret_type.as_str()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The first problem as a `validation` error with its node, field and offset.

@@ -14,7 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use shared::protocol::secrets::{SecretKind, SecretType, TokenBinding};
+use shared::protocol::vault::{PermitScope, VaultRequest, VaultResponse};
+use shared::protocol::workflow::ResolvedPart;
 use sslboard_tests::acme::{self, Pebble};
+use sslboard_tests::direct::{new_secret, DirectVault};
 use sslboard_tests::tree::Tree;
 use sslboard_tests::{bytes_contain, files_under, procs, random_hex};
 
@@ -166,7 +170,13 @@ fn values_reach_the_receiver_decrypted_once_per_run_and_nowhere_else() {
         format!("deploy-user-{}", random_hex(8)),
         format!("deploy-pass-{}", random_hex(12)),
     );
-    secret(&mut tree, "cdn", "api_key", json!({"value": api}), Some(vec!["127.0.0.1"]));
+    secret(
+        &mut tree,
+        "cdn",
+        "api_key",
+        json!({"value": api}),
+        Some(vec!["127.0.0.1"]),
+    );
     secret(
         &mut tree,
         "basic",
@@ -194,7 +204,12 @@ fn values_reach_the_receiver_decrypted_once_per_run_and_nowhere_else() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["name"].as_str().unwrap().into(), r["refField"].as_str().unwrap().into()))
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().into(),
+                r["refField"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(refs.len(), 4, "{wf}");
     assert!(refs.contains(&("basic".into(), "password".into())));
@@ -212,7 +227,10 @@ fn values_reach_the_receiver_decrypted_once_per_run_and_nowhere_else() {
     assert_eq!(got[0].body, chain);
     assert_eq!(got[1].method, "PUT");
     assert_eq!(got[1].target, format!("/reload?key={api}&id={cert}"));
-    assert_eq!(got[1].header("x-auth"), Some(format!("{user}:{pass}").as_str()));
+    assert_eq!(
+        got[1].header("x-auth"),
+        Some(format!("{user}:{pass}").as_str())
+    );
     assert!(got[1].body.starts_with("names=") && got[1].body.ends_with(".example.test"));
 
     // Run now: progress events, the result, and one decryption per secret per run.
@@ -228,9 +246,23 @@ fn values_reach_the_receiver_decrypted_once_per_run_and_nowhere_else() {
     }
     let statuses: Vec<String> = events
         .iter()
-        .map(|e| format!("{}:{}", e["data"]["node"].as_str().unwrap(), e["data"]["status"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["data"]["node"].as_str().unwrap(),
+                e["data"]["status"].as_str().unwrap()
+            )
+        })
         .collect();
-    assert_eq!(statuses, ["push:running", "push:succeeded", "reload:running", "reload:succeeded"]);
+    assert_eq!(
+        statuses,
+        [
+            "push:running",
+            "push:succeeded",
+            "reload:running",
+            "reload:succeeded"
+        ]
+    );
     assert_eq!(rx.got().len(), 4);
     let runs = tree.ok("workflow_runs", json!({"id": id}));
     let runs = runs["runs"].as_array().unwrap().clone();
@@ -250,9 +282,17 @@ fn values_reach_the_receiver_decrypted_once_per_run_and_nowhere_else() {
     ui_text.push_str(&tree.ok("secret_list", json!({})).to_string());
     assert!(ui_text.contains(&control) && ui_text.contains("{{secrets.basic.password}}"));
     let logs = tree.stderr();
-    assert!(logs.contains("workflow run ended"), "the vault logs the end of a run");
+    assert!(
+        logs.contains("workflow run ended"),
+        "the vault logs the end of a run"
+    );
     let files = files_under(t.path());
-    assert!(files.iter().any(|(_, b)| bytes_contain(b, control.as_bytes())), "control in acme.sqlite");
+    assert!(
+        files
+            .iter()
+            .any(|(_, b)| bytes_contain(b, control.as_bytes())),
+        "control in acme.sqlite"
+    );
     for c in canaries {
         assert!(!ui_text.contains(c), "{c} reached the UI");
         assert!(!logs.contains(c), "{c} is in a log");
@@ -285,7 +325,13 @@ fn values_reach_the_receiver_decrypted_once_per_run_and_nowhere_else() {
 fn bad_references_are_refused_at_save_with_offsets_and_a_deleted_secret_stops_the_node() {
     let (_t, mut tree, account) = setup();
     let rx = Receiver::start(200);
-    secret(&mut tree, "cdn", "api_key", json!({"value": "v-1234567890"}), Some(vec!["127.0.0.1"]));
+    secret(
+        &mut tree,
+        "cdn",
+        "api_key",
+        json!({"value": "v-1234567890"}),
+        Some(vec!["127.0.0.1"]),
+    );
     let url = rx.url("/x");
     let validate = |tree: &mut Tree, header: &str| {
         tree.ok(
@@ -306,7 +352,10 @@ fn bad_references_are_refused_at_save_with_offsets_and_a_deleted_secret_stops_th
         assert_eq!(e["node"], json!("n1"), "{c}");
         assert_eq!(e["field"], json!("headers.X-Key"), "{c}");
         assert_eq!(e["offset"], json!(offset), "{header}: {c}");
-        assert!(e["message"].as_str().unwrap().contains(says), "{header}: {c}");
+        assert!(
+            e["message"].as_str().unwrap().contains(says),
+            "{header}: {c}"
+        );
     }
     let c = validate(&mut tree, "{{secrets.cdn.value}}");
     assert_eq!(c["errors"], json!([]), "{c}");
@@ -330,7 +379,13 @@ fn bad_references_are_refused_at_save_with_offsets_and_a_deleted_secret_stops_th
     assert_eq!(tree.ok("workflow_list", json!({}))["workflows"], json!([]));
 
     // A secret deleted after saving fails the node before any request.
-    secret(&mut tree, "temp", "api_key", json!({"value": "temp-value-123456"}), Some(vec!["127.0.0.1"]));
+    secret(
+        &mut tree,
+        "temp",
+        "api_key",
+        json!({"value": "temp-value-123456"}),
+        Some(vec!["127.0.0.1"]),
+    );
     let wf = tree.ok(
         "workflow_create",
         json!({"name": "w", "nodes": [
@@ -345,7 +400,12 @@ fn bad_references_are_refused_at_save_with_offsets_and_a_deleted_secret_stops_th
     let first = &r["nodes"][0];
     assert_eq!(first["status"], json!("failed"));
     let err = first["error"].as_str().unwrap();
-    assert!(err.contains("{{secrets.temp.value}}") && err.contains("byte 2") && err.contains("headers.X-Key"), "{err}");
+    assert!(
+        err.contains("{{secrets.temp.value}}")
+            && err.contains("byte 2")
+            && err.contains("headers.X-Key"),
+        "{err}"
+    );
     assert_eq!(r["nodes"][1]["status"], json!("skipped"));
     assert!(rx.got().is_empty(), "the receiver got {:?}", rx.got());
     // Control: the same receiver gets a request when the workflow is good.
@@ -365,11 +425,32 @@ fn allowed_hosts_decide_where_a_secret_may_go_and_keys_never_go_anywhere() {
     let (_t, mut tree, account) = setup();
     let rx = Receiver::start(200);
     let url = rx.url("/x");
-    secret(&mut tree, "elsewhere", "api_key", json!({"value": "else-value-123456"}), Some(vec!["deploy.example.test"]));
-    secret(&mut tree, "nolist", "api_key", json!({"value": "nolist-value-123456"}), None);
-    secret(&mut tree, "good", "api_key", json!({"value": "good-value-123456"}), Some(vec!["127.0.0.1"]));
+    secret(
+        &mut tree,
+        "elsewhere",
+        "api_key",
+        json!({"value": "else-value-123456"}),
+        Some(vec!["deploy.example.test"]),
+    );
+    secret(
+        &mut tree,
+        "nolist",
+        "api_key",
+        json!({"value": "nolist-value-123456"}),
+        None,
+    );
+    secret(
+        &mut tree,
+        "good",
+        "api_key",
+        json!({"value": "good-value-123456"}),
+        Some(vec!["127.0.0.1"]),
+    );
     // The list changes only with the value.
-    let (code, e) = tree.err("secret_update", json!({"name": "elsewhere", "allowedHosts": ["127.0.0.1"]}));
+    let (code, e) = tree.err(
+        "secret_update",
+        json!({"name": "elsewhere", "allowedHosts": ["127.0.0.1"]}),
+    );
     assert_eq!(code, "forbidden", "{e}");
     let m = tree.ok("secret_get", json!({"name": "elsewhere"}));
     assert_eq!(m["allowedHosts"], json!(["deploy.example.test"]));
@@ -383,26 +464,61 @@ fn allowed_hosts_decide_where_a_secret_may_go_and_keys_never_go_anywhere() {
         json!({"name": "bad", "type": "api_key", "data": {"value": "x"}, "allowedHosts": ["*.example.test"]}),
     );
     assert_eq!(code, "validation");
-    secret(&mut tree, "nolist2", "api_key", json!({"value": "nolist2-value-123456"}), None);
+    secret(
+        &mut tree,
+        "nolist2",
+        "api_key",
+        json!({"value": "nolist2-value-123456"}),
+        None,
+    );
 
     // Key and token names to reference.
-    let secrets = tree.ok("secret_list", json!({}))["secrets"].as_array().unwrap().clone();
+    let secrets = tree.ok("secret_list", json!({}))["secrets"]
+        .as_array()
+        .unwrap()
+        .clone();
     let name_of = |kind: &str| {
         secrets
             .iter()
             .find(|s| s["kind"] == json!(kind))
-            .map(|s| (s["name"].as_str().unwrap().to_string(), s["fields"][0].as_str().unwrap().to_string()))
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_string(),
+                    s["fields"][0].as_str().unwrap().to_string(),
+                )
+            })
             .unwrap()
     };
     let (token, token_field) = name_of("dns_provider_token");
     let (acct_key, acct_field) = name_of("acme_account_key");
     let cert = issue(&mut tree, &account);
 
+    // A provider token or a key is refused at save (and at run time by
+    // vault-proc: `vault_resolves_only_under_the_run_permit_…` below).
+    for reference in [
+        format!("k={{{{secrets.{token}.{token_field}}}}}"),
+        format!("k={{{{secrets.{acct_key}.{acct_field}}}}}"),
+    ] {
+        let (code, e) = tree.err(
+            "workflow_create",
+            json!({"name": "w", "nodes": [node("n", "POST", &url, json!({"X-Key": reference}), None)]}),
+        );
+        assert_eq!(code, "validation", "{e}");
+        assert_eq!(e["details"]["offset"], json!(2), "{e}");
+        assert!(
+            e["message"]
+                .as_str()
+                .unwrap()
+                .contains("provider tokens and keys"),
+            "{e}"
+        );
+    }
     for (reference, says) in [
-        ("{{secrets.elsewhere.value}}".to_string(), "may not be sent to `127.0.0.1`"),
+        (
+            "{{secrets.elsewhere.value}}".to_string(),
+            "may not be sent to `127.0.0.1`",
+        ),
         ("{{secrets.nolist2.value}}".to_string(), "no allowedHosts"),
-        (format!("{{{{secrets.{token}.{token_field}}}}}"), "provider tokens and keys"),
-        (format!("{{{{secrets.{acct_key}.{acct_field}}}}}"), "provider tokens and keys"),
     ] {
         let wf = tree.ok(
             "workflow_create",
@@ -412,7 +528,11 @@ fn allowed_hosts_decide_where_a_secret_may_go_and_keys_never_go_anywhere() {
         assert_eq!(r["success"], json!(false), "{reference}: {r}");
         let err = r["nodes"][0]["error"].as_str().unwrap();
         assert!(err.contains(says), "{reference}: {err}");
-        assert!(rx.got().is_empty(), "{reference}: the receiver got {:?}", rx.got());
+        assert!(
+            rx.got().is_empty(),
+            "{reference}: the receiver got {:?}",
+            rx.got()
+        );
     }
     // Control: a listed host gets the value.
     let wf = tree.ok(
@@ -463,7 +583,13 @@ fn a_failing_workflow_after_issuance_is_recorded_and_leaves_the_certificate_vali
     assert_eq!(run["success"], json!(false));
     assert_eq!(run["certificateId"], json!(cert));
     assert_eq!(run["nodes"][0]["httpStatus"], json!(500));
-    assert!(run["nodes"][0]["error"].as_str().unwrap().contains("HTTP 500"), "{run}");
+    assert!(
+        run["nodes"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500"),
+        "{run}"
+    );
     assert_eq!(run["nodes"][1]["status"], json!("skipped"));
 }
 
@@ -471,7 +597,13 @@ fn a_failing_workflow_after_issuance_is_recorded_and_leaves_the_certificate_vali
 fn the_export_carries_workflows_with_references_and_no_values() {
     let (t, mut tree) = acme::tree(&[]);
     let value = format!("export-canary-{}", random_hex(12));
-    secret(&mut tree, "cdn", "api_key", json!({"value": value}), Some(vec!["cdn.example.test"]));
+    secret(
+        &mut tree,
+        "cdn",
+        "api_key",
+        json!({"value": value}),
+        Some(vec!["cdn.example.test"]),
+    );
     tree.ok(
         "workflow_create",
         json!({"name": "export-me", "nodes": [
@@ -481,13 +613,133 @@ fn the_export_carries_workflows_with_references_and_no_values() {
     let doc = tree.ok("config_export", json!({}));
     let text = doc.to_string();
     assert_eq!(doc["workflows"][0]["name"], json!("export-me"), "{doc}");
-    assert_eq!(doc["workflows"][0]["nodes"][0]["headers"]["Authorization"], json!("Bearer {{secrets.cdn.value}}"));
+    assert_eq!(
+        doc["workflows"][0]["nodes"][0]["headers"]["Authorization"],
+        json!("Bearer {{secrets.cdn.value}}")
+    );
     assert_eq!(doc["workflows"][0]["references"][0]["name"], json!("cdn"));
-    assert!(text.contains("{{secrets.cdn.value}}"), "control: the reference is exported");
+    assert!(
+        text.contains("{{secrets.cdn.value}}"),
+        "control: the reference is exported"
+    );
     assert!(!text.contains(&value), "the value is exported");
     let files = files_under(t.path());
-    assert!(files.iter().any(|(_, b)| bytes_contain(b, b"{{secrets.cdn.value}}")));
+    assert!(files
+        .iter()
+        .any(|(_, b)| bytes_contain(b, b"{{secrets.cdn.value}}")));
     for (path, bytes) in &files {
-        assert!(!bytes_contain(bytes, value.as_bytes()), "{path} holds the value");
+        assert!(
+            !bytes_contain(bytes, value.as_bytes()),
+            "{path} holds the value"
+        );
     }
+}
+
+/// vault-proc itself, driven in the broker and dns roles: resolution only
+/// under a live workflow permit naming the secret, never a provider token
+/// or a key, each secret decrypted once per run.
+#[test]
+fn vault_resolves_only_under_the_run_permit_and_never_a_token_or_key() {
+    let v = DirectVault::start(&[]);
+    let mut cdn = new_secret(
+        "cdn",
+        SecretType::ApiKey,
+        SecretKind::Generic,
+        &[("value", "cdn-value-123456")],
+    );
+    cdn.allowed_hosts = Some(vec!["127.0.0.1".into()]);
+    v.create(cdn);
+    let mut other = new_secret(
+        "other",
+        SecretType::ApiKey,
+        SecretKind::Generic,
+        &[("value", "other-value-123456")],
+    );
+    other.allowed_hosts = Some(vec!["127.0.0.1".into()]);
+    v.create(other);
+    let mut tok = new_secret(
+        "tok",
+        SecretType::ApiKey,
+        SecretKind::DnsProviderToken,
+        &[("value", "tok-value-123456")],
+    );
+    tok.owner = Some("dns_prov_x".into());
+    tok.binding = Some(TokenBinding {
+        owner: "dns_prov_x".into(),
+        endpoint: None,
+    });
+    v.create(tok);
+    let key = match v
+        .as_broker(VaultRequest::KeyCreate(shared::protocol::keys::NewKey {
+            kind: SecretKind::AcmeAccountKey,
+            key_type: Default::default(),
+            name: Some("acctkey".into()),
+            label: None,
+            description: None,
+            tags: vec![],
+            owner: None,
+        }))
+        .unwrap()
+    {
+        VaultResponse::Meta(m) => m.name,
+        other => panic!("{other:?}"),
+    };
+    let resolve = |text: &str| {
+        v.as_dns(VaultRequest::WorkflowResolve {
+            run_id: "wfr_1".into(),
+            url: "http://127.0.0.1:9/x".into(),
+            texts: vec![text.to_string()],
+        })
+    };
+    // No permit: refused.
+    let e = resolve("{{secrets.cdn.value}}").unwrap_err();
+    assert_eq!(e.code.as_str(), "forbidden", "{e:?}");
+    let scope = PermitScope::Workflow {
+        run_id: "wfr_1".into(),
+        names: vec!["cdn".into(), "tok".into(), key.clone()],
+    };
+    v.grant(scope.clone());
+    let value_of = |r: VaultResponse| match r {
+        VaultResponse::WorkflowResolved(texts, decrypts) => {
+            let text: String = texts[0]
+                .iter()
+                .map(|p| match p {
+                    ResolvedPart::Text(t) => t.clone(),
+                    // EXPOSE: the test compares the resolved value.
+                    ResolvedPart::Value(v) => v.expose().to_string(),
+                })
+                .collect();
+            (text, decrypts)
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        value_of(resolve("k={{secrets.cdn.value}}").unwrap()),
+        ("k=cdn-value-123456".to_string(), 1)
+    );
+    // Cached for the run: the second node decrypts nothing.
+    assert_eq!(
+        value_of(resolve("{{secrets.cdn.value}}!").unwrap()),
+        ("cdn-value-123456!".to_string(), 0)
+    );
+    for (text, says) in [
+        (
+            "{{secrets.tok.value}}".to_string(),
+            "provider tokens and keys",
+        ),
+        (
+            format!("{{{{secrets.{key}.pem}}}}"),
+            "provider tokens and keys",
+        ),
+        ("{{secrets.other.value}}".to_string(), "does not cover"),
+    ] {
+        let e = resolve(&text).unwrap_err();
+        assert_eq!(e.code.as_str(), "forbidden", "{text}: {e:?}");
+        assert!(e.message.contains(says), "{text}: {}", e.message);
+        assert!(!e.message.contains("value-123456"), "{}", e.message);
+    }
+    // The run ends: nothing more is resolved.
+    v.revoke(scope);
+    let e = resolve("{{secrets.cdn.value}}").unwrap_err();
+    assert_eq!(e.code.as_str(), "forbidden", "{e:?}");
 }

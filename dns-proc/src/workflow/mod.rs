@@ -46,3 +46,102 @@ pub fn matches(wf: &WorkflowMeta, cert: &CertRow, event: TriggerEvent) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::protocol::workflow::{Trigger, WorkflowDraft};
+
+    fn wf(
+        on: &[TriggerEvent],
+        certs: Option<&[&str]>,
+        names: Option<&[&str]>,
+        enabled: bool,
+    ) -> WorkflowMeta {
+        let list = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
+        WorkflowMeta {
+            id: "wf_1".into(),
+            draft: WorkflowDraft {
+                name: "w".into(),
+                trigger: Trigger {
+                    on: on.to_vec(),
+                    certificates: certs.map(list),
+                    names: names.map(list),
+                },
+                nodes: vec![],
+                enabled,
+            },
+            references: vec![],
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    fn cert(id: &str, names: &[&str]) -> CertRow {
+        CertRow {
+            id: id.into(),
+            account_id: String::new(),
+            order_id: String::new(),
+            names: names.iter().map(|s| s.to_string()).collect(),
+            key_ref: String::new(),
+            key_type: String::new(),
+            serial: String::new(),
+            issuer: String::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+            revoked: false,
+            chain_pem: String::new(),
+            created_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn triggers_match_event_certificate_and_whole_label_suffixes() {
+        use TriggerEvent::{Issued, Renewed};
+        let c = cert("cert_a", &["www.example.test", "*.shop.example.test"]);
+        assert!(matches(
+            &wf(&[Issued, Renewed], None, None, true),
+            &c,
+            Renewed
+        ));
+        assert!(matches(&wf(&[Issued], None, None, true), &c, Issued));
+        assert!(!matches(&wf(&[Issued], None, None, true), &c, Renewed));
+        assert!(!matches(&wf(&[Issued], None, None, false), &c, Issued));
+        assert!(!matches(&wf(&[], None, None, true), &c, Issued));
+        assert!(matches(
+            &wf(&[Issued], Some(&["cert_a"]), None, true),
+            &c,
+            Issued
+        ));
+        assert!(!matches(
+            &wf(&[Issued], Some(&["cert_b"]), None, true),
+            &c,
+            Issued
+        ));
+        assert!(matches(
+            &wf(&[Issued], None, Some(&["example.test"]), true),
+            &c,
+            Issued
+        ));
+        assert!(matches(
+            &wf(&[Issued], None, Some(&["shop.example.test"]), true),
+            &c,
+            Issued
+        ));
+        assert!(matches(
+            &wf(&[Issued], None, Some(&["WWW.example.test."]), true),
+            &c,
+            Issued
+        ));
+        assert!(!matches(
+            &wf(&[Issued], None, Some(&["ample.test"]), true),
+            &c,
+            Issued
+        ));
+        assert!(!matches(
+            &wf(&[Issued], None, Some(&["other.test"]), true),
+            &c,
+            Issued
+        ));
+    }
+}
