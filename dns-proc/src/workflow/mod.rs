@@ -23,7 +23,7 @@ pub fn matches(wf: &WorkflowMeta, cert: &CertRow, event: TriggerEvent) -> bool {
         return false;
     }
     if let Some(ids) = &t.certificates {
-        if !ids.iter().any(|id| *id == cert.id) {
+        if !ids.contains(&cert.id) {
             return false;
         }
     }
