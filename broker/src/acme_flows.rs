@@ -141,6 +141,7 @@ pub async fn create_account(router: &Router, new: NewAcmeAccount) -> WireResult<
                     owner: Some(id.clone()),
                     external: None,
                     binding: None,
+                    allowed_hosts: None,
                 }))
                 .await?;
             match meta {

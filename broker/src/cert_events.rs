@@ -1,14 +1,16 @@
 //! What follows a new certificate, in one place: called once after every
 //! successful `certificate_issue` and `certificate_renew` (manual or
-//! automatic). The lifecycle part re-exports the certificate to its
-//! `deployTo`; the workflow part (issue 17) runs the matching workflows.
-//! Errors here are logged and evented (`certificate_renewal`,
-//! `deploy_failed`), never returned: the certificate stays issued.
+//! automatic). First the re-export to the certificate's `deployTo`, then
+//! the matching deploy workflows, in order. Nothing here can undo the
+//! certificate: a failed re-export is logged and evented
+//! (`certificate_renewal` with `deploy_failed`), a failed workflow is
+//! recorded in its runs and logged; neither is returned.
 
 use shared::error::WireResult;
 use shared::protocol::acme::{ExportRequest, RenewalEvent, RenewalStatus};
 use shared::protocol::dnsproc::{DnsRequest, DnsResponse};
 use shared::protocol::ui::UiEvent;
+use shared::protocol::workflow::{RunCause, TriggerEvent};
 
 use crate::export::export_certificate;
 use crate::router::{unexpected, Router};
@@ -38,6 +40,7 @@ pub async fn after_certificate(router: &Router, cert_id: &str, change: CertChang
             }))
             .await;
     }
+    run_workflows(router, cert_id, change).await;
 }
 
 /// Writes the certificate's files to its `deployTo` (inherited from the
@@ -63,4 +66,49 @@ async fn redeploy(router: &Router, cert_id: &str) -> WireResult<()> {
         .await?;
     }
     Ok(())
+}
+
+/// The enabled workflows `change` triggers for `cert_id`, in order; a
+/// failed node stops its workflow only, and is recorded in its runs.
+async fn run_workflows(router: &Router, cert_id: &str, change: CertChange) {
+    let (event, cause) = match change {
+        CertChange::Issued => (TriggerEvent::Issued, RunCause::Issued),
+        CertChange::Renewed => (TriggerEvent::Renewed, RunCause::Renewed),
+    };
+    let matching = match router
+        .dns(DnsRequest::WorkflowMatch {
+            certificate_id: cert_id.to_string(),
+            event,
+        })
+        .await
+    {
+        Ok(DnsResponse::WorkflowMatches(w)) => w,
+        Ok(other) => {
+            tracing::warn!(answer = %unexpected(&other), "workflows not run");
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(certificate = %cert_id, error = %e, "could not list the workflows to run");
+            return;
+        }
+    };
+    for wf in matching {
+        match crate::workflows::run(router, &wf.id, cert_id, cause, None).await {
+            Ok(r) if r.success => {
+                tracing::info!(workflow = %wf.id, run = %r.id, certificate = %cert_id, "workflow ran")
+            }
+            Ok(r) => {
+                let failed = r
+                    .nodes
+                    .iter()
+                    .find(|n| n.error.is_some())
+                    .map(|n| n.name.clone())
+                    .unwrap_or_default();
+                tracing::warn!(workflow = %wf.id, run = %r.id, node = %failed, certificate = %cert_id, "workflow failed; recorded in its runs")
+            }
+            Err(e) => {
+                tracing::warn!(workflow = %wf.id, certificate = %cert_id, error = %e, "workflow could not run")
+            }
+        }
+    }
 }

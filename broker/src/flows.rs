@@ -98,6 +98,7 @@ pub async fn create_provider(
                     owner: prepared.id.clone(),
                     endpoint: prepared.endpoint.clone(),
                 }),
+                allowed_hosts: None,
             };
             match router.vault(VaultRequest::Create(secret)).await? {
                 VaultResponse::Meta(m) => Some(m.reference),

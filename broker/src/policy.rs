@@ -43,6 +43,14 @@ pub fn permitted(role: Role, request: &UiRequest) -> bool {
         | UiRequest::CertificateRevoke(_)
         | UiRequest::CertificateExport(_)
         | UiRequest::AuditList { .. }
-        | UiRequest::EventsSubscribe => role == Role::Ui,
+        | UiRequest::EventsSubscribe
+        | UiRequest::WorkflowCreate(_)
+        | UiRequest::WorkflowUpdate { .. }
+        | UiRequest::WorkflowDelete(_)
+        | UiRequest::WorkflowList { .. }
+        | UiRequest::WorkflowGet(_)
+        | UiRequest::WorkflowValidate(_)
+        | UiRequest::WorkflowRun { .. }
+        | UiRequest::WorkflowRuns { .. } => role == Role::Ui,
     }
 }

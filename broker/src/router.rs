@@ -175,7 +175,15 @@ impl Router {
                     DnsResponse::Providers(p) => p,
                     other => return Err(unexpected(&other)),
                 };
-                match self.vault(VaultRequest::Export { providers }).await? {
+                // Workflows carry references only (spec 001 "Secret not in exports").
+                let workflows = crate::workflows::all(&self).await?;
+                match self
+                    .vault(VaultRequest::Export {
+                        providers,
+                        workflows,
+                    })
+                    .await?
+                {
                     VaultResponse::Export(doc) => Ok(UiResponse::Export(doc)),
                     other => Err(unexpected(&other)),
                 }
@@ -275,6 +283,51 @@ impl Router {
                 }
             }
             UiRequest::EventsSubscribe => Ok(self.events.subscribe(events).await),
+            UiRequest::WorkflowCreate(draft) => crate::workflows::create(&self, draft)
+                .await
+                .map(UiResponse::Workflow),
+            UiRequest::WorkflowUpdate { id, draft } => crate::workflows::update(&self, id, draft)
+                .await
+                .map(UiResponse::Workflow),
+            UiRequest::WorkflowDelete(id) => {
+                match self.dns(DnsRequest::WorkflowDelete(id)).await? {
+                    DnsResponse::Done => Ok(UiResponse::Deleted),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::WorkflowList { after, limit } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                match self.dns(DnsRequest::WorkflowList { after, limit }).await? {
+                    DnsResponse::Workflows(w, next) => Ok(UiResponse::Workflows(w, next)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::WorkflowGet(id) => match self.dns(DnsRequest::WorkflowGet(id)).await? {
+                DnsResponse::Workflow(w) => Ok(UiResponse::Workflow(w)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::WorkflowValidate(draft) => crate::workflows::check(&self, &draft)
+                .await
+                .map(UiResponse::WorkflowCheck),
+            UiRequest::WorkflowRun { id, certificate_id } => crate::workflows::run(
+                &self,
+                &id,
+                &certificate_id,
+                shared::protocol::workflow::RunCause::Manual,
+                Some(events),
+            )
+            .await
+            .map(UiResponse::WorkflowRun),
+            UiRequest::WorkflowRuns { id, after, limit } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                match self
+                    .dns(DnsRequest::WorkflowRuns { id, after, limit })
+                    .await?
+                {
+                    DnsResponse::WorkflowRuns(r, next) => Ok(UiResponse::WorkflowRuns(r, next)),
+                    other => Err(unexpected(&other)),
+                }
+            }
             UiRequest::DnsProviderTestCancel(ui_id) => {
                 let dns_id = self.tests.lock().ok().and_then(|t| t.get(&ui_id).copied());
                 let Some(dns_id) = dns_id else {

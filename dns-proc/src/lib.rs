@@ -13,3 +13,4 @@ pub mod service;
 pub mod testconn;
 pub mod vault_link;
 pub mod verify;
+pub mod workflow;

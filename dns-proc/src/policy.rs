@@ -38,6 +38,16 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         | DnsRequest::Revoke { .. }
         | DnsRequest::RenewalDue
         | DnsRequest::RenewalRecord { .. }
-        | DnsRequest::SetDeploy { .. } => role == Role::Broker,
+        | DnsRequest::SetDeploy { .. }
+        // Workflows: the broker checks references and holds each run's permit.
+        | DnsRequest::WorkflowCheck(_)
+        | DnsRequest::WorkflowCreate { .. }
+        | DnsRequest::WorkflowUpdate { .. }
+        | DnsRequest::WorkflowDelete(_)
+        | DnsRequest::WorkflowList { .. }
+        | DnsRequest::WorkflowGet(_)
+        | DnsRequest::WorkflowMatch { .. }
+        | DnsRequest::WorkflowRun { .. }
+        | DnsRequest::WorkflowRuns { .. } => role == Role::Broker,
     }
 }

@@ -29,6 +29,7 @@ use crate::scrub;
 use crate::testconn::{self, Progress, TestPlan};
 use crate::vault_link::{TokenRefusal, VaultLink};
 use crate::verify::PollPlan;
+use crate::workflow;
 
 /// Owns the provider registry; runs on its own thread.
 pub struct RegistryActor {
@@ -432,6 +433,58 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
                 } => {
                     self.acme.set_deploy(&certificate_id, deploy).await?;
                     Ok(DnsResponse::Done)
+                }
+                DnsRequest::WorkflowCheck(draft) => {
+                    let (c, texts) = workflow::check::check(&draft);
+                    Ok(DnsResponse::WorkflowChecked(c, texts))
+                }
+                DnsRequest::WorkflowCreate { draft, references } => Ok(DnsResponse::Workflow(
+                    workflow::requests::create(&self.acme, draft, references).await?,
+                )),
+                DnsRequest::WorkflowUpdate {
+                    id,
+                    draft,
+                    references,
+                } => Ok(DnsResponse::Workflow(
+                    workflow::requests::update(&self.acme, &id, draft, references).await?,
+                )),
+                DnsRequest::WorkflowDelete(id) => {
+                    workflow::requests::delete(&self.acme, &id).await?;
+                    Ok(DnsResponse::Done)
+                }
+                DnsRequest::WorkflowList { after, limit } => {
+                    let (page, next) =
+                        workflow::requests::list(&self.acme, after.as_deref(), limit).await?;
+                    Ok(DnsResponse::Workflows(page, next))
+                }
+                DnsRequest::WorkflowGet(id) => Ok(DnsResponse::Workflow(
+                    workflow::requests::get(&self.acme, &id).await?,
+                )),
+                DnsRequest::WorkflowMatch {
+                    certificate_id,
+                    event,
+                } => Ok(DnsResponse::WorkflowMatches(
+                    workflow::requests::matching(&self.acme, &certificate_id, event).await?,
+                )),
+                DnsRequest::WorkflowRun {
+                    workflow_id,
+                    certificate_id,
+                    run_id,
+                    cause,
+                } => {
+                    workflow::requests::execute(
+                        &self.acme,
+                        &self.vault,
+                        &workflow_id,
+                        &certificate_id,
+                        &run_id,
+                        cause,
+                        events,
+                    )
+                    .await
+                }
+                DnsRequest::WorkflowRuns { id, after, limit } => {
+                    workflow::requests::runs(&self.acme, &id, after.as_deref(), limit).await
                 }
                 other => self.registry(other).await,
             };

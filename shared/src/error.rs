@@ -54,6 +54,8 @@ pub struct WireError {
     pub field: Option<String>,
     /// Optional detail: a byte offset into the input.
     pub offset: Option<u64>,
+    /// Optional detail: the workflow node the error concerns.
+    pub node: Option<String>,
 }
 
 impl WireError {
@@ -64,7 +66,14 @@ impl WireError {
             message: message.into(),
             field: None,
             offset: None,
+            node: None,
         }
+    }
+
+    /// Attaches the name of the workflow node the error concerns.
+    pub fn with_node(mut self, node: impl Into<String>) -> Self {
+        self.node = Some(node.into());
+        self
     }
 
     /// Attaches the name of the field the error concerns.

@@ -281,5 +281,6 @@ pub fn new_secret(
         owner: None,
         external: None,
         binding: None,
+        allowed_hosts: None,
     }
 }

@@ -425,7 +425,7 @@ fn a_token_sealed_before_pairings_is_paired_once_at_the_next_start() {
         .unwrap();
     assert_eq!(binding.as_deref(), Some(server.url().as_str()));
     let (kind, ty) = (SecretKind::DnsProviderToken, SecretType::ApiKey);
-    let bound = crypto::aad_for(&sid, kind, ty, Some(&id), binding.as_deref());
+    let bound = crypto::aad_for(&sid, kind, ty, Some(&id), binding.as_deref(), None);
     let plain = crypto::open(&master, &bound, &nonce, &ct, &sid).unwrap();
     let legacy = crypto::seal(&master, &crypto::row_aad(&sid, kind, ty), &plain).unwrap();
     db.execute(

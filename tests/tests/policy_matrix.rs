@@ -48,6 +48,8 @@ fn vault_allowed(variant: &str) -> &'static [Role] {
         }
         // Key files are written by vault-proc itself, asked by the broker only.
         "ExportFiles" | "AuditList" => &[Role::Broker],
+        // Workflow values go to dns-proc only, under the run's permit.
+        "WorkflowResolve" => &[Role::Dns],
         other => panic!("VaultRequest::{other} has no allow-list entry: decide it here and in vault-proc/src/policy.rs"),
     }
 }
@@ -68,6 +70,9 @@ fn dns_allowed(variant: &str) -> &'static [Role] {
         "RenewPrepare" | "Revoke" | "RenewalDue" | "RenewalRecord" | "SetDeploy" => {
             &[Role::Broker]
         }
+        // Workflows: the broker checks references and holds each run's permit.
+        "WorkflowCheck" | "WorkflowCreate" | "WorkflowUpdate" | "WorkflowDelete" | "WorkflowList"
+        | "WorkflowGet" | "WorkflowMatch" | "WorkflowRun" | "WorkflowRuns" => &[Role::Broker],
         other => panic!("DnsRequest::{other} has no allow-list entry: decide it here and in dns-proc/src/policy.rs"),
     }
 }
@@ -86,6 +91,8 @@ fn ui_allowed(variant: &str) -> &'static [Role] {
         }
         "CertificateRenew" | "CertificateRevoke" | "CertificateExport" | "AuditList"
         | "EventsSubscribe" => &[Role::Ui],
+        "WorkflowCreate" | "WorkflowUpdate" | "WorkflowDelete" | "WorkflowList" | "WorkflowGet"
+        | "WorkflowValidate" | "WorkflowRun" | "WorkflowRuns" => &[Role::Ui],
         other => panic!("UiRequest::{other} has no allow-list entry: decide it here and in broker/src/policy.rs"),
     }
 }

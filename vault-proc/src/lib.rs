@@ -12,6 +12,7 @@ pub mod external;
 pub mod keys;
 pub mod permits;
 pub mod policy;
+pub mod resolve;
 pub mod run;
 pub mod secrets;
 pub mod service;

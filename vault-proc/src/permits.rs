@@ -2,8 +2,9 @@
 //! (Test Connection, an ACME account or order step); dns-proc may then do
 //! exactly what the permit's [`PermitScope`] names until the permit expires or
 //! its last holder revokes it. A compromised dns-proc therefore cannot walk
-//! the vault: it reveals only the token of a provider under test, and signs
-//! only with the keys, for the CA and the names, of an operation in progress.
+//! the vault: it reveals only the token of a provider under test, signs
+//! only with the keys, for the CA and the names, of an operation in
+//! progress, and has resolved only the secrets a running workflow references.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -118,9 +119,23 @@ impl Permits {
                     grant,
                     added_keys: &live.added_keys,
                 }),
-                PermitScope::ProviderToken { .. } => None,
+                PermitScope::ProviderToken { .. } | PermitScope::Workflow { .. } => None,
             })
             .collect()
+    }
+
+    /// The secret names a live workflow permit for run `run_id` covers.
+    pub fn workflow_names(&mut self, run_id: &str) -> Option<Vec<String>> {
+        self.prune();
+        self.live
+            .iter()
+            .filter(|(_, live)| live.holders > 0)
+            .find_map(|(scope, _)| match scope {
+                PermitScope::Workflow { run_id: r, names } if r == run_id => Some(names.clone()),
+                PermitScope::Workflow { .. }
+                | PermitScope::ProviderToken { .. }
+                | PermitScope::Acme(_) => None,
+            })
     }
 
     /// True when a live ACME permit is for order `order_id`.
@@ -211,6 +226,24 @@ mod tests {
         // The debt is paid: the next operation's grant works.
         p.grant(token("p1", "s1"), Duration::from_secs(60));
         assert!(p.covers_token("p1", "s1"));
+    }
+
+    #[test]
+    fn a_workflow_permit_names_its_run_and_secrets() {
+        let mut p = Permits::default();
+        let scope = PermitScope::Workflow {
+            run_id: "wfr_1".into(),
+            names: vec!["a".into(), "b".into()],
+        };
+        p.grant(scope.clone(), Duration::from_secs(60));
+        assert_eq!(
+            p.workflow_names("wfr_1"),
+            Some(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(p.workflow_names("wfr_2"), None);
+        assert!(p.acme().is_empty());
+        p.revoke(&scope);
+        assert_eq!(p.workflow_names("wfr_1"), None);
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::CsrCreate { .. }
         | VaultRequest::EabSign { .. }
         | VaultRequest::PublicJwk { .. }
-        | VaultRequest::OrderKeyCreate { .. } => role == Role::Dns,
+        | VaultRequest::OrderKeyCreate { .. }
+        // Workflow values go to dns-proc only, under the run's permit (`resolve`).
+        | VaultRequest::WorkflowResolve { .. } => role == Role::Dns,
     }
 }

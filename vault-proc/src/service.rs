@@ -4,6 +4,7 @@
 //! `SyncArbiter` thread of its own: requests are serialized through its mailbox
 //! and the async side (sockets, handshakes) never blocks on SQLite or D-Bus.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use crate::keys::grant;
 use crate::keys::ops::KeyOps;
 use crate::permits::Permits;
 use crate::policy;
+use crate::resolve::{self, RunCache};
 use crate::secrets::masterkey;
 use crate::secrets::store::SecretStore;
 
@@ -36,6 +38,9 @@ pub struct StoreActor {
     external: ExternalCache,
     /// Keys loaded while unlocked; emptied on lock.
     keys: KeyCache,
+    /// Values decrypted for running workflows, by run id; each dropped
+    /// (zeroized) when its permit ends.
+    runs: HashMap<String, RunCache>,
 }
 
 impl StoreActor {
@@ -47,7 +52,20 @@ impl StoreActor {
             permits: Permits::default(),
             external: ExternalCache::default(),
             keys: KeyCache::default(),
+            runs: HashMap::new(),
         }
+    }
+
+    /// Drops the caches of runs whose permit has ended (revoked or expired).
+    fn end_finished_runs(&mut self) {
+        let permits = &mut self.permits;
+        self.runs.retain(|run_id, cache| {
+            let live = permits.workflow_names(run_id).is_some();
+            if !live {
+                tracing::info!(run = %run_id, secrets_decrypted = cache.decrypts, "workflow run ended; its resolved values are zeroized");
+            }
+            live
+        });
     }
 
     /// Opens the store if needed. A failure (e.g. no credential store) is
@@ -80,8 +98,10 @@ impl StoreActor {
             },
             VaultRequest::Lock => match self.store.as_mut() {
                 Some(s) => {
-                    // Key objects go with the master key: both zeroized now.
+                    // Key objects go with the master key: both zeroized now,
+                    // and so are the values of running workflows.
                     self.keys.clear();
+                    self.runs.clear();
                     s.lock();
                     Ok(VaultResponse::Status(s.status()))
                 }
@@ -162,7 +182,10 @@ impl StoreActor {
                 let refs = crate::templates::validate(self.store()?, &text)?;
                 Ok(VaultResponse::References(refs))
             }
-            VaultRequest::Export { providers } => {
+            VaultRequest::Export {
+                providers,
+                workflows,
+            } => {
                 let store = self.store()?;
                 let secrets = store.list(&Default::default()).map_err(WireError::from)?;
                 let external_provider = external_config::get(store).map_err(WireError::from)?;
@@ -171,6 +194,7 @@ impl StoreActor {
                     secrets,
                     providers,
                     external_provider,
+                    workflows,
                 }))
             }
             VaultRequest::ExternalSet(cfg) => {
@@ -195,6 +219,7 @@ impl StoreActor {
                 // Normalized like the grant, so it names the same permit.
                 let scope = grant::checked_scope(scope.clone()).unwrap_or(scope);
                 self.permits.revoke(&scope);
+                self.end_finished_runs();
                 Ok(VaultResponse::Done)
             }
             VaultRequest::KeyCreate(new) => Ok(VaultResponse::Meta(self.key_ops()?.create(new)?)),
@@ -236,6 +261,26 @@ impl StoreActor {
             VaultRequest::AuditList { after, limit } => {
                 let (entries, next) = crate::audit::list(self.store()?.connection(), after, limit)?;
                 Ok(VaultResponse::Audit(entries, next))
+            }
+            VaultRequest::WorkflowResolve { run_id, url, texts } => {
+                self.end_finished_runs();
+                let Some(names) = self.permits.workflow_names(&run_id) else {
+                    return Err(WireError::forbidden("no live workflow permit for this run"));
+                };
+                self.store()?;
+                let Self {
+                    store,
+                    external,
+                    runs,
+                    ..
+                } = self;
+                let store = store
+                    .as_mut()
+                    .ok_or_else(|| WireError::internal("store not open"))?;
+                let cache = runs.entry(run_id).or_default();
+                let (resolved, decrypted) =
+                    resolve::resolve(store, external, cache, &names, &url, &texts)?;
+                Ok(VaultResponse::WorkflowResolved(resolved, decrypted))
             }
             VaultRequest::Reveal {
                 provider_id,

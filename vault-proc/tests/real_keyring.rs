@@ -64,6 +64,7 @@ fn api_key(name: &str, value: &str) -> NewSecret {
         owner: None,
         external: None,
         binding: None,
+        allowed_hosts: None,
     }
 }
 

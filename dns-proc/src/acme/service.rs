@@ -1059,6 +1059,16 @@ impl AcmeState {
         })
     }
 
+    /// One stored certificate row (workflows read its public fields).
+    pub async fn certificate_row(&self, id: &str) -> WireResult<CertRow> {
+        self.store()
+            .await?
+            .cert(id)
+            .await
+            .map_err(wire_err)?
+            .ok_or_else(|| WireError::not_found(format!("no certificate {}", shown(id, 60))))
+    }
+
     /// Deletes a certificate; returns its key reference.
     pub async fn delete_certificate(&self, id: &str) -> WireResult<String> {
         let c = self.certificate(id).await?;

@@ -1,7 +1,9 @@
 //! `acme.sqlite`, next to `dns.sqlite` and, like it, 0600 with every write
 //! one transaction under `synchronous=FULL`. Public data only: accounts
 //! (URLs, contact, the *reference* of the key), orders, the journal of TXT
-//! records presented for DNS-01, and issued certificate chains.
+//! records presented for DNS-01, issued certificate chains, and deploy
+//! workflows with their run history (references, never values:
+//! `crate::workflow::store`).
 //!
 //! The journal makes cleanup crash-safe: a record is written here before
 //! it is added at the provider and deleted only once it is removed there,
@@ -63,6 +65,18 @@ CREATE TABLE IF NOT EXISTS certificates (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certificates_by_age ON certificates (created_at, id);
+CREATE TABLE IF NOT EXISTS workflows (
+    id          TEXT PRIMARY KEY NOT NULL,
+    meta        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS workflow_runs (
+    id          TEXT PRIMARY KEY NOT NULL,
+    workflow_id TEXT NOT NULL,
+    run         TEXT NOT NULL,
+    seq         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS workflow_runs_by_workflow ON workflow_runs (workflow_id, seq);
 ";
 
 /// Lifecycle columns added to `certificates` after issue 15 (renewal,

@@ -10,6 +10,10 @@ use super::dns::{
     ProviderMeta, ProviderType, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput,
     TestOutcome, TestParams, TestProgress,
 };
+use super::workflow::{
+    RunCause, TriggerEvent, WorkflowCheck, WorkflowDraft, WorkflowMeta, WorkflowProgress,
+    WorkflowRun,
+};
 
 /// A provider that passed validation and has an id, waiting for its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -228,7 +232,70 @@ pub enum DnsRequest {
         /// The target.
         deploy: Option<super::acme::DeployTarget>,
     },
+    /// Structural check of a workflow (names, URL, headers, placeholders);
+    /// secret references are checked by vault-proc. Answers
+    /// [`DnsResponse::WorkflowChecked`].
+    WorkflowCheck(WorkflowDraft),
+    /// Stores a new workflow (already checked by the broker with the
+    /// references vault-proc found).
+    WorkflowCreate {
+        /// The configuration.
+        draft: WorkflowDraft,
+        /// Its references (node, field, reference).
+        references: Vec<super::workflow::NodeReference>,
+    },
+    /// Replaces a workflow's configuration.
+    WorkflowUpdate {
+        /// `wf_…`.
+        id: String,
+        /// The configuration.
+        draft: WorkflowDraft,
+        /// Its references.
+        references: Vec<super::workflow::NodeReference>,
+    },
+    /// Deletes a workflow and its runs.
+    WorkflowDelete(String),
+    /// One page of workflows by id after `after`.
+    WorkflowList {
+        /// Cursor.
+        after: Option<String>,
+        /// Page size.
+        limit: u32,
+    },
+    /// One workflow.
+    WorkflowGet(String),
+    /// The enabled workflows a certificate change triggers, in order.
+    WorkflowMatch {
+        /// The certificate.
+        certificate_id: String,
+        /// What happened.
+        event: TriggerEvent,
+    },
+    /// Runs a workflow for a certificate; the broker holds the run's
+    /// workflow permit. Progress as [`DnsEvent::WorkflowProgress`].
+    WorkflowRun {
+        /// `wf_…`.
+        workflow_id: String,
+        /// `cert_…`.
+        certificate_id: String,
+        /// `wfr_…` (the permit's run).
+        run_id: String,
+        /// What started it.
+        cause: RunCause,
+    },
+    /// A workflow's past runs, newest first, after run `after`.
+    WorkflowRuns {
+        /// `wf_…`.
+        id: String,
+        /// Cursor.
+        after: Option<String>,
+        /// Page size.
+        limit: u32,
+    },
 }
+
+/// The references of a workflow's texts, for a check: `(node, field, text)`.
+pub type WorkflowTexts = Vec<(String, String, String)>;
 
 /// A response from dns-proc.
 #[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
@@ -279,6 +346,19 @@ pub enum DnsResponse {
     CertificateDeleted(String),
     /// Certificate ids (renewals due).
     CertificateIds(Vec<String>),
+    /// Structural problems of a workflow and the texts vault-proc must
+    /// check for references: `(node, field, text)`.
+    WorkflowChecked(WorkflowCheck, WorkflowTexts),
+    /// One workflow.
+    Workflow(WorkflowMeta),
+    /// A page of workflows and the next cursor.
+    Workflows(Vec<WorkflowMeta>, Option<String>),
+    /// Matching workflows.
+    WorkflowMatches(Vec<WorkflowMeta>),
+    /// A finished run.
+    WorkflowRun(WorkflowRun),
+    /// A page of runs and the next cursor.
+    WorkflowRuns(Vec<WorkflowRun>, Option<String>),
 }
 
 /// Events from dns-proc.
@@ -288,4 +368,6 @@ pub enum DnsEvent {
     TestProgress(TestProgress),
     /// Issuance progress.
     IssueProgress(IssueProgress),
+    /// A workflow node started or ended.
+    WorkflowProgress(WorkflowProgress),
 }

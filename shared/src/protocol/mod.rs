@@ -19,6 +19,7 @@ pub mod page;
 pub mod secrets;
 pub mod ui;
 pub mod vault;
+pub mod workflow;
 
 /// Protocol version, checked at every handshake. Bump by hand on any wire change
 /// (never computed: a computed number can collide across releases).

@@ -143,6 +143,9 @@ pub struct SecretMeta {
     pub has_local_value: bool,
     /// The public half, for a key kind whose value is a usable private key.
     pub public_key: Option<PublicKeyMeta>,
+    /// Hosts a workflow may send this secret to (`None`: it cannot be used
+    /// in an `http_request`). Sealed with the value.
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 /// What a DNS provider token is paired with: sealed into its AAD by
@@ -181,6 +184,10 @@ pub struct NewSecret {
     /// Provider tokens only (broker): the pairing sealed with the value.
     #[serde(default)]
     pub binding: Option<TokenBinding>,
+    /// Generic secrets: the hosts a workflow may send it to (exact host
+    /// names or IP literals), sealed into the value's AAD.
+    #[serde(default)]
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 /// A change to a secret; absent fields stay as they are.
@@ -199,6 +206,10 @@ pub struct SecretUpdate {
     /// (a one-time migration); a bound token is re-bound only with its value.
     #[serde(default)]
     pub binding: Option<TokenBinding>,
+    /// New `allowedHosts` (generic secrets); a change is accepted only with
+    /// `data` (the value is sealed again with the new list).
+    #[serde(default)]
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 /// Filters for listing secrets; all given filters must match.

@@ -21,6 +21,7 @@ use super::secrets::{
     SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
 };
 use super::vault::ExportDoc;
+use super::workflow::{WorkflowCheck, WorkflowDraft, WorkflowMeta, WorkflowProgress, WorkflowRun};
 
 /// A UI command.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -136,6 +137,44 @@ pub enum UiRequest {
     /// Receive events not tied to a request (`certificate_renewal`) until
     /// the session ends.
     EventsSubscribe,
+    /// `workflow_create`.
+    WorkflowCreate(WorkflowDraft),
+    /// `workflow_update`.
+    WorkflowUpdate {
+        /// `wf_…`.
+        id: String,
+        /// The new configuration.
+        draft: WorkflowDraft,
+    },
+    /// `workflow_delete`.
+    WorkflowDelete(String),
+    /// `workflow_list`.
+    WorkflowList {
+        /// Cursor.
+        after: Option<String>,
+        /// Page size.
+        limit: Option<u32>,
+    },
+    /// `workflow_get`.
+    WorkflowGet(String),
+    /// `workflow_validate`: checked, not saved.
+    WorkflowValidate(WorkflowDraft),
+    /// `workflow_run`.
+    WorkflowRun {
+        /// `wf_…`.
+        id: String,
+        /// `cert_…`.
+        certificate_id: String,
+    },
+    /// `workflow_runs`.
+    WorkflowRuns {
+        /// `wf_…`.
+        id: String,
+        /// Cursor.
+        after: Option<String>,
+        /// Page size.
+        limit: Option<u32>,
+    },
 }
 
 /// A UI response: metadata only, by construction.
@@ -187,6 +226,16 @@ pub enum UiResponse {
     Audit(Vec<AuditEntry>, Option<i64>),
     /// An `events_subscribe` ended (a newer subscription took its place).
     SubscriptionEnded,
+    /// One workflow.
+    Workflow(WorkflowMeta),
+    /// A page of workflows.
+    Workflows(Vec<WorkflowMeta>, Option<String>),
+    /// `workflow_validate`'s answer.
+    WorkflowCheck(WorkflowCheck),
+    /// A finished run.
+    WorkflowRun(WorkflowRun),
+    /// A page of runs.
+    WorkflowRuns(Vec<WorkflowRun>, Option<String>),
 }
 
 /// Events for the UI.
@@ -198,4 +247,6 @@ pub enum UiEvent {
     CertificateProgress(IssueProgress),
     /// Automatic renewal (and re-export) news.
     CertificateRenewal(RenewalEvent),
+    /// A workflow node started or ended.
+    WorkflowProgress(WorkflowProgress),
 }

@@ -18,6 +18,7 @@ use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretData, SecretFilter, SecretMeta,
     SecretSelector, SecretUpdate, TemplateReference, TokenBinding, VaultStatus,
 };
+use super::workflow::{ResolvedText, WorkflowMeta};
 
 /// A request to vault-proc.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,10 +72,13 @@ pub enum VaultRequest {
     Get(SecretSelector),
     /// Check a template's format and that its references exist.
     ValidateTemplate(String),
-    /// Export metadata and references (never values); providers come from the broker.
+    /// Export metadata and references (never values); providers and
+    /// workflows come from the broker.
     Export {
         /// Provider metadata to include (the broker fetched it from dns-proc).
         providers: Vec<ProviderMeta>,
+        /// Workflows to include (references only).
+        workflows: Vec<WorkflowMeta>,
     },
     /// Configure the external secret provider.
     ExternalSet(ExternalProviderConfig),
@@ -164,6 +168,18 @@ pub enum VaultRequest {
         /// Page size.
         limit: u32,
     },
+    /// dns-proc, under a live workflow permit for `run_id`: the secret
+    /// references of one `http_request` node's texts resolved, each secret
+    /// decrypted once per run. vault-proc checks every referenced secret's
+    /// `allowedHosts` against `url`'s host (`vault_proc::resolve`).
+    WorkflowResolve {
+        /// The run (its permit).
+        run_id: String,
+        /// The node's URL template (its host decides where values may go).
+        url: String,
+        /// The texts to resolve, the URL first.
+        texts: Vec<String>,
+    },
 }
 
 /// What [`VaultRequest::ExportFiles`] writes.
@@ -192,6 +208,8 @@ pub struct ExportDoc {
     pub providers: Vec<ProviderMeta>,
     /// External provider metadata, when configured.
     pub external_provider: Option<ExternalProviderMeta>,
+    /// Workflows, with their references (the broker fetched them from dns-proc).
+    pub workflows: Vec<WorkflowMeta>,
 }
 
 /// A response from vault-proc.
@@ -235,6 +253,10 @@ pub enum VaultResponse {
     Exported(Vec<ExportedFile>),
     /// Audit entries and the next cursor.
     Audit(Vec<AuditEntry>, Option<i64>),
+    /// dns-proc only: the resolved texts of a workflow node, in request
+    /// order, and how many secrets were decrypted for this call (0 when
+    /// all came from the run's cache).
+    WorkflowResolved(Vec<ResolvedText>, u32),
 }
 
 /// What a permit lets dns-proc do in vault-proc, for one operation.
@@ -249,6 +271,13 @@ pub enum PermitScope {
     },
     /// Sign ACME requests / CSRs with these keys.
     Acme(AcmeGrant),
+    /// Resolve these secrets (by name) into the templates of one workflow run.
+    Workflow {
+        /// `wfr_…`: the run.
+        run_id: String,
+        /// Exactly the secret names the workflow references, sorted.
+        names: Vec<String>,
+    },
 }
 
 /// The ACME half of [`PermitScope`]: which keys, for which CA, for which names.

@@ -93,6 +93,7 @@ pub struct SecretCreateArgs {
     #[serde(default)]
     tags: Vec<String>,
     external: Option<ExternalArgs>,
+    allowed_hosts: Option<Vec<String>>,
 }
 
 impl SecretCreateArgs {
@@ -110,6 +111,7 @@ impl SecretCreateArgs {
             owner: None,
             external: self.external.map(|e| ExternalSource { path: e.path }),
             binding: None,
+            allowed_hosts: self.allowed_hosts,
         })
     }
 }
@@ -183,6 +185,7 @@ pub struct SecretUpdateArgs {
     label: Option<String>,
     description: Option<String>,
     tags: Option<Vec<String>>,
+    allowed_hosts: Option<Vec<String>>,
 }
 
 impl SecretUpdateArgs {
@@ -197,6 +200,7 @@ impl SecretUpdateArgs {
                 description: self.description,
                 tags: self.tags,
                 binding: None,
+                allowed_hosts: self.allowed_hosts,
             },
         ))
     }

@@ -5,3 +5,4 @@
 pub mod args;
 pub mod request;
 pub mod response;
+pub mod workflow;

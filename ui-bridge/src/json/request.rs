@@ -11,6 +11,9 @@ use shared::error::WireError;
 use shared::protocol::ui::UiRequest;
 
 use super::args::*;
+use super::workflow::{
+    WorkflowArgs, WorkflowRunArgs, WorkflowRunsArgs, WorkflowUpdateArgs, WorkflowValidateArgs,
+};
 
 /// Longest accepted request line, in bytes.
 pub const MAX_LINE: usize = 1024 * 1024;
@@ -111,11 +114,27 @@ pub enum Command {
     AuditList,
     /// `events_subscribe`.
     EventsSubscribe,
+    /// `workflow_create`.
+    WorkflowCreate,
+    /// `workflow_update`.
+    WorkflowUpdate,
+    /// `workflow_delete`.
+    WorkflowDelete,
+    /// `workflow_list`.
+    WorkflowList,
+    /// `workflow_get`.
+    WorkflowGet,
+    /// `workflow_validate`.
+    WorkflowValidate,
+    /// `workflow_run`.
+    WorkflowRun,
+    /// `workflow_runs`.
+    WorkflowRuns,
 }
 
 impl Command {
     /// Every command, in documentation order.
-    pub const ALL: [Command; 36] = [
+    pub const ALL: [Command; 44] = [
         Command::Ping,
         Command::VaultStatus,
         Command::VaultLock,
@@ -152,6 +171,14 @@ impl Command {
         Command::CertificateExport,
         Command::AuditList,
         Command::EventsSubscribe,
+        Command::WorkflowCreate,
+        Command::WorkflowUpdate,
+        Command::WorkflowDelete,
+        Command::WorkflowList,
+        Command::WorkflowGet,
+        Command::WorkflowValidate,
+        Command::WorkflowRun,
+        Command::WorkflowRuns,
     ];
 
     /// The wire name (`cmd`).
@@ -193,6 +220,14 @@ impl Command {
             Command::CertificateExport => "certificate_export",
             Command::AuditList => "audit_list",
             Command::EventsSubscribe => "events_subscribe",
+            Command::WorkflowCreate => "workflow_create",
+            Command::WorkflowUpdate => "workflow_update",
+            Command::WorkflowDelete => "workflow_delete",
+            Command::WorkflowList => "workflow_list",
+            Command::WorkflowGet => "workflow_get",
+            Command::WorkflowValidate => "workflow_validate",
+            Command::WorkflowRun => "workflow_run",
+            Command::WorkflowRuns => "workflow_runs",
         }
     }
 
@@ -240,6 +275,14 @@ impl Command {
             UiRequest::CertificateExport(_) => Command::CertificateExport,
             UiRequest::AuditList { .. } => Command::AuditList,
             UiRequest::EventsSubscribe => Command::EventsSubscribe,
+            UiRequest::WorkflowCreate(_) => Command::WorkflowCreate,
+            UiRequest::WorkflowUpdate { .. } => Command::WorkflowUpdate,
+            UiRequest::WorkflowDelete(_) => Command::WorkflowDelete,
+            UiRequest::WorkflowList { .. } => Command::WorkflowList,
+            UiRequest::WorkflowGet(_) => Command::WorkflowGet,
+            UiRequest::WorkflowValidate(_) => Command::WorkflowValidate,
+            UiRequest::WorkflowRun { .. } => Command::WorkflowRun,
+            UiRequest::WorkflowRuns { .. } => Command::WorkflowRuns,
         }
     }
 
@@ -285,7 +328,16 @@ impl Command {
             | Command::CertificateRevoke
             | Command::CertificateExport
             | Command::AuditList
-            | Command::EventsSubscribe => false,
+            | Command::EventsSubscribe
+            // Workflow texts hold references, never values.
+            | Command::WorkflowCreate
+            | Command::WorkflowUpdate
+            | Command::WorkflowDelete
+            | Command::WorkflowList
+            | Command::WorkflowGet
+            | Command::WorkflowValidate
+            | Command::WorkflowRun
+            | Command::WorkflowRuns => false,
         }
     }
 }
@@ -476,6 +528,42 @@ pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest,
                 limit: a.limit,
             }
         }
+        Command::WorkflowCreate => {
+            UiRequest::WorkflowCreate(args::<WorkflowArgs>(cmd, raw)?.into_draft()?)
+        }
+        Command::WorkflowUpdate => {
+            let (id, draft) = args::<WorkflowUpdateArgs>(cmd, raw)?.into_parts()?;
+            UiRequest::WorkflowUpdate { id, draft }
+        }
+        Command::WorkflowDelete => UiRequest::WorkflowDelete(args::<IdArgs>(cmd, raw)?.id),
+        Command::WorkflowList => {
+            let a = args::<ListArgs>(cmd, raw)?;
+            UiRequest::WorkflowList {
+                after: a.after,
+                limit: a.limit,
+            }
+        }
+        Command::WorkflowGet => UiRequest::WorkflowGet(args::<IdArgs>(cmd, raw)?.id),
+        Command::WorkflowValidate => UiRequest::WorkflowValidate(
+            args::<WorkflowValidateArgs>(cmd, raw)?
+                .workflow
+                .into_draft()?,
+        ),
+        Command::WorkflowRun => {
+            let a = args::<WorkflowRunArgs>(cmd, raw)?;
+            UiRequest::WorkflowRun {
+                id: a.id,
+                certificate_id: a.certificate_id,
+            }
+        }
+        Command::WorkflowRuns => {
+            let a = args::<WorkflowRunsArgs>(cmd, raw)?;
+            UiRequest::WorkflowRuns {
+                id: a.id,
+                after: a.after,
+                limit: a.limit,
+            }
+        }
         Command::EventsSubscribe => unit(cmd, raw, UiRequest::EventsSubscribe)?,
     })
 }
@@ -599,7 +687,7 @@ mod tests {
 
     #[test]
     fn every_parsed_request_maps_back_to_its_command() {
-        let samples: [(&str, &str); 36] = [
+        let samples: [(&str, &str); 44] = [
             ("ping", "{}"),
             ("vault_status", "{}"),
             ("vault_lock", "{}"),
@@ -660,6 +748,23 @@ mod tests {
             ),
             ("audit_list", r#"{"after":3,"limit":10}"#),
             ("events_subscribe", "{}"),
+            (
+                "workflow_create",
+                r#"{"name":"w","nodes":[{"name":"n","type":"http_request","method":"POST","url":"https://h.test/"}]}"#,
+            ),
+            (
+                "workflow_update",
+                r#"{"id":"wf_x","name":"w","trigger":{"on":["issued"]},"nodes":[]}"#,
+            ),
+            ("workflow_delete", r#"{"id":"wf_x"}"#),
+            ("workflow_list", "{}"),
+            ("workflow_get", r#"{"id":"wf_x"}"#),
+            (
+                "workflow_validate",
+                r#"{"workflow":{"name":"w","nodes":[]}}"#,
+            ),
+            ("workflow_run", r#"{"id":"wf_x","certificateId":"cert_x"}"#),
+            ("workflow_runs", r#"{"id":"wf_x"}"#),
         ];
         for (cmd, args) in samples {
             let raw: &RawValue = serde_json::from_str(args).unwrap();

@@ -30,6 +30,9 @@ pub fn error(err: &WireError) -> Value {
     if err.field.is_some() || err.offset.is_some() {
         e["details"] = json!({ "field": err.field, "offset": err.offset });
     }
+    if let Some(node) = &err.node {
+        e["details"]["node"] = json!(node);
+    }
     e
 }
 
@@ -44,6 +47,9 @@ pub fn event_line(id: u64, ev: &UiEvent) -> Value {
         }
         UiEvent::CertificateRenewal(r) => {
             json!({ "event": "certificate_renewal", "id": id, "data": renewal_event(r) })
+        }
+        UiEvent::WorkflowProgress(p) => {
+            json!({ "event": "workflow_progress", "id": id, "data": super::workflow::progress(p) })
         }
     }
 }
@@ -150,6 +156,17 @@ pub fn result(resp: &UiResponse) -> Value {
             "next": next,
         }),
         UiResponse::SubscriptionEnded => json!({ "ended": true }),
+        UiResponse::Workflow(w) => super::workflow::meta(w),
+        UiResponse::Workflows(list, next) => json!({
+            "workflows": list.iter().map(super::workflow::meta).collect::<Vec<_>>(),
+            "next": next,
+        }),
+        UiResponse::WorkflowCheck(c) => super::workflow::check(c),
+        UiResponse::WorkflowRun(r) => super::workflow::run(r),
+        UiResponse::WorkflowRuns(list, next) => json!({
+            "runs": list.iter().map(super::workflow::run).collect::<Vec<_>>(),
+            "next": next,
+        }),
     }
 }
 
@@ -260,6 +277,7 @@ pub fn secret(m: &SecretMeta) -> Value {
         "expired": m.expired,
         "external": m.external.as_ref().map(|e| json!({ "path": e.path })),
         "hasLocalValue": m.has_local_value,
+        "allowedHosts": m.allowed_hosts,
         "publicKey": m.public_key.as_ref().map(|p| json!({
             "keyType": p.key_type,
             "spkiSha256": p.spki_sha256,
@@ -314,6 +332,7 @@ fn export(doc: &ExportDoc) -> Value {
         "secrets": doc.secrets.iter().map(secret).collect::<Vec<_>>(),
         "providers": doc.providers.iter().map(provider).collect::<Vec<_>>(),
         "externalProviders": doc.external_provider.as_ref().map(|m| vec![external(Some(m))]).unwrap_or_default(),
+        "workflows": doc.workflows.iter().map(super::workflow::meta).collect::<Vec<_>>(),
     })
 }
 

@@ -100,6 +100,7 @@ pub fn set(
                 owner: Some(TOKEN_OWNER.into()),
                 external: None,
                 binding: None,
+                allowed_hosts: None,
             },
             None,
         )?,

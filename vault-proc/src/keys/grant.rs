@@ -45,6 +45,18 @@ fn check_id(id: &str) -> WireResult<()> {
 pub fn checked_scope(scope: PermitScope) -> WireResult<PermitScope> {
     match scope {
         PermitScope::ProviderToken { .. } => Ok(scope),
+        PermitScope::Workflow { run_id, names } => {
+            check_id(&run_id)?;
+            if names.len() > MAX_KEYS * 8 {
+                return Err(WireError::validation(
+                    "a workflow permit names too many secrets",
+                ));
+            }
+            let mut names = names;
+            names.sort();
+            names.dedup();
+            Ok(PermitScope::Workflow { run_id, names })
+        }
         PermitScope::Acme(g) => {
             match &g.purpose {
                 AcmePurpose::Account(id) | AcmePurpose::Order(id) => check_id(id)?,

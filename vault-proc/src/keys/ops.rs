@@ -111,6 +111,7 @@ impl KeyOps<'_> {
             owner: row.owner,
             external: None,
             binding: None,
+            allowed_hosts: None,
         };
         let meta = self
             .store

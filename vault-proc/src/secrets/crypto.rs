@@ -27,6 +27,8 @@ pub const NONCE_LEN: usize = 12;
 const AAD_LABEL: &[u8] = b"sslboard/secret/v1";
 /// Domain label of the AAD of a bound provider token.
 const BOUND_AAD_LABEL: &[u8] = b"sslboard/provider-token/v2";
+/// Domain label of the AAD of a secret sealed with its `allowedHosts`.
+const HOSTS_AAD_LABEL: &[u8] = b"sslboard/secret-hosts/v1";
 
 /// Fixed label whose HMAC under the master key is its fingerprint.
 const FINGERPRINT_LABEL: &[u8] = b"sslboard/master-key-fingerprint/v1";
@@ -76,17 +78,41 @@ pub fn bound_aad(
     )
 }
 
-/// The AAD of a row as stored: bound when it has a binding, else the row AAD.
+/// The AAD of a secret sealed with its `allowedHosts` (the stored canonical
+/// JSON list): editing the list in `secrets.sqlite` makes the value fail to
+/// open, so the list changes only when the value is entered again.
+pub fn hosts_aad(
+    reference: &str,
+    kind: SecretKind,
+    secret_type: SecretType,
+    hosts: &str,
+) -> Vec<u8> {
+    aad_of(
+        HOSTS_AAD_LABEL,
+        &[
+            reference.as_bytes(),
+            kind.as_str().as_bytes(),
+            secret_type.as_str().as_bytes(),
+            hosts.as_bytes(),
+        ],
+    )
+}
+
+/// The AAD of a row as stored: bound when it has a binding, sealed with its
+/// hosts when it has an `allowedHosts` list, else the row AAD. (A provider
+/// token never has hosts: `SecretStore` refuses the list on other kinds.)
 pub fn aad_for(
     reference: &str,
     kind: SecretKind,
     secret_type: SecretType,
     owner: Option<&str>,
     binding: Option<&str>,
+    hosts: Option<&str>,
 ) -> Vec<u8> {
-    match binding {
-        Some(b) => bound_aad(reference, kind, secret_type, owner.unwrap_or_default(), b),
-        None => row_aad(reference, kind, secret_type),
+    match (binding, hosts) {
+        (Some(b), _) => bound_aad(reference, kind, secret_type, owner.unwrap_or_default(), b),
+        (None, Some(h)) => hosts_aad(reference, kind, secret_type, h),
+        (None, None) => row_aad(reference, kind, secret_type),
     }
 }
 
@@ -249,6 +275,7 @@ mod tests {
             ty,
             Some("dns_prov_a"),
             Some("http://pdns:8081"),
+            None,
         );
         let sealed = seal(&k, &aad, b"token")?;
         for (owner, binding) in [
@@ -258,7 +285,7 @@ mod tests {
             (Some("dns_prov_a"), None),
             (None, Some("http://pdns:8081")),
         ] {
-            let aad = aad_for("sec_t", kind, ty, owner, binding);
+            let aad = aad_for("sec_t", kind, ty, owner, binding, None);
             assert!(open(&k, &aad, &sealed.nonce, &sealed.ciphertext, "sec_t").is_err());
         }
         assert!(open(&k, &aad, &sealed.nonce, &sealed.ciphertext, "sec_t").is_ok());

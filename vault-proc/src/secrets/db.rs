@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS secret_metadata (
     nonce         BLOB,
     ciphertext    BLOB,
     token_binding TEXT,
-    public_key    TEXT
+    public_key    TEXT,
+    allowed_hosts TEXT
 );
 CREATE TABLE IF NOT EXISTS vault_meta (
     key   TEXT PRIMARY KEY NOT NULL,
@@ -80,7 +81,7 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;";
 
 /// Columns a table from the old format may lack, added on open (nullable).
-const LATE_COLUMNS: [(&str, &str); 16] = [
+const LATE_COLUMNS: [(&str, &str); 17] = [
     ("name", "TEXT"),
     ("type", "TEXT"),
     ("label", "TEXT"),
@@ -99,6 +100,9 @@ const LATE_COLUMNS: [(&str, &str); 16] = [
     // endpoint, '' for a cloud API, NULL when sealed before bindings existed.
     ("token_binding", "TEXT"),
     ("public_key", "TEXT"),
+    // A generic secret's workflow destinations (canonical JSON list, sealed
+    // into its AAD); NULL: not usable in an `http_request`.
+    ("allowed_hosts", "TEXT"),
 ];
 
 /// Path of the database inside `data_dir`.

@@ -48,11 +48,14 @@ pub struct SecretRow {
     pub token_binding: Option<String>,
     /// The public half of a key (JSON of `PublicKeyMeta`), for key kinds.
     pub public_key: Option<String>,
+    /// Canonical JSON list of the hosts a workflow may send the value to
+    /// (part of the AAD); `None`: not usable in an `http_request`.
+    pub allowed_hosts: Option<String>,
 }
 
 const COLUMNS: &str = "id, name, kind, type, label, description, tags, fields, owner, \
                        expires_at, external_path, created_at, updated_at, nonce, ciphertext, \
-                       token_binding, public_key";
+                       token_binding, public_key, allowed_hosts";
 
 fn json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok())
@@ -92,6 +95,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
         ciphertext: r.get(14)?,
         token_binding: r.get(15)?,
         public_key: r.get(16)?,
+        allowed_hosts: r.get(17)?,
     })
 }
 
@@ -142,7 +146,7 @@ pub fn list(
 pub fn insert(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
     let sql = format!(
         "INSERT INTO secret_metadata ({COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     );
     let result = conn.execute(
         &sql,
@@ -164,6 +168,7 @@ pub fn insert(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
             row.ciphertext,
             row.token_binding,
             row.public_key,
+            row.allowed_hosts,
         ],
     );
     match result {
@@ -186,7 +191,7 @@ pub fn update(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
             name = ?2, kind = ?3, type = ?4, label = ?5, description = ?6, tags = ?7,
             fields = ?8, owner = ?9, expires_at = ?10, external_path = ?11,
             updated_at = ?12, nonce = ?13, ciphertext = ?14, token_binding = ?15,
-            public_key = ?16
+            public_key = ?16, allowed_hosts = ?17
          WHERE id = ?1",
         params![
             row.id,
@@ -205,6 +210,7 @@ pub fn update(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
             row.ciphertext,
             row.token_binding,
             row.public_key,
+            row.allowed_hosts,
         ],
     )?;
     if n == 1 {
@@ -247,6 +253,7 @@ mod tests {
             ciphertext: Some(vec![1, 2, 3]),
             token_binding: None,
             public_key: None,
+            allowed_hosts: None,
         }
     }
 

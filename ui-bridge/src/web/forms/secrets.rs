@@ -86,6 +86,7 @@ pub fn create(form: &mut FormData) -> Result<NewSecret, WireError> {
         owner: None,
         external,
         binding: None,
+        allowed_hosts: None,
     })
 }
 
@@ -97,6 +98,7 @@ pub fn metadata(form: &FormData) -> SecretUpdate {
         description: Some(form.text("description").unwrap_or_default().to_string()),
         tags: Some(split_list(form.text("tags").unwrap_or_default())),
         binding: None,
+        allowed_hosts: None,
     }
 }
 

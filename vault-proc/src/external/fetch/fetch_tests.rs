@@ -91,6 +91,7 @@ fn external_secret(s: &mut SecretStore, name: &str, path: &str, local: Option<&s
         owner: None,
         external: Some(ExternalSource { path: path.into() }),
         binding: None,
+        allowed_hosts: None,
     })
     .unwrap()
     .reference

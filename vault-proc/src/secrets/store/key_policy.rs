@@ -58,7 +58,7 @@ pub(super) fn load_verified_key(
     }
 }
 
-/// id, kind, type, nonce, ciphertext, owner, token binding of one sealed row.
+/// id, kind, type, nonce, ciphertext, owner, token binding, allowed hosts of one sealed row.
 type SealedRow = (
     String,
     String,
@@ -67,13 +67,14 @@ type SealedRow = (
     Vec<u8>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 /// True when there is no ciphertext, or when `key` opens one of them.
 fn opens_existing_ciphertext(conn: &Connection, key: &Key32) -> VaultResult<bool> {
     let row: Option<SealedRow> = conn
         .query_row(
-            "SELECT id, kind, type, nonce, ciphertext, owner, token_binding FROM secret_metadata
+            "SELECT id, kind, type, nonce, ciphertext, owner, token_binding, allowed_hosts FROM secret_metadata
              WHERE ciphertext IS NOT NULL AND nonce IS NOT NULL LIMIT 1",
             [],
             |r| {
@@ -85,17 +86,25 @@ fn opens_existing_ciphertext(conn: &Connection, key: &Key32) -> VaultResult<bool
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             },
         )
         .optional()?;
-    let Some((id, kind, ty, nonce, ct, owner, binding)) = row else {
+    let Some((id, kind, ty, nonce, ct, owner, binding, hosts)) = row else {
         return Ok(true);
     };
     let (Some(kind), Some(ty)) = (SecretKind::parse(&kind), SecretType::parse(&ty)) else {
         return Ok(false);
     };
-    let aad = crypto::aad_for(&id, kind, ty, owner.as_deref(), binding.as_deref());
+    let aad = crypto::aad_for(
+        &id,
+        kind,
+        ty,
+        owner.as_deref(),
+        binding.as_deref(),
+        hosts.as_deref(),
+    );
     Ok(crypto::open(key, &aad, &nonce, &ct, &id).is_ok())
 }
 

@@ -120,7 +120,25 @@ fn row_aad(row: &SecretRow) -> Vec<u8> {
         row.secret_type,
         row.owner.as_deref(),
         row.token_binding.as_deref(),
+        row.allowed_hosts.as_deref(),
     )
+}
+
+/// The stored `allowedHosts` column for `hosts` on a secret of `kind` owned
+/// by `owner`: only a generic secret of its own (never a provider token or
+/// a key) may be sent by a workflow.
+fn hosts_column(
+    kind: SecretKind,
+    secret_type: SecretType,
+    owner: Option<&str>,
+    hosts: &[String],
+) -> VaultResult<String> {
+    if kind != SecretKind::Generic || owner.is_some() || secret_type == SecretType::PrivateKey {
+        return Err(VaultError::Forbidden(
+            "allowedHosts is for generic secrets only: provider tokens and keys never go into a workflow request".into(),
+        ));
+    }
+    crate::resolve::canonical_hosts(hosts)
 }
 
 /// The stored binding column for `binding` on a secret of `kind` owned by
@@ -174,6 +192,10 @@ fn meta(row: &SecretRow) -> SecretMeta {
             .public_key
             .as_deref()
             .and_then(|j| serde_json::from_str(j).ok()),
+        allowed_hosts: row
+            .allowed_hosts
+            .as_deref()
+            .map(crate::resolve::parse_hosts),
     }
 }
 
@@ -345,6 +367,21 @@ impl SecretStore {
             Some(b) => Some(binding_column(new.kind, new.owner.as_deref(), b)?),
             None => None,
         };
+        let allowed_hosts = match &new.allowed_hosts {
+            Some(_) if !local => {
+                return Err(VaultError::validation(
+                    "allowedHosts",
+                    "allowedHosts is sealed with a local copy of the value: give `data` too",
+                ));
+            }
+            Some(h) => Some(hosts_column(
+                new.kind,
+                new.secret_type,
+                new.owner.as_deref(),
+                h,
+            )?),
+            None => None,
+        };
         let at = types::format_utc(now());
         let mut row = SecretRow {
             id: shared::ids::new_secret_id()?,
@@ -364,6 +401,7 @@ impl SecretStore {
             ciphertext: None,
             token_binding,
             public_key: public_json(public.as_ref())?,
+            allowed_hosts,
         };
         if local {
             self.seal(&mut row, &new.data)?;
@@ -424,6 +462,17 @@ impl SecretStore {
             Some(b) => Some(binding_column(row.kind, row.owner.as_deref(), b)?),
             None => None,
         };
+        if let Some(h) = &update.allowed_hosts {
+            let wanted = hosts_column(row.kind, row.secret_type, row.owner.as_deref(), h)?;
+            if row.allowed_hosts.as_deref() != Some(wanted.as_str()) {
+                if update.data.is_none() {
+                    return Err(VaultError::Forbidden(
+                        "allowedHosts changes only when the value is entered again (give `data` with it)".into(),
+                    ));
+                }
+                row.allowed_hosts = Some(wanted);
+            }
+        }
         if let Some(data) = &update.data {
             let facts = types::validate_data(row.secret_type, data)?;
             row.expires_at = facts.expires_at;

@@ -34,6 +34,7 @@ pub(super) fn new(name: &str, t: SecretType, pairs: &[(&str, &str)]) -> NewSecre
         owner: None,
         external: None,
         binding: None,
+        allowed_hosts: None,
     }
 }
 
@@ -95,6 +96,7 @@ fn update_keeps_identity_and_reencrypts() -> R {
         description: Some("desc".into()),
         tags: Some(vec!["prod".into()]),
         binding: None,
+        allowed_hosts: None,
     };
     let m2 = s.update(&SecretSelector::Ref(m.reference.clone()), upd)?;
     assert_eq!(
@@ -470,5 +472,49 @@ fn provider_tokens_are_sealed_paired_with_owner_and_endpoint() -> R {
     assert!(s
         .update(&lsel, rebind(Some("http://evil:8081"), None))
         .is_err());
+    Ok(())
+}
+
+#[test]
+fn allowed_hosts_are_sealed_with_the_value() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    let mut s = open(&dir, &src)?;
+    let mut n = new("cdn", SecretType::ApiKey, &[("value", "v-123")]);
+    n.allowed_hosts = Some(vec!["API.example.com".into(), "127.0.0.1".into()]);
+    let m = s.create(n)?;
+    assert_eq!(
+        m.allowed_hosts,
+        Some(vec!["127.0.0.1".to_string(), "api.example.com".to_string()])
+    );
+    // A new list without the value is refused; the same list is a no-op.
+    let change = |hosts: &[&str], value: Option<&str>| SecretUpdate {
+        allowed_hosts: Some(hosts.iter().map(|h| h.to_string()).collect()),
+        data: value.map(|v| data(&[("value", v)])),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.update(&by_name("cdn"), change(&["evil.example"], None)),
+        Err(VaultError::Forbidden(_))
+    ));
+    s.update(
+        &by_name("cdn"),
+        change(&["api.example.com", "127.0.0.1"], None),
+    )?;
+    let m = s.update(&by_name("cdn"), change(&["evil.example"], Some("v-456")))?;
+    assert_eq!(m.allowed_hosts, Some(vec!["evil.example".to_string()]));
+    let (_, d) = s.reveal(&by_name("cdn"))?;
+    assert_eq!(value(&d, "value").as_deref(), Some("v-456"));
+    // Editing the list in the database makes the value fail to open.
+    s.conn.execute(
+        "UPDATE secret_metadata SET allowed_hosts = '[\"attacker.example\"]' WHERE name = 'cdn'",
+        [],
+    )?;
+    assert!(s.reveal(&by_name("cdn")).is_err());
+    // Keys and provider tokens never get a list.
+    let mut k = new("pk", SecretType::ApiKey, &[("value", "x")]);
+    k.kind = SecretKind::AcmeAccountKey;
+    k.allowed_hosts = Some(vec!["a.example".into()]);
+    assert!(matches!(s.create(k), Err(VaultError::Forbidden(_))));
     Ok(())
 }
