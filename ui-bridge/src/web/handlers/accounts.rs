@@ -34,6 +34,16 @@ async fn find_account(state: &WebState, id: &str) -> Result<AcmeAccountMeta, Wir
         .ok_or_else(|| WireError::not_found("no such ACME account"))
 }
 
+/// The status of the add form shown again with `e`: a refusal by the CA
+/// (`provider_error`: a wrong EAB binding, a contact it rejects) is about
+/// what the form says, like a validation error.
+fn form_status(e: &WireError) -> StatusCode {
+    match e.code {
+        shared::error::ErrorCode::ProviderError => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => status_of(e),
+    }
+}
+
 /// `GET /accounts`.
 pub async fn list(state: web::Data<WebState>, ctx: Ctx, req: HttpRequest) -> HttpResponse {
     let mut chrome = chrome(&state, &ctx, Nav::Accounts, &req).await;
@@ -110,7 +120,7 @@ pub async fn create(
         other => {
             let e = other.err().unwrap_or_else(unexpected);
             let chrome = chrome(&state, &ctx, Nav::Accounts, &req).await;
-            html(status_of(&e), pages::new(&chrome, &draft, Some(&e)))
+            html(form_status(&e), pages::new(&chrome, &draft, Some(&e)))
         }
     }
 }

@@ -109,7 +109,7 @@ pub fn list(chrome: &Chrome<'_>, accounts: &[AcmeAccountMeta]) -> Markup {
                                 td data-label="Created" { (when::time(&a.created_at)) }
                                 td data-label="Actions" {
                                     div.row-actions {
-                                        a.button.secondary.small href={"/certificates/new?account=" (a.id)} aria-label={"Issue a certificate with " (account_name(a))} { "Issue certificate" }
+                                        a.button.secondary.small href={"/certificates/new?account=" (a.id)} aria-label={"Issue certificate with " (account_name(a))} { "Issue certificate" }
                                         a.button.secondary.small href={"/accounts/" (a.id) "/delete"} aria-label={"Delete " (account_name(a))} { "Delete" }
                                     }
                                 }
@@ -149,8 +149,9 @@ fn terms_link(url: &str) -> Markup {
     }
 }
 
-const FIELDS: [&str; 8] = [
+const FIELDS: [&str; 9] = [
     "type",
+    "eab",
     "directoryUrl",
     "caPem",
     "contact",

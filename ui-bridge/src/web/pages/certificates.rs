@@ -130,7 +130,7 @@ pub fn list(
                                 td data-label="Actions" {
                                     div.row-actions {
                                         a.button.secondary.small href={"/certificates/" (c.id)} aria-label={"Details of " (cert_title(c))} { "Details" }
-                                        a.button.secondary.small href={"/certificates/" (c.id) "/chain.pem"} download aria-label={"Download the chain of " (cert_title(c))} { "Chain" }
+                                        a.button.secondary.small href={"/certificates/" (c.id) "/chain.pem"} download aria-label={"Chain of " (cert_title(c)) " (download)"} { "Chain" }
                                         a.button.secondary.small href={"/certificates/" (c.id) "/delete"} aria-label={"Delete " (cert_title(c))} { "Delete" }
                                     }
                                 }
