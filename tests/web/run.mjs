@@ -937,22 +937,24 @@ async function fillAccount(p, { dir, contact, kid, hmac, agree, ca = PEBBLE_CA }
   if (agree) { await p.getByLabel("I agree to the certificate authority's terms of service").check(); }
 }
 const accountRow = (id) => page.locator(`tr[data-account="${id}"]`);
-/// Watches the run page's live region and per-name rows until the outcome.
+/// Every text the run page's live region showed, from the page's first
+/// parse (an init script, so no event can slip by before it watches), and
+/// the per-name rows seen while the run went on.
+await page.addInitScript(() => {
+  if (!/^\/certificates\/issue\/\d+$/.test(location.pathname)) { return; }
+  window.__live = [];
+  window.__rows = new Set();
+  new MutationObserver(() => {
+    const live = document.querySelector("#issue-run [data-live]");
+    const t = live && live.textContent;
+    if (t && window.__live[window.__live.length - 1] !== t) { window.__live.push(t); }
+    document.querySelectorAll("#issue-run[data-done=false] tr[data-name]").forEach((r) => window.__rows.add(r.dataset.name));
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+});
 async function watchRun(timeout = 150000) {
   await page.waitForURL(/\/certificates\/issue\/\d+$/);
-  await page.evaluate(() => {
-    window.__live = [];
-    window.__rows = new Set();
-    const seen = () => {
-      const live = document.querySelector("#issue-run [data-live]");
-      const t = live && live.textContent;
-      if (t && window.__live[window.__live.length - 1] !== t) { window.__live.push(t); }
-      document.querySelectorAll("#issue-run tr[data-name]").forEach((r) => window.__rows.add(r.dataset.name));
-    };
-    new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, characterData: true });
-  });
   await page.locator("#issue-run [data-outcome]").waitFor({ timeout });
-  return { live: await page.evaluate(() => window.__live), rows: await page.evaluate(() => [...window.__rows]) };
+  return { live: await page.evaluate(() => window.__live || []), rows: await page.evaluate(() => [...(window.__rows || [])]) };
 }
 async function issueForm(names, { keyType } = {}) {
   await page.goto(`${BASE}/certificates/new`);
