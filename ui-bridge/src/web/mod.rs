@@ -164,10 +164,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/certificates/new", web::get().to(c::new))
         .route("/certificates/issue/{run}", web::get().to(c::run_page))
         .route("/certificates/issue/{run}/events", web::get().to(c::events))
-        .route("/certificates/issue/{run}/cancel", web::post().to(c::cancel))
+        .route(
+            "/certificates/issue/{run}/cancel",
+            web::post().to(c::cancel),
+        )
         .route("/certificates/{id}", web::get().to(c::details))
         .route("/certificates/{id}/chain.pem", web::get().to(c::chain))
-        .route("/certificates/{id}/delete", web::get().to(c::confirm_delete))
+        .route(
+            "/certificates/{id}/delete",
+            web::get().to(c::confirm_delete),
+        )
         .route("/certificates/{id}/delete", web::post().to(c::delete));
 }
 

@@ -241,7 +241,9 @@ mod tests {
             new_account(&mut f).unwrap_err().field.as_deref(),
             Some("directoryUrl")
         );
-        let mut f = FormData::parse(b"type=custom&directoryUrl=https%3A%2F%2Fca.test%2Fdir&caPem=PEM&keyType=rsa-2048");
+        let mut f = FormData::parse(
+            b"type=custom&directoryUrl=https%3A%2F%2Fca.test%2Fdir&caPem=PEM&keyType=rsa-2048",
+        );
         let n = new_account(&mut f).unwrap();
         assert_eq!(n.ca_pem.as_deref(), Some("PEM\n"));
         assert_eq!(n.key_type, Some(KeyType::Rsa2048));
@@ -264,7 +266,10 @@ mod tests {
     #[test]
     fn contacts_and_names() {
         assert!(contacts("a@b.test, mailto:c@d.test").is_ok());
-        assert_eq!(contacts("nope").unwrap_err().field.as_deref(), Some("contact"));
+        assert_eq!(
+            contacts("nope").unwrap_err().field.as_deref(),
+            Some("contact")
+        );
         assert_eq!(
             names("a.test, b.test\n*.c.test  d.test"),
             vec!["a.test", "b.test", "*.c.test", "d.test"]

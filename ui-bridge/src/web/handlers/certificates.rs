@@ -58,7 +58,10 @@ pub async fn all_certificates(state: &WebState) -> Result<Vec<CertificateMeta>, 
 }
 
 async fn get(state: &WebState, id: &str) -> Result<CertificateWithChain, WireError> {
-    match state.call(UiRequest::CertificateGet(id.to_string())).await? {
+    match state
+        .call(UiRequest::CertificateGet(id.to_string()))
+        .await?
+    {
         UiResponse::Certificate(c) => Ok(c),
         _ => Err(unexpected()),
     }

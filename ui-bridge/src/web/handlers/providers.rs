@@ -7,7 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared::protocol::dns::ProviderType;
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{status_of, all_providers, chrome, error_page, find_provider, html, see_other, unexpected};
+use super::{
+    all_providers, chrome, error_page, find_provider, html, see_other, status_of, unexpected,
+};
 use crate::web::forms::providers as forms;
 use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};

@@ -8,7 +8,7 @@ use shared::error::WireError;
 use shared::protocol::secrets::{SecretFilter, SecretKind, SecretSelector, SecretType};
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{status_of, chrome, error_page, html, see_other, unexpected};
+use super::{chrome, error_page, html, see_other, status_of, unexpected};
 use crate::web::forms::secrets as forms;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::secrets::{self as pages, Draft, EditForm, Filters};

@@ -39,11 +39,10 @@ pub fn directory_host(url: &str) -> String {
     url::Url::parse(url)
         .ok()
         .and_then(|u| {
-            u.host_str()
-                .map(|h| match u.port() {
-                    Some(p) => format!("{h}:{p}"),
-                    None => h.to_string(),
-                })
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
         })
         .unwrap_or_else(|| url.to_string())
 }
@@ -313,7 +312,11 @@ mod tests {
             assert!(html.contains("value=\"kid\""));
             assert!(!html.contains("name=\"eab.hmacKey\" value"));
             assert!(html.contains("data-error-for=\"eab.hmacKey\""));
-            assert_eq!(html.contains(LE_TERMS_TEXT), d != Directory::Custom, "{d:?}");
+            assert_eq!(
+                html.contains(LE_TERMS_TEXT),
+                d != Directory::Custom,
+                "{d:?}"
+            );
         }
     }
 

@@ -238,8 +238,7 @@ fn per_name<'a>(log: &'a IssueLog) -> BTreeMap<&'a str, NameState<'a>> {
         if let Some(r) = &e.record {
             s.record = Some(r);
         }
-        if e.step == IssueStep::Present && e.status == StepStatus::Waiting && e.provider.is_none()
-        {
+        if e.step == IssueStep::Present && e.status == StepStatus::Waiting && e.provider.is_none() {
             s.manual = true;
         }
         for w in &e.warnings {
