@@ -2,8 +2,11 @@
 //! or checked in vault-proc, EAB HMAC key stored there, registration by
 //! dns-proc under an ACME permit), account deletion, issuance (provider
 //! token permits + an ACME order permit, all through [`PermitGuard`], held
-//! for exactly the run), certificate deletion (the key too), and the
-//! start-up cleanup of TXT records an interrupted order left.
+//! for exactly the run), renewal (the same path for the certificate's
+//! account, names and key type), revocation (signed with the account key
+//! under an account permit), certificate deletion (the key too, unless a
+//! renewal kept it), and the start-up cleanup of TXT records an
+//! interrupted order left.
 //!
 //! Security rule enforced here: dns-proc can sign only with the keys, at
 //! the directory origin and for the names the broker put in the permit,
@@ -14,7 +17,8 @@ use std::time::Duration;
 
 use shared::error::{ErrorCode, WireError, WireResult};
 use shared::protocol::acme::{
-    AccountRegistration, AcmeAccountMeta, IssueParams, IssuePlan, NewAcmeAccount,
+    AccountRegistration, AcmeAccountMeta, CertificateMeta, IssueOutcome, IssueParams, IssuePlan,
+    NewAcmeAccount, RenewParams, RevokeParams,
 };
 use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::keys::NewKey;
@@ -24,6 +28,7 @@ use shared::protocol::vault::{AcmeGrant, AcmePurpose, PermitScope, VaultRequest,
 use shared::rpc::EventSink;
 use tokio::sync::mpsc;
 
+use crate::cert_events::{after_certificate, CertChange};
 use crate::flows::verify_token_owner;
 use crate::permit::PermitGuard;
 use crate::router::{unexpected, Router};
@@ -268,12 +273,15 @@ async fn grant_for(
                 .await?,
         );
     }
+    // A renewal that keeps its key names that key too (for the CSR).
+    let mut key_refs = vec![plan.account.key_ref.clone()];
+    key_refs.extend(plan.reuse_key_ref.iter().cloned());
     guards.push(
         router
             .grant_permit(
                 PermitScope::Acme(AcmeGrant {
                     purpose: AcmePurpose::Order(plan.order_id.clone()),
-                    key_refs: vec![plan.account.key_ref.clone()],
+                    key_refs,
                     directory_origin: plan.directory_origin.clone(),
                     names: plan.names.clone(),
                 }),
@@ -305,16 +313,62 @@ pub async fn issue(
         DnsResponse::IssuePlan(p) => p,
         other => return Err(unexpected(&other)),
     };
+    let outcome = run_plan(router, &plan, timeout_secs, Some(events)).await?;
+    if let Some(c) = outcome.certificate.as_ref().filter(|_| outcome.success) {
+        after_certificate(router, &c.id, CertChange::Issued).await;
+    }
+    Ok(UiResponse::IssueOutcome(outcome))
+}
+
+/// `certificate_renew` (and the automatic renewal, without `events`): the
+/// issuance path with the certificate's account, names and key type, a new
+/// key unless `reuse_key`, `replaces` when the CA has ARI; then
+/// [`after_certificate`] (re-export to `deployTo`).
+pub async fn renew(
+    router: &Router,
+    params: RenewParams,
+    events: Option<EventSink<UiEvent>>,
+) -> WireResult<IssueOutcome> {
+    let timeout_secs = params
+        .timeout_secs
+        .unwrap_or(DEFAULT_ISSUE_SECS)
+        .clamp(1, 3600);
+    let plan = match router
+        .dns(DnsRequest::RenewPrepare {
+            certificate_id: params.certificate_id,
+            reuse_key: params.reuse_key,
+        })
+        .await?
+    {
+        DnsResponse::IssuePlan(p) => p,
+        other => return Err(unexpected(&other)),
+    };
+    let outcome = run_plan(router, &plan, timeout_secs, events).await?;
+    if let Some(c) = outcome.certificate.as_ref().filter(|_| outcome.success) {
+        after_certificate(router, &c.id, CertChange::Renewed).await;
+    }
+    Ok(outcome)
+}
+
+/// Runs a prepared order under its permits; progress to `events`.
+async fn run_plan(
+    router: &Router,
+    plan: &IssuePlan,
+    timeout_secs: u64,
+    events: Option<EventSink<UiEvent>>,
+) -> WireResult<IssueOutcome> {
     let ttl = Duration::from_secs(timeout_secs) + ISSUE_SLACK;
-    let guards = grant_for(router, &plan, ttl).await?;
+    let guards = grant_for(router, plan, ttl).await?;
     let dns = router.dns_client().await?;
     let dns_id = dns.alloc_id();
-    let ui_id = events.request_id();
-    router.track_issue(ui_id, Some(dns_id));
+    let ui_id = events.as_ref().map(EventSink::request_id);
+    if let Some(ui_id) = ui_id {
+        router.track_issue(ui_id, Some(dns_id));
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<DnsEvent>();
     let forward = tokio::spawn(async move {
         while let Some(ev) = rx.recv().await {
-            if let DnsEvent::IssueProgress(p) = ev {
+            if let (DnsEvent::IssueProgress(p), Some(events)) = (ev, &events) {
                 events
                     .send::<UiResponse>(UiEvent::CertificateProgress(p))
                     .await;
@@ -333,13 +387,15 @@ pub async fn issue(
         )
         .await;
     let _ = forward.await;
-    router.track_issue(ui_id, None);
+    if let Some(ui_id) = ui_id {
+        router.track_issue(ui_id, None);
+    }
     let answer = match result {
         Ok(DnsResponse::IssueOutcome(outcome, dead_key)) => {
             if let Some(k) = dead_key {
                 delete_secret(router, &k).await;
             }
-            Ok(UiResponse::IssueOutcome(outcome))
+            Ok(outcome)
         }
         Ok(other) => Err(unexpected(&other)),
         Err(e) => {
@@ -355,6 +411,47 @@ pub async fn issue(
         g.revoke().await;
     }
     answer
+}
+
+/// `certificate_revoke`: signed by the certificate's account key, in
+/// vault-proc, under an ACME account permit held for the call only.
+pub async fn revoke(router: &Router, params: RevokeParams) -> WireResult<CertificateMeta> {
+    let cert = match router
+        .dns(DnsRequest::CertificateGet(params.certificate_id.clone()))
+        .await?
+    {
+        DnsResponse::Certificate(c) => c,
+        other => return Err(unexpected(&other)),
+    };
+    let (account, origin) = match router
+        .dns(DnsRequest::AcmeAccountGet(cert.meta.account_id.clone()))
+        .await?
+    {
+        DnsResponse::AcmeAccountOrigin(m, o) => (m, o),
+        other => return Err(unexpected(&other)),
+    };
+    let guard = router
+        .grant_permit(
+            PermitScope::Acme(AcmeGrant {
+                purpose: AcmePurpose::Account(account.id.clone()),
+                key_refs: vec![account.key_ref.clone()],
+                directory_origin: origin,
+                names: vec![],
+            }),
+            ACCOUNT_PERMIT,
+        )
+        .await?;
+    let answer = router
+        .dns(DnsRequest::Revoke {
+            certificate_id: params.certificate_id,
+            reason: params.reason,
+        })
+        .await;
+    guard.revoke().await;
+    match answer? {
+        DnsResponse::Certificate(c) => Ok(c.meta),
+        other => Err(unexpected(&other)),
+    }
 }
 
 async fn cleanup_after_crash(router: &Router, order_id: &str) {
@@ -417,7 +514,32 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
     Ok(())
 }
 
-/// `certificate_delete`: the key first, then the certificate.
+/// Every certificate (all pages).
+pub async fn all_certificates(router: &Router) -> WireResult<Vec<CertificateMeta>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        match router
+            .dns(DnsRequest::CertificateList {
+                after: after.clone(),
+                limit: 2000,
+            })
+            .await?
+        {
+            DnsResponse::Certificates(page, next) => {
+                out.extend(page);
+                match next {
+                    Some(n) => after = Some(n),
+                    None => return Ok(out),
+                }
+            }
+            other => return Err(unexpected(&other)),
+        }
+    }
+}
+
+/// `certificate_delete`: the key first (unless a renewal that kept it
+/// still uses it), then the certificate.
 pub async fn delete_certificate(router: &Router, id: &str) -> WireResult<()> {
     let cert = match router
         .dns(DnsRequest::CertificateGet(id.to_string()))
@@ -426,6 +548,19 @@ pub async fn delete_certificate(router: &Router, id: &str) -> WireResult<()> {
         DnsResponse::Certificate(c) => c,
         other => return Err(unexpected(&other)),
     };
+    let shared_key = all_certificates(router)
+        .await?
+        .iter()
+        .any(|c| c.id != id && c.key_ref == cert.meta.key_ref);
+    if shared_key {
+        return match router
+            .dns(DnsRequest::CertificateDelete(id.to_string()))
+            .await?
+        {
+            DnsResponse::CertificateDeleted(_) => Ok(()),
+            other => Err(unexpected(&other)),
+        };
+    }
     match router
         .vault(VaultRequest::Delete(SecretSelector::Ref(
             cert.meta.key_ref.clone(),

@@ -4,10 +4,14 @@
 //! it forwards to vault-proc and drops.
 
 pub mod acme_flows;
+pub mod cert_events;
 pub mod datadir;
+pub mod events;
+pub mod export;
 pub mod flows;
 pub mod permit;
 pub mod policy;
+pub mod renewal;
 pub mod router;
 pub mod run;
 pub mod supervisor;

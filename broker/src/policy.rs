@@ -38,6 +38,11 @@ pub fn permitted(role: Role, request: &UiRequest) -> bool {
         | UiRequest::CertificateIssueCancel(_)
         | UiRequest::CertificateList { .. }
         | UiRequest::CertificateGet(_)
-        | UiRequest::CertificateDelete(_) => role == Role::Ui,
+        | UiRequest::CertificateDelete(_)
+        | UiRequest::CertificateRenew(_)
+        | UiRequest::CertificateRevoke(_)
+        | UiRequest::CertificateExport(_)
+        | UiRequest::AuditList { .. }
+        | UiRequest::EventsSubscribe => role == Role::Ui,
     }
 }

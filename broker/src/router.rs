@@ -42,6 +42,8 @@ pub struct Router {
     tests: Mutex<HashMap<u64, u64>>,
     /// UI request id of a running issuance → dns-proc request id.
     issues: Mutex<HashMap<u64, u64>>,
+    /// `events_subscribe` subscriptions.
+    events: crate::events::Broadcast,
 }
 
 impl Router {
@@ -52,7 +54,13 @@ impl Router {
             sup,
             tests: Mutex::new(HashMap::new()),
             issues: Mutex::new(HashMap::new()),
+            events: crate::events::Broadcast::default(),
         })
+    }
+
+    /// Events for every subscribed UI (`certificate_renewal`).
+    pub fn events(&self) -> &crate::events::Broadcast {
+        &self.events
     }
 
     /// The current dns-proc client (for calls with events).
@@ -250,6 +258,25 @@ impl Router {
             UiRequest::CertificateDelete(id) => acme_flows::delete_certificate(&self, &id)
                 .await
                 .map(|_| UiResponse::Deleted),
+            UiRequest::CertificateRenew(params) => {
+                acme_flows::renew(&self, params, Some(events))
+                    .await
+                    .map(UiResponse::IssueOutcome)
+            }
+            UiRequest::CertificateRevoke(params) => acme_flows::revoke(&self, params)
+                .await
+                .map(UiResponse::CertificateMeta),
+            UiRequest::CertificateExport(req) => crate::export::export_certificate(&self, req)
+                .await
+                .map(UiResponse::Exported),
+            UiRequest::AuditList { after, limit } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                match self.vault(VaultRequest::AuditList { after, limit }).await? {
+                    VaultResponse::Audit(entries, next) => Ok(UiResponse::Audit(entries, next)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::EventsSubscribe => Ok(self.events.subscribe(events).await),
             UiRequest::DnsProviderTestCancel(ui_id) => {
                 let dns_id = self.tests.lock().ok().and_then(|t| t.get(&ui_id).copied());
                 let Some(dns_id) = dns_id else {

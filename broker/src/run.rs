@@ -59,6 +59,7 @@ pub async fn run() -> Result<(), BrokerError> {
     let ctx = shared::child::start_with("broker", &socket_dir, Role::Ui, bootstrap, stdin, |_| {})
         .await
         .map_err(|e| BrokerError::Startup(e.to_string()))?;
+    let renewals = crate::renewal::spawn(router.clone());
     let mut shutdown = ctx.shutdown.clone();
     let server = tokio::spawn(serve(
         ctx.listener,
@@ -71,6 +72,9 @@ pub async fn run() -> Result<(), BrokerError> {
     shared::child::wait_shutdown(&mut shutdown).await;
     tracing::info!("broker shutting down");
     server.abort();
+    if let Some(r) = renewals {
+        r.abort();
+    }
     sup.shutdown().await;
     // Children exit on EOF of their control pipe; give them most of the budget.
     let _ = tokio::time::timeout(Duration::from_millis(1500), futures_join(loops)).await;

@@ -33,6 +33,11 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         | DnsRequest::JournalCleanup { .. }
         | DnsRequest::CertificateList { .. }
         | DnsRequest::CertificateGet(_)
-        | DnsRequest::CertificateDelete(_) => role == Role::Broker,
+        | DnsRequest::CertificateDelete(_)
+        | DnsRequest::RenewPrepare { .. }
+        | DnsRequest::Revoke { .. }
+        | DnsRequest::RenewalDue
+        | DnsRequest::RenewalRecord { .. }
+        | DnsRequest::SetDeploy { .. } => role == Role::Broker,
     }
 }

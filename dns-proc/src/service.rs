@@ -396,6 +396,43 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
                 DnsRequest::CertificateDelete(id) => Ok(DnsResponse::CertificateDeleted(
                     self.acme.delete_certificate(&id).await?,
                 )),
+                DnsRequest::RenewPrepare {
+                    certificate_id,
+                    reuse_key,
+                } => Ok(DnsResponse::IssuePlan(
+                    self.acme
+                        .renew_prepare(Resolver(&self), &certificate_id, reuse_key)
+                        .await?,
+                )),
+                DnsRequest::Revoke {
+                    certificate_id,
+                    reason,
+                } => Ok(DnsResponse::Certificate(
+                    self.acme
+                        .revoke(&self.vault, &certificate_id, reason)
+                        .await?,
+                )),
+                DnsRequest::RenewalDue => {
+                    Ok(DnsResponse::CertificateIds(self.acme.renewal_due().await?))
+                }
+                DnsRequest::RenewalRecord {
+                    certificate_id,
+                    error,
+                    failures,
+                    next_attempt_at,
+                } => {
+                    self.acme
+                        .renewal_record(&certificate_id, error, failures, next_attempt_at)
+                        .await?;
+                    Ok(DnsResponse::Done)
+                }
+                DnsRequest::SetDeploy {
+                    certificate_id,
+                    deploy,
+                } => {
+                    self.acme.set_deploy(&certificate_id, deploy).await?;
+                    Ok(DnsResponse::Done)
+                }
                 other => self.registry(other).await,
             };
             // Every error answer leaves through the final scrub.

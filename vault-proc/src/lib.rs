@@ -6,6 +6,8 @@
 //! with metadata only. The storage internals live in [`secrets`]; private
 //! keys that are used but never leave live in [`keys`].
 
+pub mod audit;
+pub mod export;
 pub mod external;
 pub mod keys;
 pub mod permits;

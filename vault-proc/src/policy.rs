@@ -29,7 +29,11 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::RevokePermit { .. }
         // Keys come in from the UI through the broker, never from dns-proc.
         | VaultRequest::KeyCreate(_)
-        | VaultRequest::KeyImport(_) => role == Role::Broker,
+        | VaultRequest::KeyImport(_)
+        // The one exit of key material: a file vault-proc writes itself,
+        // audited; the broker asks, dns-proc never can.
+        | VaultRequest::ExportFiles(_)
+        | VaultRequest::AuditList { .. } => role == Role::Broker,
         // Values leave vault-proc only towards dns-proc, and key operations are
         // dns-proc's (each also needs a live permit: `keys::ops`).
         VaultRequest::Reveal { .. }

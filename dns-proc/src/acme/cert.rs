@@ -26,6 +26,21 @@ pub struct LeafInfo {
     pub spki_der: Vec<u8>,
     /// DNS names of the subjectAltName extension, lower case.
     pub dns_names: Vec<String>,
+    /// The serial number's DER content bytes (leading zero kept).
+    pub serial_der: Vec<u8>,
+    /// The authorityKeyIdentifier's keyIdentifier, when present.
+    pub aki: Option<Vec<u8>>,
+}
+
+impl LeafInfo {
+    /// The RFC 9773 §4.1 certificate identifier:
+    /// base64url(AKI keyIdentifier) "." base64url(serial DER content);
+    /// `None` without an AKI.
+    pub fn ari_cert_id(&self) -> Option<String> {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let aki = self.aki.as_ref()?;
+        Some(format!("{}.{}", b64.encode(aki), b64.encode(&self.serial_der)))
+    }
 }
 
 fn bad(what: &str) -> AcmeError {
@@ -123,11 +138,13 @@ pub fn leaf_info(der: &[u8]) -> AcmeResult<LeafInfo> {
     let (nb_tag, nb, vr) = tlv(validity)?;
     let (na_tag, na, _) = tlv(vr)?;
     let mut dns_names = Vec::new();
+    let mut aki = None;
     while !r.is_empty() {
         let (tag, content, next) = tlv(r)?;
         if tag == 0xa3 {
             let (exts, _) = expect(content, 0x30, "extensions")?;
             dns_names = san_names(exts)?;
+            aki = key_identifier(exts)?;
         }
         r = next;
     }
@@ -138,7 +155,40 @@ pub fn leaf_info(der: &[u8]) -> AcmeResult<LeafInfo> {
         not_after: time_text(na_tag, na)?,
         spki_der,
         dns_names,
+        serial_der: serial.to_vec(),
+        aki,
     })
+}
+
+const OID_AKI: &[u8] = &[0x55, 0x1d, 0x23];
+
+/// The keyIdentifier ([0] IMPLICIT OCTET STRING) of the
+/// authorityKeyIdentifier extension (RFC 5280 §4.2.1.1).
+fn key_identifier(mut exts: &[u8]) -> AcmeResult<Option<Vec<u8>>> {
+    while !exts.is_empty() {
+        let (ext, next) = expect(exts, 0x30, "extension")?;
+        exts = next;
+        let (oid, mut r) = expect(ext, 0x06, "extension id")?;
+        if oid != OID_AKI {
+            continue;
+        }
+        if r.first() == Some(&0x01) {
+            r = tlv(r)?.2;
+        }
+        let (value, _) = expect(r, 0x04, "extension value")?;
+        let (mut aki, _) = expect(value, 0x30, "authorityKeyIdentifier")?;
+        while !aki.is_empty() {
+            let (tag, content, next) = tlv(aki)?;
+            if tag == 0x80 {
+                if content.is_empty() {
+                    return Err(bad("empty keyIdentifier"));
+                }
+                return Ok(Some(content.to_vec()));
+            }
+            aki = next;
+        }
+    }
+    Ok(None)
 }
 
 fn san_names(mut exts: &[u8]) -> AcmeResult<Vec<String>> {
@@ -256,6 +306,15 @@ NZr4SPRC1gTX9C4CIEuWxehb6Fy7TCFR8l/uWfe9SQ8P2heuHH0wsQlM+Glu
         assert_eq!(l.dns_names, vec!["a.test", "*.a.test"]);
         assert_eq!(l.not_before, "2026-11-29T21:25:49Z");
         assert_eq!(l.not_after, "2026-12-29T21:25:49Z");
+        // RFC 9773 §4.1: AKI keyIdentifier and serial content bytes.
+        assert_eq!(
+            hex::encode(l.aki.as_ref().unwrap()),
+            "88fadea7c6af167c26ac66eda375e4633017f940"
+        );
+        assert_eq!(
+            l.ari_cert_id().unwrap(),
+            "iPrep8avFnwmrGbto3XkYzAX-UA.CrwS"
+        );
         assert_eq!(
             hex::encode(&l.spki_der),
             "3059301306072a8648ce3d020106082a8648ce3d03010703420004dce24797a6ad62b66ccbbf26211114fbf029cdbfa11f4b74a547a5c40e5957e4a91244c35e0dc75919debc6432a0849d32b2a68d264bbadc74c95906e5326489"

@@ -156,10 +156,20 @@ impl<'s, S: AcmeSigner> AcmeClient<'s, S> {
         wire::parse_account(&reply.body)
     }
 
-    /// A new order for `names`; returns its URL and object.
-    pub async fn new_order(&self, names: &[String]) -> AcmeResult<(String, Order)> {
+    /// A new order for `names`, `replaces` naming the certificate it
+    /// renews (RFC 9773 §5, only when the CA has `renewalInfo`); returns
+    /// its URL and object.
+    pub async fn new_order(
+        &self,
+        names: &[String],
+        replaces: Option<&str>,
+    ) -> AcmeResult<(String, Order)> {
         let ids: Vec<Identifier> = names.iter().map(|n| Identifier::dns(n)).collect();
-        let body = serde_json::to_vec(&json!({ "identifiers": ids }))
+        let mut payload = json!({ "identifiers": ids });
+        if let Some(r) = replaces {
+            payload["replaces"] = json!(r);
+        }
+        let body = serde_json::to_vec(&payload)
             .map_err(|e| AcmeError::Protocol(format!("payload encoding: {e}")))?;
         let url = self.directory.new_order.clone();
         let reply = self.post(&url, &body).await?;
@@ -229,12 +239,62 @@ impl<'s, S: AcmeSigner> AcmeClient<'s, S> {
         wire::parse_order(&reply.body)
     }
 
+    /// Revokes the DER certificate `cert_der` (RFC 8555 §7.6), signed by
+    /// the account key (`kid`), with an RFC 5280 `reason` code.
+    pub async fn revoke(&self, cert_der: &[u8], reason: Option<u8>) -> AcmeResult<()> {
+        let url = self
+            .directory
+            .revoke_cert
+            .clone()
+            .ok_or_else(|| AcmeError::Protocol("the CA's directory has no revokeCert".into()))?;
+        let mut payload = json!({
+            "certificate": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cert_der)
+        });
+        if let Some(r) = reason {
+            payload["reason"] = json!(r);
+        }
+        let body = serde_json::to_vec(&payload)
+            .map_err(|e| AcmeError::Protocol(format!("payload encoding: {e}")))?;
+        self.post(&url, &body).await?;
+        Ok(())
+    }
+
     /// Downloads the certificate chain (PEM) at `url`.
     pub async fn download(&self, url: &str) -> AcmeResult<String> {
         let reply = self.post(url, b"").await?;
         String::from_utf8(reply.body)
             .map_err(|_| AcmeError::Protocol("the certificate chain is not text".into()))
     }
+}
+
+/// The CA's renewal window for `cert_id` (RFC 9773 §4.2, a plain GET, no
+/// account needed) and its `Retry-After` header; `None` when the
+/// directory has no `renewalInfo`.
+pub async fn renewal_info(
+    http: &AcmeHttp,
+    directory: &Directory,
+    cert_id: &str,
+) -> AcmeResult<Option<(super::ari::Window, Option<String>)>> {
+    let Some(base) = &directory.renewal_info else {
+        return Ok(None);
+    };
+    if cert_id.is_empty()
+        || cert_id.len() > 512
+        || !cert_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(AcmeError::Protocol("malformed ARI certificate id".into()));
+    }
+    let url = format!("{}/{cert_id}", base.trim_end_matches('/'));
+    let reply = http.get(&url).await?;
+    let window = super::ari::parse_renewal_info(&reply.body)?;
+    let retry = reply
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok(Some((window, retry)))
 }
 
 /// Opens a connection to the CA at `directory_url` and fetches its directory.

@@ -53,6 +53,11 @@ pub struct Job {
     pub deadline: Instant,
     /// DNS poll schedule.
     pub poll: PollPlan,
+    /// RFC 9773 `replaces`: the ARI id of the certificate this order renews.
+    pub replaces: Option<String>,
+    /// A renewal that keeps its key: the existing certificate key (never
+    /// deleted on failure).
+    pub reuse_key: Option<String>,
 }
 
 /// A certificate that passed every check.
@@ -178,7 +183,26 @@ async fn run<S: AcmeSigner>(
         StepStatus::Started,
         format!("ordering {}", job.names.join(", ")),
     );
-    let (order_url, order) = client.new_order(&job.names).await?;
+    let (order_url, order) = match client.new_order(&job.names, job.replaces.as_deref()).await {
+        Ok(o) => o,
+        // RFC 9773 §5: a CA may refuse `replaces` (already replaced, not
+        // its certificate…); the renewal still goes ahead, once, without it.
+        Err(AcmeError::Problem(p)) if job.replaces.is_some() => {
+            events.step(
+                IssueStep::Order,
+                StepStatus::Warning,
+                format!(
+                    "the CA refused `replaces` ({}): ordering without it",
+                    p.summary()
+                ),
+            );
+            client.new_order(&job.names, None).await?
+        }
+        Err(e) => return Err(e),
+    };
+    if job.replaces.is_some() {
+        tracing::debug!(order = %job.order_id, "ordered as an ARI replacement");
+    }
     store
         .update_order(&job.order_id, Some(order_url.clone()), None, "pending")
         .await?;
@@ -186,6 +210,9 @@ async fn run<S: AcmeSigner>(
 
     // The certificate key is generated in vault-proc while DNS propagates.
     let make_key = async {
+        if let Some(k) = &job.reuse_key {
+            return Ok(super::signer::OrderKey { key_ref: k.clone() });
+        }
         let key = signer.order_key(&job.order_id, job.key_type).await?;
         if let Ok(mut k) = key_slot.lock() {
             *k = Some(key.key_ref.clone());

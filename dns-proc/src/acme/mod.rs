@@ -14,7 +14,9 @@
 //! * [`client`] account, order, authorization, challenge, finalize, download.
 //! * [`dns01`] the TXT value, `_acme-challenge` names, CNAME following.
 //! * [`issue`] one issuance end to end and the journal-based cleanup.
+//! * [`ari`] renewal information (RFC 9773): window, renewal time, polling.
 
+pub mod ari;
 pub mod cert;
 pub mod client;
 pub mod dns01;

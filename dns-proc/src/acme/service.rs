@@ -13,7 +13,8 @@ use shared::error::{WireError, WireResult};
 use shared::protocol::acme::{
     key_type_name, parse_key_type, AccountRegistration, AcmeAccountMeta, AcmeAccountStatus,
     AcmeProblem, AcmeSubproblem, CertificateMeta, CertificateStatus, CertificateWithChain,
-    DirectoryInfo, IssueOutcome, IssuePlan, IssueProgress, IssueStep, StepStatus,
+    DeployTarget, DirectoryInfo, IssueOutcome, IssuePlan, IssueProgress, IssueStep,
+    RenewalWindow, RevocationReason, StepStatus,
 };
 use shared::protocol::dns::{ProviderMeta, Resolution};
 use shared::protocol::keys::KeyType;
@@ -22,9 +23,9 @@ use tokio::sync::{mpsc, watch, OnceCell};
 use super::client::{AcmeClient, Registration};
 use super::error::AcmeError;
 use super::issue::{self, Adapters, Events, Job, Target};
-use super::store::{AccountRow, AcmeStore, CertRow};
+use super::store::{AccountRow, AcmeStore, CertRow, Lifecycle};
 use super::vault_signer::VaultSigner;
-use super::{dns01, http, wire};
+use super::{ari, cert, dns01, http, wire};
 use crate::adapters;
 use crate::providers::config::ProviderConfig;
 use crate::providers::error::{shown, DnsError};
@@ -47,6 +48,60 @@ struct Prepared {
     key_type: KeyType,
     targets: HashMap<String, Target>,
     warnings: Vec<String>,
+    renewal: Option<Renewal>,
+}
+
+/// What a renewal order carries over from the certificate it renews.
+#[derive(Clone)]
+struct Renewal {
+    /// The certificate renewed.
+    from: String,
+    /// Its ARI id, when the CA has `renewalInfo` (sent as `replaces`).
+    replaces: Option<String>,
+    /// Its key, when kept.
+    reuse_key: Option<String>,
+    /// Where it is deployed (the new one goes there too).
+    deploy: Option<(String, bool)>,
+}
+
+/// What fetching a certificate's ARI window gave.
+enum AriAnswer {
+    /// The window and when to ask again.
+    Window(ari::Window, Duration),
+    /// The CA has no `renewalInfo`.
+    Unsupported,
+    /// The fetch failed (logged).
+    Failed,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    crate::providers::clock::format_utc(t).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// Two thirds of the lifetime (the renewal time without ARI).
+fn default_renew_at(not_before: &str, not_after: &str) -> String {
+    use crate::providers::clock::parse;
+    match (parse(not_before), parse(not_after)) {
+        (Some(a), Some(b)) => rfc3339(ari::two_thirds(a, b)),
+        _ => not_after.to_string(),
+    }
+}
+
+/// The renewal time for `window`: kept when the window did not move and
+/// the time already chosen lies in it, else a new random point of it.
+fn choose_renew_at(life: &Lifecycle, window: ari::Window) -> String {
+    use crate::providers::clock::parse;
+    let same = life.window.as_ref().is_some_and(|(a, b)| {
+        parse(a) == Some(window.start) && parse(b) == Some(window.end)
+    });
+    if same {
+        if let Some(t) = life.renew_at.as_deref().and_then(parse) {
+            if t >= window.start && t < window.end {
+                return rfc3339(t);
+            }
+        }
+    }
+    rfc3339(ari::pick(window, ari::unit_random()))
 }
 
 /// ACME state of the dns-proc service.
@@ -108,6 +163,21 @@ fn cert_meta(c: &CertRow) -> CertificateMeta {
             CertificateStatus::Valid
         },
         created_at: c.created_at.clone(),
+        renew_at: c
+            .life
+            .renew_at
+            .clone()
+            .unwrap_or_else(|| default_renew_at(&c.not_before, &c.not_after)),
+        renewal_window: c.life.window.clone().map(|(start, end)| RenewalWindow { start, end }),
+        renewed_from: c.life.renewed_from.clone(),
+        replaced_by: c.life.replaced_by.clone(),
+        last_renewal_error: c.life.last_renewal_error.clone(),
+        renewal_failures: c.life.renewal_failures,
+        next_renewal_attempt: c.life.next_attempt_at.clone(),
+        deploy_to: c.life.deploy.clone().map(|(dir, include_key)| DeployTarget {
+            dir,
+            include_key,
+        }),
     }
 }
 
@@ -324,6 +394,66 @@ impl AcmeState {
         names: &[String],
         key_type: KeyType,
     ) -> WireResult<IssuePlan> {
+        self.prepare_with(resolve, account_id, names, key_type, None)
+            .await
+    }
+
+    /// Prepares the renewal of `cert_id`: same account, names and key type;
+    /// its key when `reuse_key`; `replaces` when the CA has ARI.
+    pub async fn renew_prepare(
+        &self,
+        resolve: impl AsyncResolve,
+        cert_id: &str,
+        reuse_key: bool,
+    ) -> WireResult<IssuePlan> {
+        let row = self.cert_row(cert_id).await?;
+        if let Some(next) = &row.life.replaced_by {
+            return Err(WireError::new(
+                shared::error::ErrorCode::Conflict,
+                format!("certificate {cert_id} was already renewed by {next}: renew that one"),
+            ));
+        }
+        let account = self.account_row(&row.account_id).await?;
+        let key_type = parse_key_type(&row.key_type).ok_or_else(|| {
+            WireError::internal(format!("certificate {cert_id} has an unknown key type"))
+        })?;
+        let replaces = match &row.life.ari_cert_id {
+            Some(id) => match self
+                .conn(&account.directory_url, account.ca_pem.as_deref())
+                .await
+            {
+                Ok((_, d)) if d.renewal_info.is_some() => Some(id.clone()),
+                _ => None,
+            },
+            None => None,
+        };
+        let renewal = Renewal {
+            from: row.id.clone(),
+            replaces,
+            reuse_key: reuse_key.then(|| row.key_ref.clone()),
+            deploy: row.life.deploy.clone(),
+        };
+        self.prepare_with(resolve, &row.account_id, &row.names, key_type, Some(renewal))
+            .await
+    }
+
+    async fn cert_row(&self, id: &str) -> WireResult<CertRow> {
+        self.store()
+            .await?
+            .cert(id)
+            .await
+            .map_err(wire_err)?
+            .ok_or_else(|| WireError::not_found(format!("no certificate {}", shown(id, 60))))
+    }
+
+    async fn prepare_with(
+        &self,
+        resolve: impl AsyncResolve,
+        account_id: &str,
+        names: &[String],
+        key_type: KeyType,
+        renewal: Option<Renewal>,
+    ) -> WireResult<IssuePlan> {
         let account = self.account_row(account_id).await?;
         if account.status != AcmeAccountStatus::Valid.as_str() {
             return Err(WireError::validation(format!(
@@ -395,6 +525,7 @@ impl AcmeState {
             names: names.clone(),
             providers,
             warnings: warnings.clone(),
+            reuse_key_ref: renewal.as_ref().and_then(|r| r.reuse_key.clone()),
         };
         if let Ok(mut p) = self.prepared.lock() {
             p.retain(|_, o| o.at.elapsed() < PREPARED_TTL);
@@ -407,6 +538,7 @@ impl AcmeState {
                     key_type,
                     targets,
                     warnings,
+                    renewal,
                 },
             );
         }
@@ -502,7 +634,10 @@ impl AcmeState {
             r.insert(request_id, cancel_tx);
         }
         let deadline = Instant::now() + Duration::from_secs(timeout_secs.clamp(1, 3600));
+        let renewal = prepared.renewal;
         let job = Job {
+            replaces: renewal.as_ref().and_then(|r| r.replaces.clone()),
+            reuse_key: renewal.as_ref().and_then(|r| r.reuse_key.clone()),
             order_id: order_id.to_string(),
             names: prepared.names.clone(),
             key_type: prepared.key_type,
@@ -567,6 +702,7 @@ impl AcmeState {
                     revoked: false,
                     chain_pem: issued.chain_pem.clone(),
                     created_at: super::store::now(),
+                    life: self.new_lifecycle(&account, &issued.leaf, renewal.as_ref()).await,
                 };
                 store.insert_cert(row.clone()).await.map_err(wire_err)?;
                 let mut suggestions = vec![];
@@ -636,6 +772,194 @@ impl AcmeState {
             ),
         );
         Ok((outcome, dead_key))
+    }
+
+    /// The renewal state of a new certificate: renewal time (ARI window
+    /// when the CA has one, else two thirds of the lifetime), what it
+    /// renewed, where it is deployed.
+    async fn new_lifecycle(
+        &self,
+        account: &AccountRow,
+        leaf: &cert::LeafInfo,
+        renewal: Option<&Renewal>,
+    ) -> Lifecycle {
+        let mut life = Lifecycle {
+            renew_at: Some(default_renew_at(&leaf.not_before, &leaf.not_after)),
+            ari_cert_id: leaf.ari_cert_id(),
+            renewed_from: renewal.map(|r| r.from.clone()),
+            deploy: renewal.and_then(|r| r.deploy.clone()),
+            ..Default::default()
+        };
+        if let Some(id) = life.ari_cert_id.clone() {
+            let now = time::OffsetDateTime::now_utc();
+            match self.fetch_ari(account, &id).await {
+                AriAnswer::Window(w, poll) => {
+                    life.renew_at = Some(choose_renew_at(&life, w));
+                    life.window = Some((rfc3339(w.start), rfc3339(w.end)));
+                    life.ari_next_at = Some(rfc3339(now + poll));
+                }
+                AriAnswer::Unsupported => {
+                    life.ari_next_at = Some(rfc3339(now + ari::MAX_POLL));
+                }
+                AriAnswer::Failed => life.ari_next_at = Some(rfc3339(now + ari::MIN_POLL)),
+            }
+        }
+        life
+    }
+
+    /// One fetch of a certificate's ARI window (at most 10 s).
+    async fn fetch_ari(&self, account: &AccountRow, cert_id: &str) -> AriAnswer {
+        let fetch = async {
+            let (h, d) = self
+                .conn(&account.directory_url, account.ca_pem.as_deref())
+                .await?;
+            super::client::renewal_info(&h, &d, cert_id).await
+        };
+        match tokio::time::timeout(Duration::from_secs(10), fetch).await {
+            Ok(Ok(Some((w, retry)))) => AriAnswer::Window(
+                w,
+                ari::next_poll(retry.as_deref(), time::OffsetDateTime::now_utc()),
+            ),
+            Ok(Ok(None)) => AriAnswer::Unsupported,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, cert_id, "renewal information unavailable");
+                AriAnswer::Failed
+            }
+            Err(_) => {
+                tracing::warn!(cert_id, "renewal information: no answer in 10 s");
+                AriAnswer::Failed
+            }
+        }
+    }
+
+    /// Refreshes the ARI windows whose next fetch is due and answers the
+    /// certificates to renew now: not revoked, not renewed yet, renewal
+    /// time passed, and not backing off after a failure.
+    pub async fn renewal_due(&self) -> WireResult<Vec<String>> {
+        use crate::providers::clock::parse;
+        let store = self.store().await?;
+        let rows = store.certs().await.map_err(wire_err)?;
+        let now = time::OffsetDateTime::now_utc();
+        let mut due = Vec::new();
+        for row in rows {
+            if row.revoked || row.life.replaced_by.is_some() {
+                continue;
+            }
+            let mut renew_at = row
+                .life
+                .renew_at
+                .clone()
+                .unwrap_or_else(|| default_renew_at(&row.not_before, &row.not_after));
+            let fetch_due = row
+                .life
+                .ari_next_at
+                .as_deref()
+                .and_then(parse)
+                .is_none_or(|t| t <= now);
+            if let (Some(id), true) = (&row.life.ari_cert_id, fetch_due) {
+                if let Some(account) = store.account(&row.account_id).await.map_err(wire_err)? {
+                    let (window, at, next) = match self.fetch_ari(&account, id).await {
+                        AriAnswer::Window(w, poll) => (
+                            Some((rfc3339(w.start), rfc3339(w.end))),
+                            Some(choose_renew_at(&row.life, w)),
+                            now + poll,
+                        ),
+                        AriAnswer::Unsupported => (None, None, now + ari::MAX_POLL),
+                        AriAnswer::Failed => (None, None, now + ari::MIN_POLL),
+                    };
+                    if let Some(a) = &at {
+                        renew_at = a.clone();
+                    }
+                    store
+                        .set_ari(&row.id, window, at, rfc3339(next))
+                        .await
+                        .map_err(wire_err)?;
+                }
+            }
+            let attempt_ok = row
+                .life
+                .next_attempt_at
+                .as_deref()
+                .and_then(parse)
+                .is_none_or(|t| t <= now);
+            if attempt_ok && parse(&renew_at).is_some_and(|t| t <= now) {
+                due.push(row.id);
+            }
+        }
+        Ok(due)
+    }
+
+    /// Records an automatic renewal attempt.
+    pub async fn renewal_record(
+        &self,
+        id: &str,
+        error: Option<String>,
+        failures: u32,
+        next_attempt_at: Option<String>,
+    ) -> WireResult<()> {
+        let found = self
+            .store()
+            .await?
+            .set_renewal_outcome(id, error, failures, next_attempt_at)
+            .await
+            .map_err(wire_err)?;
+        if found {
+            Ok(())
+        } else {
+            Err(WireError::not_found(format!("no certificate {}", shown(id, 60))))
+        }
+    }
+
+    /// Sets (or clears) where a certificate is deployed.
+    pub async fn set_deploy(&self, id: &str, deploy: Option<DeployTarget>) -> WireResult<()> {
+        let found = self
+            .store()
+            .await?
+            .set_deploy(id, deploy.map(|d| (d.dir, d.include_key)))
+            .await
+            .map_err(wire_err)?;
+        if found {
+            Ok(())
+        } else {
+            Err(WireError::not_found(format!("no certificate {}", shown(id, 60))))
+        }
+    }
+
+    /// Revokes a certificate at its CA (RFC 8555 §7.6) with its account's
+    /// key, under the broker's ACME permit; marks it revoked.
+    pub async fn revoke(
+        &self,
+        vault: &VaultLink,
+        id: &str,
+        reason: Option<RevocationReason>,
+    ) -> WireResult<CertificateWithChain> {
+        let row = self.cert_row(id).await?;
+        if row.revoked {
+            return self.certificate(id).await;
+        }
+        let account = self.account_row(&row.account_id).await?;
+        let ders = cert::parse_chain_pem(&row.chain_pem).map_err(wire_err)?;
+        let leaf = ders
+            .first()
+            .ok_or_else(|| WireError::internal("a stored chain without a certificate"))?;
+        let signer = VaultSigner::new(vault);
+        let (h, d) = self
+            .conn(&account.directory_url, account.ca_pem.as_deref())
+            .await
+            .map_err(wire_err)?;
+        let mut client = AcmeClient::with(h, d, &signer, &account.key_ref);
+        client.set_account_url(&account.account_url);
+        match client.revoke(leaf, reason.map(RevocationReason::code)).await {
+            Ok(()) => {}
+            Err(AcmeError::Problem(p)) if p.kind.ends_with(":alreadyRevoked") => {}
+            Err(e) => return Err(wire_err(e)),
+        }
+        self.store()
+            .await?
+            .set_revoked(id)
+            .await
+            .map_err(wire_err)?;
+        self.certificate(id).await
     }
 
     /// Cancels the run of broker request `request_id`.

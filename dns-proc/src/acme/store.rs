@@ -65,6 +65,23 @@ CREATE TABLE IF NOT EXISTS certificates (
 CREATE INDEX IF NOT EXISTS certificates_by_age ON certificates (created_at, id);
 ";
 
+/// Lifecycle columns added to `certificates` after issue 15 (renewal,
+/// ARI, back-off, deployment); added to older files at open.
+const LIFECYCLE_COLUMNS: &[(&str, &str)] = &[
+    ("renewed_from", "TEXT"),
+    ("replaced_by", "TEXT"),
+    ("renew_at", "TEXT"),
+    ("window_start", "TEXT"),
+    ("window_end", "TEXT"),
+    ("ari_cert_id", "TEXT"),
+    ("ari_next_at", "TEXT"),
+    ("last_renewal_error", "TEXT"),
+    ("renewal_failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("next_attempt_at", "TEXT"),
+    ("deploy_dir", "TEXT"),
+    ("deploy_include_key", "INTEGER NOT NULL DEFAULT 0"),
+];
+
 /// A stored account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
@@ -134,6 +151,33 @@ pub struct CertRow {
     pub chain_pem: String,
     /// RFC 3339.
     pub created_at: String,
+    /// Renewal and deployment state.
+    pub life: Lifecycle,
+}
+
+/// A certificate's renewal and deployment state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// The certificate this one renewed.
+    pub renewed_from: Option<String>,
+    /// The certificate that renewed this one.
+    pub replaced_by: Option<String>,
+    /// When to renew (RFC 3339); `None` = two thirds of the lifetime.
+    pub renew_at: Option<String>,
+    /// ARI window start and end (RFC 3339).
+    pub window: Option<(String, String)>,
+    /// RFC 9773 certificate identifier (`None`: the leaf has no AKI).
+    pub ari_cert_id: Option<String>,
+    /// Next ARI fetch (RFC 3339), from Retry-After.
+    pub ari_next_at: Option<String>,
+    /// Last automatic renewal error.
+    pub last_renewal_error: Option<String>,
+    /// Failures in a row.
+    pub renewal_failures: u32,
+    /// No automatic attempt before (RFC 3339).
+    pub next_attempt_at: Option<String>,
+    /// Deployment directory and whether the key goes too.
+    pub deploy: Option<(String, bool)>,
 }
 
 fn db(e: rusqlite::Error) -> AcmeError {
@@ -170,6 +214,7 @@ impl AcmeStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
+        add_lifecycle_columns(&conn)?;
         for side in ["-wal", "-shm"] {
             let p = data_dir.join(format!("{DB_FILE}{side}"));
             if p.exists() {
@@ -341,15 +386,93 @@ impl AcmeStore {
         .await
     }
 
-    /// Stores an issued certificate.
+    /// Stores an issued certificate; a renewal also marks the one it
+    /// replaces, in the same transaction.
     pub async fn insert_cert(&self, r: CertRow) -> AcmeResult<()> {
         self.with(move |c| {
+            let tx = c.transaction().map_err(db)?;
+            let l = &r.life;
+            tx.execute(
+                "INSERT INTO certificates (id, account_id, order_id, names, key_ref, key_type, serial, issuer, not_before, not_after, revoked, chain_pem, created_at, renewed_from, renew_at, window_start, window_end, ari_cert_id, ari_next_at, deploy_dir, deploy_include_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                params![r.id, r.account_id, r.order_id, to_json(&r.names)?, r.key_ref, r.key_type, r.serial, r.issuer, r.not_before, r.not_after, r.revoked, r.chain_pem, r.created_at,
+                    l.renewed_from, l.renew_at, l.window.as_ref().map(|w| &w.0), l.window.as_ref().map(|w| &w.1), l.ari_cert_id, l.ari_next_at,
+                    l.deploy.as_ref().map(|d| &d.0), l.deploy.as_ref().is_some_and(|d| d.1)],
+            )
+            .map_err(db)?;
+            if let Some(from) = &l.renewed_from {
+                tx.execute(
+                    "UPDATE certificates SET replaced_by = ?2 WHERE id = ?1",
+                    params![from, r.id],
+                )
+                .map_err(db)?;
+            }
+            tx.commit().map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores an ARI answer: window, chosen renewal time, next fetch.
+    pub async fn set_ari(
+        &self,
+        id: &str,
+        window: Option<(String, String)>,
+        renew_at: Option<String>,
+        next_at: String,
+    ) -> AcmeResult<()> {
+        let id = id.to_string();
+        self.with(move |c| {
             c.execute(
-                "INSERT INTO certificates (id, account_id, order_id, names, key_ref, key_type, serial, issuer, not_before, not_after, revoked, chain_pem, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![r.id, r.account_id, r.order_id, to_json(&r.names)?, r.key_ref, r.key_type, r.serial, r.issuer, r.not_before, r.not_after, r.revoked, r.chain_pem, r.created_at],
+                "UPDATE certificates SET window_start = COALESCE(?2, window_start), window_end = COALESCE(?3, window_end), renew_at = COALESCE(?4, renew_at), ari_next_at = ?5 WHERE id = ?1",
+                params![id, window.as_ref().map(|w| &w.0), window.as_ref().map(|w| &w.1), renew_at, next_at],
             )
             .map_err(db)?;
             Ok(())
+        })
+        .await
+    }
+
+    /// Marks a certificate revoked.
+    pub async fn set_revoked(&self, id: &str) -> AcmeResult<()> {
+        let id = id.to_string();
+        self.with(move |c| {
+            c.execute("UPDATE certificates SET revoked = 1 WHERE id = ?1", [id])
+                .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Records an automatic renewal attempt's outcome.
+    pub async fn set_renewal_outcome(
+        &self,
+        id: &str,
+        error: Option<String>,
+        failures: u32,
+        next_attempt_at: Option<String>,
+    ) -> AcmeResult<bool> {
+        let id = id.to_string();
+        self.with(move |c| {
+            Ok(c.execute(
+                "UPDATE certificates SET last_renewal_error = ?2, renewal_failures = ?3, next_attempt_at = ?4 WHERE id = ?1",
+                params![id, error, failures, next_attempt_at],
+            )
+            .map_err(db)?
+                > 0)
+        })
+        .await
+    }
+
+    /// Sets (or clears) the deployment target.
+    pub async fn set_deploy(&self, id: &str, deploy: Option<(String, bool)>) -> AcmeResult<bool> {
+        let id = id.to_string();
+        self.with(move |c| {
+            Ok(c.execute(
+                "UPDATE certificates SET deploy_dir = ?2, deploy_include_key = ?3 WHERE id = ?1",
+                params![id, deploy.as_ref().map(|d| &d.0), deploy.as_ref().is_some_and(|d| d.1)],
+            )
+            .map_err(db)?
+                > 0)
         })
         .await
     }
@@ -399,7 +522,25 @@ impl AcmeStore {
     }
 }
 
-const CERT_COLUMNS: &str = "id, account_id, order_id, names, key_ref, key_type, serial, issuer, not_before, not_after, revoked, chain_pem, created_at";
+const CERT_COLUMNS: &str = "id, account_id, order_id, names, key_ref, key_type, serial, issuer, not_before, not_after, revoked, chain_pem, created_at, renewed_from, replaced_by, renew_at, window_start, window_end, ari_cert_id, ari_next_at, last_renewal_error, renewal_failures, next_attempt_at, deploy_dir, deploy_include_key";
+
+fn add_lifecycle_columns(conn: &Connection) -> AcmeResult<()> {
+    let mut st = conn
+        .prepare("SELECT name FROM pragma_table_info('certificates')")
+        .map_err(db)?;
+    let have = st
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(db)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    for (name, ty) in LIFECYCLE_COLUMNS {
+        if !have.iter().any(|h| h == name) {
+            conn.execute_batch(&format!("ALTER TABLE certificates ADD COLUMN {name} {ty}"))
+                .map_err(db)?;
+        }
+    }
+    Ok(())
+}
 
 fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
     let contact: String = r.get(3)?;
@@ -431,6 +572,24 @@ fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRow> {
         revoked: r.get(10)?,
         chain_pem: r.get(11)?,
         created_at: r.get(12)?,
+        life: Lifecycle {
+            renewed_from: r.get(13)?,
+            replaced_by: r.get(14)?,
+            renew_at: r.get(15)?,
+            window: match (r.get::<_, Option<String>>(16)?, r.get::<_, Option<String>>(17)?) {
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => None,
+            },
+            ari_cert_id: r.get(18)?,
+            ari_next_at: r.get(19)?,
+            last_renewal_error: r.get(20)?,
+            renewal_failures: r.get(21)?,
+            next_attempt_at: r.get(22)?,
+            deploy: r
+                .get::<_, Option<String>>(23)?
+                .map(|d| Ok::<_, rusqlite::Error>((d, r.get::<_, bool>(24)?)))
+                .transpose()?,
+        },
     })
 }
 

@@ -25,6 +25,9 @@ pub struct Directory {
     /// `keyChange` URL.
     #[serde(default)]
     pub key_change: Option<String>,
+    /// `renewalInfo` URL (RFC 9773 ARI).
+    #[serde(default)]
+    pub renewal_info: Option<String>,
     /// Directory metadata.
     #[serde(default)]
     pub meta: DirectoryMeta,

@@ -270,6 +270,41 @@ pub struct CertificateMeta {
     pub status: CertificateStatus,
     /// RFC 3339.
     pub created_at: String,
+    /// When the core renews it (RFC 3339): a random point of the CA's ARI
+    /// window, else two thirds of the lifetime.
+    pub renew_at: String,
+    /// The CA's suggested renewal window (RFC 9773), when it has one.
+    pub renewal_window: Option<RenewalWindow>,
+    /// The certificate this one renewed.
+    pub renewed_from: Option<String>,
+    /// The certificate that renewed this one.
+    pub replaced_by: Option<String>,
+    /// Why the last automatic renewal failed (cleared by a success).
+    pub last_renewal_error: Option<String>,
+    /// Automatic renewals failed in a row.
+    pub renewal_failures: u32,
+    /// No automatic renewal before this (RFC 3339; back-off after a failure).
+    pub next_renewal_attempt: Option<String>,
+    /// Where it was exported; renewal re-exports there.
+    pub deploy_to: Option<DeployTarget>,
+}
+
+/// An ARI suggested renewal window (RFC 9773 §4.2), RFC 3339 UTC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalWindow {
+    /// Start.
+    pub start: String,
+    /// End.
+    pub end: String,
+}
+
+/// Where a certificate's files go (`deployTo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployTarget {
+    /// Absolute directory.
+    pub dir: String,
+    /// `privkey.pem` too.
+    pub include_key: bool,
 }
 
 /// A certificate with its chain (`certificate_get`).
@@ -317,6 +352,9 @@ pub struct IssuePlan {
     pub providers: Vec<(String, String)>,
     /// Ambiguity warnings.
     pub warnings: Vec<String>,
+    /// A renewal that keeps its key: the existing certificate key the
+    /// order permit must name (no new key is made).
+    pub reuse_key_ref: Option<String>,
 }
 
 /// What the broker asks dns-proc to register.
@@ -349,4 +387,273 @@ pub struct DirectoryInfo {
     pub terms_of_service: Option<String>,
     /// True when the CA requires EAB.
     pub external_account_required: bool,
+}
+
+/// `certificate_renew` input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewParams {
+    /// The certificate to renew.
+    pub certificate_id: String,
+    /// Keep the certificate key instead of a new one of the same type.
+    pub reuse_key: bool,
+    /// Overall wait limit in seconds (default 300, 1–3600).
+    pub timeout_secs: Option<u64>,
+}
+
+/// RFC 5280 §5.3.1 CRLReason codes (RFC 8555 §7.6 `reason`). JSON: the
+/// RFC's names (`keyCompromise`, `cACompromise`, …).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+pub enum RevocationReason {
+    /// 0.
+    #[serde(rename = "unspecified")]
+    #[strum(serialize = "unspecified")]
+    Unspecified,
+    /// 1.
+    #[serde(rename = "keyCompromise")]
+    #[strum(serialize = "keyCompromise")]
+    KeyCompromise,
+    /// 2.
+    #[serde(rename = "cACompromise")]
+    #[strum(serialize = "cACompromise")]
+    CaCompromise,
+    /// 3.
+    #[serde(rename = "affiliationChanged")]
+    #[strum(serialize = "affiliationChanged")]
+    AffiliationChanged,
+    /// 4.
+    #[serde(rename = "superseded")]
+    #[strum(serialize = "superseded")]
+    Superseded,
+    /// 5.
+    #[serde(rename = "cessationOfOperation")]
+    #[strum(serialize = "cessationOfOperation")]
+    CessationOfOperation,
+    /// 6.
+    #[serde(rename = "certificateHold")]
+    #[strum(serialize = "certificateHold")]
+    CertificateHold,
+    /// 8 (7 is unused).
+    #[serde(rename = "removeFromCRL")]
+    #[strum(serialize = "removeFromCRL")]
+    RemoveFromCrl,
+    /// 9.
+    #[serde(rename = "privilegeWithdrawn")]
+    #[strum(serialize = "privilegeWithdrawn")]
+    PrivilegeWithdrawn,
+    /// 10.
+    #[serde(rename = "aACompromise")]
+    #[strum(serialize = "aACompromise")]
+    AaCompromise,
+}
+
+impl RevocationReason {
+    /// The RFC 5280 code.
+    pub fn code(self) -> u8 {
+        match self {
+            RevocationReason::Unspecified => 0,
+            RevocationReason::KeyCompromise => 1,
+            RevocationReason::CaCompromise => 2,
+            RevocationReason::AffiliationChanged => 3,
+            RevocationReason::Superseded => 4,
+            RevocationReason::CessationOfOperation => 5,
+            RevocationReason::CertificateHold => 6,
+            RevocationReason::RemoveFromCrl => 8,
+            RevocationReason::PrivilegeWithdrawn => 9,
+            RevocationReason::AaCompromise => 10,
+        }
+    }
+
+    /// The RFC name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Every reason.
+    pub fn all() -> &'static [Self] {
+        <Self as strum::VariantArray>::VARIANTS
+    }
+}
+
+/// `certificate_revoke` input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokeParams {
+    /// The certificate.
+    pub certificate_id: String,
+    /// Why (omitted: the CA records none).
+    pub reason: Option<RevocationReason>,
+}
+
+/// `certificate_export` input (`broker::export::export_certificate`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    /// The certificate.
+    pub certificate_id: String,
+    /// Absolute target directory (created 0700 when absent).
+    pub dir: String,
+    /// Write `privkey.pem` too (vault-proc writes it; audited).
+    pub include_key: bool,
+    /// Replace existing files.
+    pub overwrite: bool,
+}
+
+/// The files of an export.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+pub enum ExportFile {
+    /// Leaf and intermediates.
+    #[strum(serialize = "fullchain.pem")]
+    Fullchain,
+    /// The leaf.
+    #[strum(serialize = "cert.pem")]
+    Cert,
+    /// The intermediates.
+    #[strum(serialize = "chain.pem")]
+    Chain,
+    /// The private key (PKCS#8), 0600.
+    #[strum(serialize = "privkey.pem")]
+    Privkey,
+}
+
+impl ExportFile {
+    /// The file name.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// One written file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportedFile {
+    /// Which file.
+    pub file: ExportFile,
+    /// Its absolute path.
+    pub path: String,
+    /// Its permission bits (e.g. 0o600).
+    pub mode: u32,
+}
+
+/// The result of `certificate_export`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportOutcome {
+    /// The files written.
+    pub files: Vec<ExportedFile>,
+    /// Kept with the certificate: renewal re-exports here.
+    pub deploy_to: DeployTarget,
+}
+
+/// What an audit entry records.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+pub enum AuditAction {
+    /// A private key is being written to a file (recorded before the write).
+    #[strum(serialize = "key_export")]
+    KeyExport,
+    /// That write failed (nothing left at the path).
+    #[strum(serialize = "key_export_failed")]
+    KeyExportFailed,
+}
+
+impl AuditAction {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// One row of the append-only audit table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Sequence number (the `after` cursor).
+    pub id: i64,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// What happened.
+    pub action: AuditAction,
+    /// The certificate whose key it was.
+    pub certificate_id: String,
+    /// The file.
+    pub path: String,
+}
+
+/// What a `certificate_renewal` event reports.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+pub enum RenewalStatus {
+    /// An automatic renewal began.
+    #[strum(serialize = "started")]
+    Started,
+    /// A new certificate replaced this one.
+    #[strum(serialize = "renewed")]
+    Renewed,
+    /// The renewal failed; the next attempt backs off.
+    #[strum(serialize = "failed")]
+    Failed,
+    /// The re-export to `deployTo` after a new certificate failed.
+    #[strum(serialize = "deploy_failed")]
+    DeployFailed,
+}
+
+impl RenewalStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A `certificate_renewal` event (to every `events_subscribe`r).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenewalEvent {
+    /// The certificate being renewed.
+    pub certificate_id: String,
+    /// What happened.
+    pub status: RenewalStatus,
+    /// The new certificate (`renewed`).
+    pub new_certificate_id: Option<String>,
+    /// Why (`failed`, `deploy_failed`).
+    pub error: Option<String>,
+    /// Next automatic attempt (`failed`), RFC 3339.
+    pub next_attempt_at: Option<String>,
 }

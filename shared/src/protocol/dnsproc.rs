@@ -190,6 +190,44 @@ pub enum DnsRequest {
     CertificateGet(String),
     /// Delete a certificate (the broker deletes its key).
     CertificateDelete(String),
+    /// Prepares the renewal of a certificate: same account, names and key
+    /// type; `replaces` (ARI) when the CA has `renewalInfo`. Answers
+    /// [`DnsResponse::IssuePlan`]; then [`DnsRequest::Issue`] runs it.
+    RenewPrepare {
+        /// The certificate.
+        certificate_id: String,
+        /// Keep its key.
+        reuse_key: bool,
+    },
+    /// Revokes a certificate (RFC 8555 §7.6) with its account's key, under
+    /// the ACME permit the broker granted. Answers [`DnsResponse::Certificate`].
+    Revoke {
+        /// The certificate.
+        certificate_id: String,
+        /// RFC 5280 reason.
+        reason: Option<super::acme::RevocationReason>,
+    },
+    /// Refreshes due ARI windows and answers the certificates whose
+    /// renewal time has come ([`DnsResponse::CertificateIds`]).
+    RenewalDue,
+    /// Records the outcome of an automatic renewal attempt.
+    RenewalRecord {
+        /// The certificate.
+        certificate_id: String,
+        /// The error (`None`: success, clears the back-off).
+        error: Option<String>,
+        /// Failures in a row.
+        failures: u32,
+        /// No attempt before (RFC 3339).
+        next_attempt_at: Option<String>,
+    },
+    /// Sets (or clears) where a certificate is deployed.
+    SetDeploy {
+        /// The certificate.
+        certificate_id: String,
+        /// The target.
+        deploy: Option<super::acme::DeployTarget>,
+    },
 }
 
 /// A response from dns-proc.
@@ -239,6 +277,8 @@ pub enum DnsResponse {
     Certificate(CertificateWithChain),
     /// A deleted certificate's key reference.
     CertificateDeleted(String),
+    /// Certificate ids (renewals due).
+    CertificateIds(Vec<String>),
 }
 
 /// Events from dns-proc.

@@ -7,8 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::acme::{
-    AcmeAccountMeta, CertificateMeta, CertificateWithChain, IssueOutcome, IssueParams,
-    IssueProgress, NewAcmeAccount,
+    AcmeAccountMeta, AuditEntry, CertificateMeta, CertificateWithChain, ExportOutcome,
+    ExportRequest, IssueOutcome, IssueParams, IssueProgress, NewAcmeAccount, RenewParams,
+    RenewalEvent, RevokeParams,
 };
 use super::dns::{
     NewProvider, ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, TestOutcome,
@@ -119,6 +120,22 @@ pub enum UiRequest {
     CertificateGet(String),
     /// Delete a certificate and its key.
     CertificateDelete(String),
+    /// Renew a certificate (same names, account and key type).
+    CertificateRenew(RenewParams),
+    /// Revoke a certificate at its CA.
+    CertificateRevoke(RevokeParams),
+    /// Write a certificate's files (and, asked, its key, by vault-proc) to a directory.
+    CertificateExport(ExportRequest),
+    /// The key-export audit table, one page at a time.
+    AuditList {
+        /// Id of the last entry of the previous page.
+        after: Option<i64>,
+        /// Page size (default 500, at most 2000).
+        limit: Option<u32>,
+    },
+    /// Receive events not tied to a request (`certificate_renewal`) until
+    /// the session ends.
+    EventsSubscribe,
 }
 
 /// A UI response: metadata only, by construction.
@@ -162,6 +179,14 @@ pub enum UiResponse {
     Certificates(Vec<CertificateMeta>, Option<String>),
     /// One certificate with its chain (public).
     Certificate(CertificateWithChain),
+    /// One certificate's metadata after a change (revocation).
+    CertificateMeta(CertificateMeta),
+    /// The files an export wrote.
+    Exported(ExportOutcome),
+    /// Audit entries and the next cursor.
+    Audit(Vec<AuditEntry>, Option<i64>),
+    /// An `events_subscribe` ended (a newer subscription took its place).
+    SubscriptionEnded,
 }
 
 /// Events for the UI.
@@ -171,4 +196,6 @@ pub enum UiEvent {
     DnsTestProgress(TestProgress),
     /// Issuance progress.
     CertificateProgress(IssueProgress),
+    /// Automatic renewal (and re-export) news.
+    CertificateRenewal(RenewalEvent),
 }

@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::acme::{AuditEntry, ExportedFile};
 use super::dns::ProviderMeta;
 use super::keys::{FlattenedJws, ImportKey, JwsSigner, KeyType, NewKey, PublicKeyInfo};
 use super::secrets::{
@@ -151,6 +152,33 @@ pub enum VaultRequest {
         /// Algorithm and size.
         key_type: KeyType,
     },
+    /// Broker only: write a certificate's files into `dir` (vault-proc
+    /// checks the directory, writes each file under a temporary name with
+    /// O_EXCL|O_NOFOLLOW and renames it into place); with `key_ref`, also
+    /// `privkey.pem` (0600), recorded in the append-only audit table first.
+    ExportFiles(FileExport),
+    /// Broker only: the key-export audit table after entry `after`.
+    AuditList {
+        /// Last id of the previous page.
+        after: Option<i64>,
+        /// Page size.
+        limit: u32,
+    },
+}
+
+/// What [`VaultRequest::ExportFiles`] writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileExport {
+    /// The certificate (for the audit entry).
+    pub certificate_id: String,
+    /// Leaf and intermediates, PEM (public; checked against the key).
+    pub chain_pem: String,
+    /// The certificate key, when `privkey.pem` is wanted.
+    pub key_ref: Option<String>,
+    /// Absolute directory.
+    pub dir: String,
+    /// Replace existing files.
+    pub overwrite: bool,
 }
 
 /// The export document (references only).
@@ -203,6 +231,10 @@ pub enum VaultResponse {
     Csr(Vec<u8>),
     /// The public half of a key.
     PublicKey(PublicKeyInfo),
+    /// The files an export wrote.
+    Exported(Vec<ExportedFile>),
+    /// Audit entries and the next cursor.
+    Audit(Vec<AuditEntry>, Option<i64>),
 }
 
 /// What a permit lets dns-proc do in vault-proc, for one operation.

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use shared::error::WireError;
-use shared::protocol::acme::{parse_key_type, EabInput, IssueParams, NewAcmeAccount};
+use shared::protocol::acme::{
+    parse_key_type, EabInput, ExportRequest, IssueParams, NewAcmeAccount, RenewParams,
+    RevocationReason, RevokeParams,
+};
 use shared::protocol::dns::{NewProvider, ProviderUpdate, SuffixInput, TestParams};
 use shared::protocol::keys::{ImportKey, KeyType, NewKey};
 use shared::protocol::secrets::{
@@ -490,4 +493,97 @@ impl IssueArgs {
             timeout_secs: self.timeout_secs,
         })
     }
+}
+
+/// `certificate_renew`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RenewArgs {
+    id: String,
+    #[serde(default)]
+    reuse_key: bool,
+    timeout_secs: Option<u64>,
+}
+
+impl RenewArgs {
+    /// The typed request.
+    pub fn into_params(self) -> Result<RenewParams, WireError> {
+        if let Some(t) = self.timeout_secs {
+            if !(1..=3600).contains(&t) {
+                return Err(
+                    WireError::validation("timeoutSecs must be 1–3600").with_field("timeoutSecs")
+                );
+            }
+        }
+        Ok(RenewParams {
+            certificate_id: self.id,
+            reuse_key: self.reuse_key,
+            timeout_secs: self.timeout_secs,
+        })
+    }
+}
+
+/// `certificate_revoke`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeArgs {
+    id: String,
+    reason: Option<String>,
+}
+
+impl RevokeArgs {
+    /// The typed request; `reason` is an RFC 5280 name.
+    pub fn into_params(self) -> Result<RevokeParams, WireError> {
+        let reason = self
+            .reason
+            .map(|r| {
+                r.parse::<RevocationReason>().map_err(|_| {
+                    let names: Vec<&str> = RevocationReason::all()
+                        .iter()
+                        .map(|v| v.as_str())
+                        .collect();
+                    WireError::validation(format!("reason must be one of {}", names.join(", ")))
+                        .with_field("reason")
+                })
+            })
+            .transpose()?;
+        Ok(RevokeParams {
+            certificate_id: self.id,
+            reason,
+        })
+    }
+}
+
+/// `certificate_export`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ExportArgs {
+    id: String,
+    dir: String,
+    #[serde(default)]
+    include_key: bool,
+    #[serde(default)]
+    overwrite: bool,
+}
+
+impl ExportArgs {
+    /// The typed request (the directory is checked by vault-proc, which writes).
+    pub fn into_request(self) -> ExportRequest {
+        ExportRequest {
+            certificate_id: self.id,
+            dir: self.dir,
+            include_key: self.include_key,
+            overwrite: self.overwrite,
+        }
+    }
+}
+
+/// `audit_list`: one page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditListArgs {
+    /// Id of the last entry of the previous page.
+    pub after: Option<i64>,
+    /// Page size (default 500, at most 2000).
+    pub limit: Option<u32>,
 }

@@ -101,11 +101,21 @@ pub enum Command {
     CertificateGet,
     /// `certificate_delete`.
     CertificateDelete,
+    /// `certificate_renew`.
+    CertificateRenew,
+    /// `certificate_revoke`.
+    CertificateRevoke,
+    /// `certificate_export`.
+    CertificateExport,
+    /// `audit_list`.
+    AuditList,
+    /// `events_subscribe`.
+    EventsSubscribe,
 }
 
 impl Command {
     /// Every command, in documentation order.
-    pub const ALL: [Command; 31] = [
+    pub const ALL: [Command; 36] = [
         Command::Ping,
         Command::VaultStatus,
         Command::VaultLock,
@@ -137,6 +147,11 @@ impl Command {
         Command::CertificateList,
         Command::CertificateGet,
         Command::CertificateDelete,
+        Command::CertificateRenew,
+        Command::CertificateRevoke,
+        Command::CertificateExport,
+        Command::AuditList,
+        Command::EventsSubscribe,
     ];
 
     /// The wire name (`cmd`).
@@ -173,6 +188,11 @@ impl Command {
             Command::CertificateList => "certificate_list",
             Command::CertificateGet => "certificate_get",
             Command::CertificateDelete => "certificate_delete",
+            Command::CertificateRenew => "certificate_renew",
+            Command::CertificateRevoke => "certificate_revoke",
+            Command::CertificateExport => "certificate_export",
+            Command::AuditList => "audit_list",
+            Command::EventsSubscribe => "events_subscribe",
         }
     }
 
@@ -215,6 +235,11 @@ impl Command {
             UiRequest::CertificateList { .. } => Command::CertificateList,
             UiRequest::CertificateGet(_) => Command::CertificateGet,
             UiRequest::CertificateDelete(_) => Command::CertificateDelete,
+            UiRequest::CertificateRenew(_) => Command::CertificateRenew,
+            UiRequest::CertificateRevoke(_) => Command::CertificateRevoke,
+            UiRequest::CertificateExport(_) => Command::CertificateExport,
+            UiRequest::AuditList { .. } => Command::AuditList,
+            UiRequest::EventsSubscribe => Command::EventsSubscribe,
         }
     }
 
@@ -255,7 +280,12 @@ impl Command {
             | Command::CertificateIssueCancel
             | Command::CertificateList
             | Command::CertificateGet
-            | Command::CertificateDelete => false,
+            | Command::CertificateDelete
+            | Command::CertificateRenew
+            | Command::CertificateRevoke
+            | Command::CertificateExport
+            | Command::AuditList
+            | Command::EventsSubscribe => false,
         }
     }
 }
@@ -430,6 +460,23 @@ pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest,
         }
         Command::CertificateGet => UiRequest::CertificateGet(args::<IdArgs>(cmd, raw)?.id),
         Command::CertificateDelete => UiRequest::CertificateDelete(args::<IdArgs>(cmd, raw)?.id),
+        Command::CertificateRenew => {
+            UiRequest::CertificateRenew(args::<RenewArgs>(cmd, raw)?.into_params()?)
+        }
+        Command::CertificateRevoke => {
+            UiRequest::CertificateRevoke(args::<RevokeArgs>(cmd, raw)?.into_params()?)
+        }
+        Command::CertificateExport => {
+            UiRequest::CertificateExport(args::<ExportArgs>(cmd, raw)?.into_request())
+        }
+        Command::AuditList => {
+            let a = args::<AuditListArgs>(cmd, raw)?;
+            UiRequest::AuditList {
+                after: a.after,
+                limit: a.limit,
+            }
+        }
+        Command::EventsSubscribe => unit(cmd, raw, UiRequest::EventsSubscribe)?,
     })
 }
 

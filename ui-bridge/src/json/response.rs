@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 use shared::error::WireError;
 use shared::protocol::acme::{
-    key_type_name, AcmeAccountMeta, AcmeProblem, CertificateMeta, CertificateStatus, IssueOutcome,
-    IssueProgress,
+    key_type_name, AcmeAccountMeta, AcmeProblem, AuditEntry, CertificateMeta, CertificateStatus,
+    ExportOutcome, IssueOutcome, IssueProgress, RenewalEvent,
 };
 use shared::protocol::dns::{ProviderMeta, Resolution, TestOutcome, TestProgress};
 use shared::protocol::secrets::{ExternalProviderMeta, SecretMeta, TemplateReference};
@@ -40,7 +40,44 @@ pub fn event_line(id: u64, ev: &UiEvent) -> Value {
         UiEvent::CertificateProgress(p) => {
             json!({ "event": "certificate_progress", "id": id, "data": issue_progress(p) })
         }
+        UiEvent::CertificateRenewal(r) => {
+            json!({ "event": "certificate_renewal", "id": id, "data": renewal_event(r) })
+        }
     }
+}
+
+/// A `certificate_renewal` data object.
+pub fn renewal_event(r: &RenewalEvent) -> Value {
+    json!({
+        "certificateId": r.certificate_id,
+        "status": r.status.as_str(),
+        "newCertificateId": r.new_certificate_id,
+        "error": r.error,
+        "nextAttemptAt": r.next_attempt_at,
+    })
+}
+
+/// The result of `certificate_export`.
+pub fn export_outcome(o: &ExportOutcome) -> Value {
+    json!({
+        "files": o.files.iter().map(|f| json!({
+            "name": f.file.name(),
+            "path": f.path,
+            "mode": format!("{:04o}", f.mode),
+        })).collect::<Vec<_>>(),
+        "deployTo": { "dir": o.deploy_to.dir, "includeKey": o.deploy_to.include_key },
+    })
+}
+
+/// An audit entry.
+pub fn audit_entry(e: &AuditEntry) -> Value {
+    json!({
+        "id": e.id,
+        "at": e.at,
+        "action": e.action.as_str(),
+        "certificateId": e.certificate_id,
+        "path": e.path,
+    })
 }
 
 /// A progress object.
@@ -94,6 +131,13 @@ pub fn result(resp: &UiResponse) -> Value {
             v["chainPem"] = json!(c.chain_pem);
             v
         }
+        UiResponse::CertificateMeta(c) => certificate(c),
+        UiResponse::Exported(o) => export_outcome(o),
+        UiResponse::Audit(entries, next) => json!({
+            "entries": entries.iter().map(audit_entry).collect::<Vec<_>>(),
+            "next": next,
+        }),
+        UiResponse::SubscriptionEnded => json!({ "ended": true }),
     }
 }
 
@@ -128,6 +172,14 @@ pub fn certificate(c: &CertificateMeta) -> Value {
             CertificateStatus::Revoked => "revoked",
         },
         "createdAt": c.created_at,
+        "renewAt": c.renew_at,
+        "renewalWindow": c.renewal_window.as_ref().map(|w| json!({"start": w.start, "end": w.end})),
+        "renewedFrom": c.renewed_from,
+        "replacedBy": c.replaced_by,
+        "lastRenewalError": c.last_renewal_error,
+        "renewalFailures": c.renewal_failures,
+        "nextRenewalAttempt": c.next_renewal_attempt,
+        "deployTo": c.deploy_to.as_ref().map(|d| json!({"dir": d.dir, "includeKey": d.include_key})),
     })
 }
 

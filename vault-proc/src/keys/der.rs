@@ -30,6 +30,11 @@ impl<'a> Reader<'a> {
         Self { rest: bytes }
     }
 
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        self.rest
+    }
+
     /// True when every byte has been read.
     pub fn is_empty(&self) -> bool {
         self.rest.is_empty()

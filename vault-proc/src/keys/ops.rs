@@ -339,6 +339,22 @@ impl KeyOps<'_> {
         Ok(self.load(key_ref, JWS_KINDS)?.public_info())
     }
 
+    /// `ExportFiles` (broker only, audited by the caller): the PKCS#8 PEM
+    /// of certificate key `key_ref`, only when `leaf_spki` (the DER
+    /// SubjectPublicKeyInfo of the certificate being exported) is its
+    /// public half, so a key is never written next to another key's
+    /// certificate. The PEM goes straight into a file written by
+    /// vault-proc (`crate::export`), never into a response.
+    pub fn export_pem(&mut self, key_ref: &str, leaf_spki: &[u8]) -> WireResult<Zeroizing<String>> {
+        let key = self.load(key_ref, CSR_KINDS)?;
+        if key.public_info().spki_der != leaf_spki {
+            return Err(WireError::validation(
+                "the certificate's public key is not this key's",
+            ));
+        }
+        Ok(key.to_pem())
+    }
+
     /// `OrderKeyCreate`: a certificate key owned by a live order permit's order.
     pub fn order_key(&mut self, order_id: &str, key_type: KeyType) -> WireResult<SecretMeta> {
         if !self.permits.has_order(order_id) {

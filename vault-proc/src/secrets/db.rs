@@ -66,7 +66,18 @@ CREATE TABLE IF NOT EXISTS external_provider (
     namespace   TEXT,
     ca_pem      TEXT,
     token_ref   TEXT NOT NULL
-);";
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at             TEXT NOT NULL,
+    action         TEXT NOT NULL,
+    certificate_id TEXT NOT NULL,
+    path           TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;";
 
 /// Columns a table from the old format may lack, added on open (nullable).
 const LATE_COLUMNS: [(&str, &str); 16] = [
