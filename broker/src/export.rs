@@ -9,8 +9,8 @@
 //! re-exports there (`crate::cert_events`).
 
 use shared::error::WireResult;
-pub use shared::protocol::acme::{ExportOutcome, ExportRequest};
 use shared::protocol::acme::DeployTarget;
+pub use shared::protocol::acme::{ExportOutcome, ExportRequest};
 use shared::protocol::dnsproc::{DnsRequest, DnsResponse};
 use shared::protocol::vault::{FileExport, VaultRequest, VaultResponse};
 

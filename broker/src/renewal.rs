@@ -108,7 +108,10 @@ async fn check(
         }
     };
     for id in due {
-        let fresh = running.lock().map(|mut r| r.insert(id.clone())).unwrap_or(false);
+        let fresh = running
+            .lock()
+            .map(|mut r| r.insert(id.clone()))
+            .unwrap_or(false);
         if !fresh {
             continue;
         }
@@ -191,7 +194,14 @@ async fn renew_one(router: &Router, id: &str, period: Duration) {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     tracing::warn!(certificate = %id, failures, wait_secs = wait.as_secs(), error = %error, "automatic renewal failed; backing off");
-    record(router, id, Some(error.clone()), failures, Some(next.clone())).await;
+    record(
+        router,
+        id,
+        Some(error.clone()),
+        failures,
+        Some(next.clone()),
+    )
+    .await;
     renewal_event(
         router,
         RenewalEvent {

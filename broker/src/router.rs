@@ -258,11 +258,9 @@ impl Router {
             UiRequest::CertificateDelete(id) => acme_flows::delete_certificate(&self, &id)
                 .await
                 .map(|_| UiResponse::Deleted),
-            UiRequest::CertificateRenew(params) => {
-                acme_flows::renew(&self, params, Some(events))
-                    .await
-                    .map(UiResponse::IssueOutcome)
-            }
+            UiRequest::CertificateRenew(params) => acme_flows::renew(&self, params, Some(events))
+                .await
+                .map(UiResponse::IssueOutcome),
             UiRequest::CertificateRevoke(params) => acme_flows::revoke(&self, params)
                 .await
                 .map(UiResponse::CertificateMeta),

@@ -89,7 +89,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = crate::secrets::db::open(dir.path()).unwrap();
         for i in 0..5 {
-            append(&conn, AuditAction::KeyExport, &format!("cert_{i}"), "/x/privkey.pem").unwrap();
+            append(
+                &conn,
+                AuditAction::KeyExport,
+                &format!("cert_{i}"),
+                "/x/privkey.pem",
+            )
+            .unwrap();
         }
         let (page, next) = list(&conn, None, 2).unwrap();
         assert_eq!(page.len(), 2);

@@ -149,7 +149,9 @@ fn pem_blocks(text: &str) -> WireResult<Vec<(String, Vec<u8>)>> {
 /// The DER SubjectPublicKeyInfo of a certificate.
 fn leaf_spki(der: &[u8]) -> WireResult<Vec<u8>> {
     let bad = |_| WireError::validation("the leaf certificate is malformed");
-    let cert = Reader::new(der).expect(SEQUENCE, "certificate").map_err(bad)?;
+    let cert = Reader::new(der)
+        .expect(SEQUENCE, "certificate")
+        .map_err(bad)?;
     let tbs = Reader::new(cert)
         .expect(SEQUENCE, "tbsCertificate")
         .map_err(bad)?;

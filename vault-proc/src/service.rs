@@ -229,9 +229,10 @@ impl StoreActor {
             VaultRequest::OrderKeyCreate { order_id, key_type } => Ok(VaultResponse::Meta(
                 self.key_ops()?.order_key(&order_id, key_type)?,
             )),
-            VaultRequest::ExportFiles(req) => Ok(VaultResponse::Exported(
-                crate::export::export(self.key_ops()?, req)?,
-            )),
+            VaultRequest::ExportFiles(req) => Ok(VaultResponse::Exported(crate::export::export(
+                self.key_ops()?,
+                req,
+            )?)),
             VaultRequest::AuditList { after, limit } => {
                 let (entries, next) = crate::audit::list(self.store()?.connection(), after, limit)?;
                 Ok(VaultResponse::Audit(entries, next))

@@ -97,8 +97,7 @@ pub fn next_poll(retry_after: Option<&str>, now: OffsetDateTime) -> Duration {
         if let Ok(secs) = v.parse::<u64>() {
             return Some(Duration::from_secs(secs));
         }
-        let at =
-            OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
+        let at = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822).ok()?;
         Some(Duration::try_from(at - now).unwrap_or(Duration::ZERO))
     });
     match asked {

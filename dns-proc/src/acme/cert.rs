@@ -39,7 +39,11 @@ impl LeafInfo {
     pub fn ari_cert_id(&self) -> Option<String> {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let aki = self.aki.as_ref()?;
-        Some(format!("{}.{}", b64.encode(aki), b64.encode(&self.serial_der)))
+        Some(format!(
+            "{}.{}",
+            b64.encode(aki),
+            b64.encode(&self.serial_der)
+        ))
     }
 }
 
@@ -311,10 +315,7 @@ NZr4SPRC1gTX9C4CIEuWxehb6Fy7TCFR8l/uWfe9SQ8P2heuHH0wsQlM+Glu
             hex::encode(l.aki.as_ref().unwrap()),
             "88fadea7c6af167c26ac66eda375e4633017f940"
         );
-        assert_eq!(
-            l.ari_cert_id().unwrap(),
-            "iPrep8avFnwmrGbto3XkYzAX-UA.CrwS"
-        );
+        assert_eq!(l.ari_cert_id().unwrap(), "iPrep8avFnwmrGbto3XkYzAX-UA.CrwS");
         assert_eq!(
             hex::encode(&l.spki_der),
             "3059301306072a8648ce3d020106082a8648ce3d03010703420004dce24797a6ad62b66ccbbf26211114fbf029cdbfa11f4b74a547a5c40e5957e4a91244c35e0dc75919debc6432a0849d32b2a68d264bbadc74c95906e5326489"

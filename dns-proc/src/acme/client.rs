@@ -242,11 +242,10 @@ impl<'s, S: AcmeSigner> AcmeClient<'s, S> {
     /// Revokes the DER certificate `cert_der` (RFC 8555 §7.6), signed by
     /// the account key (`kid`), with an RFC 5280 `reason` code.
     pub async fn revoke(&self, cert_der: &[u8], reason: Option<u8>) -> AcmeResult<()> {
-        let url = self
-            .directory
-            .revoke_cert
-            .clone()
-            .ok_or_else(|| AcmeError::Protocol("the CA's directory has no revokeCert".into()))?;
+        let url =
+            self.directory.revoke_cert.clone().ok_or_else(|| {
+                AcmeError::Protocol("the CA's directory has no revokeCert".into())
+            })?;
         let mut payload = json!({
             "certificate": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cert_der)
         });

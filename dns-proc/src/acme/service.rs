@@ -13,8 +13,8 @@ use shared::error::{WireError, WireResult};
 use shared::protocol::acme::{
     key_type_name, parse_key_type, AccountRegistration, AcmeAccountMeta, AcmeAccountStatus,
     AcmeProblem, AcmeSubproblem, CertificateMeta, CertificateStatus, CertificateWithChain,
-    DeployTarget, DirectoryInfo, IssueOutcome, IssuePlan, IssueProgress, IssueStep,
-    RenewalWindow, RevocationReason, StepStatus,
+    DeployTarget, DirectoryInfo, IssueOutcome, IssuePlan, IssueProgress, IssueStep, RenewalWindow,
+    RevocationReason, StepStatus,
 };
 use shared::protocol::dns::{ProviderMeta, Resolution};
 use shared::protocol::keys::KeyType;
@@ -91,9 +91,10 @@ fn default_renew_at(not_before: &str, not_after: &str) -> String {
 /// the time already chosen lies in it, else a new random point of it.
 fn choose_renew_at(life: &Lifecycle, window: ari::Window) -> String {
     use crate::providers::clock::parse;
-    let same = life.window.as_ref().is_some_and(|(a, b)| {
-        parse(a) == Some(window.start) && parse(b) == Some(window.end)
-    });
+    let same = life
+        .window
+        .as_ref()
+        .is_some_and(|(a, b)| parse(a) == Some(window.start) && parse(b) == Some(window.end));
     if same {
         if let Some(t) = life.renew_at.as_deref().and_then(parse) {
             if t >= window.start && t < window.end {
@@ -168,16 +169,21 @@ fn cert_meta(c: &CertRow) -> CertificateMeta {
             .renew_at
             .clone()
             .unwrap_or_else(|| default_renew_at(&c.not_before, &c.not_after)),
-        renewal_window: c.life.window.clone().map(|(start, end)| RenewalWindow { start, end }),
+        renewal_window: c
+            .life
+            .window
+            .clone()
+            .map(|(start, end)| RenewalWindow { start, end }),
         renewed_from: c.life.renewed_from.clone(),
         replaced_by: c.life.replaced_by.clone(),
         last_renewal_error: c.life.last_renewal_error.clone(),
         renewal_failures: c.life.renewal_failures,
         next_renewal_attempt: c.life.next_attempt_at.clone(),
-        deploy_to: c.life.deploy.clone().map(|(dir, include_key)| DeployTarget {
-            dir,
-            include_key,
-        }),
+        deploy_to: c
+            .life
+            .deploy
+            .clone()
+            .map(|(dir, include_key)| DeployTarget { dir, include_key }),
     }
 }
 
@@ -433,8 +439,14 @@ impl AcmeState {
             reuse_key: reuse_key.then(|| row.key_ref.clone()),
             deploy: row.life.deploy.clone(),
         };
-        self.prepare_with(resolve, &row.account_id, &row.names, key_type, Some(renewal))
-            .await
+        self.prepare_with(
+            resolve,
+            &row.account_id,
+            &row.names,
+            key_type,
+            Some(renewal),
+        )
+        .await
     }
 
     async fn cert_row(&self, id: &str) -> WireResult<CertRow> {
@@ -702,7 +714,9 @@ impl AcmeState {
                     revoked: false,
                     chain_pem: issued.chain_pem.clone(),
                     created_at: super::store::now(),
-                    life: self.new_lifecycle(&account, &issued.leaf, renewal.as_ref()).await,
+                    life: self
+                        .new_lifecycle(&account, &issued.leaf, renewal.as_ref())
+                        .await,
                 };
                 store.insert_cert(row.clone()).await.map_err(wire_err)?;
                 let mut suggestions = vec![];
@@ -906,7 +920,10 @@ impl AcmeState {
         if found {
             Ok(())
         } else {
-            Err(WireError::not_found(format!("no certificate {}", shown(id, 60))))
+            Err(WireError::not_found(format!(
+                "no certificate {}",
+                shown(id, 60)
+            )))
         }
     }
 
@@ -921,7 +938,10 @@ impl AcmeState {
         if found {
             Ok(())
         } else {
-            Err(WireError::not_found(format!("no certificate {}", shown(id, 60))))
+            Err(WireError::not_found(format!(
+                "no certificate {}",
+                shown(id, 60)
+            )))
         }
     }
 
@@ -949,7 +969,10 @@ impl AcmeState {
             .map_err(wire_err)?;
         let mut client = AcmeClient::with(h, d, &signer, &account.key_ref);
         client.set_account_url(&account.account_url);
-        match client.revoke(leaf, reason.map(RevocationReason::code)).await {
+        match client
+            .revoke(leaf, reason.map(RevocationReason::code))
+            .await
+        {
             Ok(()) => {}
             Err(AcmeError::Problem(p)) if p.kind.ends_with(":alreadyRevoked") => {}
             Err(e) => return Err(wire_err(e)),

@@ -469,7 +469,11 @@ impl AcmeStore {
         self.with(move |c| {
             Ok(c.execute(
                 "UPDATE certificates SET deploy_dir = ?2, deploy_include_key = ?3 WHERE id = ?1",
-                params![id, deploy.as_ref().map(|d| &d.0), deploy.as_ref().is_some_and(|d| d.1)],
+                params![
+                    id,
+                    deploy.as_ref().map(|d| &d.0),
+                    deploy.as_ref().is_some_and(|d| d.1)
+                ],
             )
             .map_err(db)?
                 > 0)
@@ -576,7 +580,10 @@ fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRow> {
             renewed_from: r.get(13)?,
             replaced_by: r.get(14)?,
             renew_at: r.get(15)?,
-            window: match (r.get::<_, Option<String>>(16)?, r.get::<_, Option<String>>(17)?) {
+            window: match (
+                r.get::<_, Option<String>>(16)?,
+                r.get::<_, Option<String>>(17)?,
+            ) {
                 (Some(a), Some(b)) => Some((a, b)),
                 _ => None,
             },

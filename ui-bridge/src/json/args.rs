@@ -538,10 +538,8 @@ impl RevokeArgs {
             .reason
             .map(|r| {
                 r.parse::<RevocationReason>().map_err(|_| {
-                    let names: Vec<&str> = RevocationReason::all()
-                        .iter()
-                        .map(|v| v.as_str())
-                        .collect();
+                    let names: Vec<&str> =
+                        RevocationReason::all().iter().map(|v| v.as_str()).collect();
                     WireError::validation(format!("reason must be one of {}", names.join(", ")))
                         .with_field("reason")
                 })

@@ -170,6 +170,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/certificates/{id}", web::get().to(c::details))
         .route("/certificates/{id}/chain.pem", web::get().to(c::chain))
+        .route("/certificates/{id}/renew", web::post().to(c::renew))
+        .route("/certificates/{id}/export", web::post().to(c::export))
+        .route(
+            "/certificates/{id}/revoke",
+            web::get().to(c::confirm_revoke),
+        )
+        .route("/certificates/{id}/revoke", web::post().to(c::revoke))
         .route(
             "/certificates/{id}/delete",
             web::get().to(c::confirm_delete),

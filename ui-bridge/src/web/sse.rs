@@ -38,6 +38,8 @@ pub struct IssueLog {
     pub names: Vec<String>,
     /// The account ordering.
     pub account_id: String,
+    /// The certificate being renewed (a `certificate_renew` run).
+    pub renewal_of: Option<String>,
     /// Every `certificate_progress` event so far.
     pub events: Vec<IssueProgress>,
     /// The outcome, once the run has ended.
@@ -96,11 +98,12 @@ impl Run {
         self.push("progress", &response::issue_progress(p), false);
     }
 
-    /// Records what an issuance was asked for.
-    pub fn issue_started(&self, account_id: &str, names: &[String]) {
+    /// Records what an issuance (or, with `renewal_of`, a renewal) was asked for.
+    pub fn issue_started(&self, account_id: &str, names: &[String], renewal_of: Option<&str>) {
         if let Ok(mut log) = self.issue.lock() {
             log.account_id = account_id.to_string();
             log.names = names.to_vec();
+            log.renewal_of = renewal_of.map(str::to_string);
         }
     }
 

@@ -6,10 +6,15 @@
 //! directory URL and an optional CA PEM. The contact is typed as e-mail
 //! addresses and sent as `mailto:` URLs. The EAB HMAC key is a value: it is
 //! moved out of the form into the request and never rendered again.
-//! Certificate names are typed space, comma or newline separated.
+//! Certificate names are typed space, comma or newline separated. Renew,
+//! revoke and export forms map onto `certificate_renew`,
+//! `certificate_revoke` and `certificate_export`.
 
 use shared::error::WireError;
-use shared::protocol::acme::{parse_key_type, EabInput, IssueParams, NewAcmeAccount};
+use shared::protocol::acme::{
+    parse_key_type, EabInput, ExportRequest, IssueParams, NewAcmeAccount, RenewParams,
+    RevocationReason, RevokeParams,
+};
 use shared::protocol::keys::KeyType;
 
 use super::{split_list, FormData};
@@ -212,6 +217,65 @@ pub fn issue(form: &FormData) -> Result<IssueParams, WireError> {
     })
 }
 
+/// `certificate_renew` from the form (`reuseKey` ticked keeps the key).
+pub fn renew(form: &FormData, certificate_id: &str) -> RenewParams {
+    RenewParams {
+        certificate_id: certificate_id.to_string(),
+        reuse_key: form.text("reuseKey").is_some(),
+        timeout_secs: None,
+    }
+}
+
+/// People-facing name of a revocation reason.
+pub fn reason_label(r: RevocationReason) -> &'static str {
+    match r {
+        RevocationReason::Unspecified => "Unspecified",
+        RevocationReason::KeyCompromise => "Key compromise (the private key leaked)",
+        RevocationReason::CaCompromise => "CA compromise",
+        RevocationReason::AffiliationChanged => "Affiliation changed (names or owner changed)",
+        RevocationReason::Superseded => "Superseded (replaced by a new certificate)",
+        RevocationReason::CessationOfOperation => {
+            "Cessation of operation (the names are no longer used)"
+        }
+        RevocationReason::CertificateHold => "Certificate hold",
+        RevocationReason::RemoveFromCrl => "Remove from CRL",
+        RevocationReason::PrivilegeWithdrawn => "Privilege withdrawn",
+        RevocationReason::AaCompromise => "AA compromise",
+    }
+}
+
+/// `certificate_revoke` from the form (`reason` blank: none given).
+pub fn revoke(form: &FormData, certificate_id: &str) -> Result<RevokeParams, WireError> {
+    let reason = match form.nonblank("reason") {
+        None => None,
+        Some(r) => Some(
+            RevocationReason::all()
+                .iter()
+                .copied()
+                .find(|x| x.as_str() == r)
+                .ok_or_else(|| WireError::validation("choose a reason").with_field("reason"))?,
+        ),
+    };
+    Ok(RevokeParams {
+        certificate_id: certificate_id.to_string(),
+        reason,
+    })
+}
+
+/// `certificate_export` from the form.
+pub fn export(form: &FormData, certificate_id: &str) -> Result<ExportRequest, WireError> {
+    let dir = form.nonblank("dir").ok_or_else(|| {
+        WireError::validation("enter the directory to write the files to, e.g. /etc/ssl/example")
+            .with_field("dir")
+    })?;
+    Ok(ExportRequest {
+        certificate_id: certificate_id.to_string(),
+        dir: dir.to_string(),
+        include_key: form.text("includeKey").is_some(),
+        overwrite: form.text("overwrite").is_some(),
+    })
+}
+
 /// The terms-of-service URL a core error names (`<…>` in the message of a
 /// `termsOfServiceAgreed` error), when there is one.
 pub fn terms_in(err: &WireError) -> Option<&str> {
@@ -276,6 +340,38 @@ mod tests {
         );
         let e = issue(&FormData::parse(b"accountId=acct_1&names=+")).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("names"));
+    }
+
+    #[test]
+    fn lifecycle_forms() {
+        let f = FormData::parse(b"reuseKey=1");
+        assert!(renew(&f, "cert_1").reuse_key);
+        assert!(!renew(&FormData::parse(b""), "cert_1").reuse_key);
+        let r = revoke(&FormData::parse(b"reason=keyCompromise"), "cert_1").unwrap();
+        assert_eq!(r.reason, Some(RevocationReason::KeyCompromise));
+        assert_eq!(
+            revoke(&FormData::parse(b"reason="), "c").unwrap().reason,
+            None
+        );
+        assert_eq!(
+            revoke(&FormData::parse(b"reason=nope"), "c")
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("reason")
+        );
+        let e = export(&FormData::parse(b"dir=%2Ftmp%2Fx&includeKey=1"), "c").unwrap();
+        assert!(e.include_key && !e.overwrite && e.dir == "/tmp/x");
+        assert_eq!(
+            export(&FormData::parse(b"dir=+"), "c")
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("dir")
+        );
+        for r in RevocationReason::all() {
+            assert!(!reason_label(*r).is_empty());
+        }
     }
 
     #[test]

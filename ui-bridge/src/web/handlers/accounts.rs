@@ -9,7 +9,7 @@ use shared::protocol::acme::AcmeAccountMeta;
 use shared::protocol::ui::{UiRequest, UiResponse};
 
 use super::certificates::all_certificates;
-use super::{chrome, error_page, html, see_other, status_of, unexpected};
+use super::{chrome, error_page, form_status, html, see_other, unexpected};
 use crate::web::forms::acme as forms;
 use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};
@@ -32,16 +32,6 @@ async fn find_account(state: &WebState, id: &str) -> Result<AcmeAccountMeta, Wir
         .into_iter()
         .find(|a| a.id == id)
         .ok_or_else(|| WireError::not_found("no such ACME account"))
-}
-
-/// The status of the add form shown again with `e`: a refusal by the CA
-/// (`provider_error`: a wrong EAB binding, a contact it rejects) is about
-/// what the form says, like a validation error.
-fn form_status(e: &WireError) -> StatusCode {
-    match e.code {
-        shared::error::ErrorCode::ProviderError => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => status_of(e),
-    }
 }
 
 /// `GET /accounts`.

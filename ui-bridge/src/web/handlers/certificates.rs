@@ -16,10 +16,12 @@ use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
 use tokio::sync::mpsc;
 
 use super::accounts::all_accounts;
-use super::{all_providers, chrome, error_page, html, see_other, status_of, unexpected, PAGE};
+use super::{
+    all_providers, chrome, error_page, form_status, html, see_other, status_of, unexpected, PAGE,
+};
 use crate::web::forms::acme as forms;
 use crate::web::guard::{Ctx, Form};
-use crate::web::pages::certificates::{self as pages, cert_title, IssueDraft};
+use crate::web::pages::certificates::{self as pages, cert_title, ExportDraft, IssueDraft};
 use crate::web::pages::{Nav, Notice};
 use crate::web::sse::{self, ISSUE_OWNER};
 use crate::web::WebState;
@@ -147,7 +149,7 @@ pub async fn issue(
     };
     let run_id = state.next_id();
     let run = state.runs.start(run_id, ISSUE_OWNER);
-    run.issue_started(&params.account_id, &params.names);
+    run.issue_started(&params.account_id, &params.names, None);
     spawn_run(&state, run_id, run, UiRequest::CertificateIssue(params));
     see_other(&format!("/certificates/issue/{run_id}"))
 }
@@ -259,9 +261,142 @@ pub async fn details(
     match get(&state, &path).await {
         Ok(c) => {
             let accounts = all_accounts(&state).await.unwrap_or_default();
-            html(StatusCode::OK, pages::details(&chrome, &c, &accounts))
+            let draft = ExportDraft::of(&c.meta);
+            html(
+                StatusCode::OK,
+                pages::details(&chrome, &c, &accounts, &draft, None),
+            )
         }
         Err(e) => error_page(&mut chrome, &e, ("/certificates", "Back to certificates")),
+    }
+}
+
+/// `POST /certificates/{id}/renew`: starts a renewal and redirects to its run.
+pub async fn renew(
+    state: web::Data<WebState>,
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Form,
+) -> HttpResponse {
+    let params = forms::renew(&form.0, &path);
+    let old = match get(&state, &path).await {
+        Ok(c) if state.runs.active() < MAX_ACTIVE => c.meta,
+        Ok(_) => {
+            state.flash(Notice::error(
+                "Too many tests and issuances are running; try again when one has ended.",
+            ));
+            return see_other(&format!("/certificates/{}", path.as_str()));
+        }
+        Err(e) => {
+            let mut chrome = chrome(&state, &ctx, Nav::Certificates, &req).await;
+            return error_page(&mut chrome, &e, ("/certificates", "Back to certificates"));
+        }
+    };
+    let run_id = state.next_id();
+    let run = state.runs.start(run_id, ISSUE_OWNER);
+    run.issue_started(&old.account_id, &old.names, Some(&old.id));
+    spawn_run(&state, run_id, run, UiRequest::CertificateRenew(params));
+    see_other(&format!("/certificates/issue/{run_id}"))
+}
+
+/// `POST /certificates/{id}/export`.
+pub async fn export(
+    state: web::Data<WebState>,
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Form,
+) -> HttpResponse {
+    let form = form.0;
+    let draft = ExportDraft {
+        dir: form.text("dir").unwrap_or_default().to_string(),
+        include_key: form.text("includeKey").is_some(),
+        overwrite: form.text("overwrite").is_some(),
+    };
+    let result = match forms::export(&form, &path) {
+        Ok(r) => state.call(UiRequest::CertificateExport(r)).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(UiResponse::Exported(out)) => {
+            let files: Vec<String> = out
+                .files
+                .iter()
+                .map(|f| format!("{} ({:o})", f.path, f.mode & 0o777))
+                .collect();
+            state.flash(Notice::info(format!(
+                "Exported {} file(s): {}.",
+                files.len(),
+                files.join(", ")
+            )));
+            see_other(&format!("/certificates/{}#export", path.as_str()))
+        }
+        other => {
+            let e = other.err().unwrap_or_else(unexpected);
+            let mut chrome = chrome(&state, &ctx, Nav::Certificates, &req).await;
+            match get(&state, &path).await {
+                Ok(c) => {
+                    let accounts = all_accounts(&state).await.unwrap_or_default();
+                    html(
+                        form_status(&e),
+                        pages::details(&chrome, &c, &accounts, &draft, Some(&e)),
+                    )
+                }
+                Err(e) => error_page(&mut chrome, &e, ("/certificates", "Back to certificates")),
+            }
+        }
+    }
+}
+
+/// `GET /certificates/{id}/revoke`.
+pub async fn confirm_revoke(
+    state: web::Data<WebState>,
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let mut chrome = chrome(&state, &ctx, Nav::Certificates, &req).await;
+    match get(&state, &path).await {
+        Ok(c) => html(
+            StatusCode::OK,
+            pages::confirm_revoke(&chrome, &c.meta, None),
+        ),
+        Err(e) => error_page(&mut chrome, &e, ("/certificates", "Back to certificates")),
+    }
+}
+
+/// `POST /certificates/{id}/revoke` (`reason`: an RFC 5280 name, or blank).
+pub async fn revoke(
+    state: web::Data<WebState>,
+    ctx: Ctx,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: Form,
+) -> HttpResponse {
+    let result = match forms::revoke(&form.0, &path) {
+        Ok(r) => state.call(UiRequest::CertificateRevoke(r)).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(UiResponse::CertificateMeta(c)) => {
+            state.flash(Notice::info(format!(
+                "Certificate {} revoked.",
+                cert_title(&c)
+            )));
+            see_other(&format!("/certificates/{}", c.id))
+        }
+        other => {
+            let e = other.err().unwrap_or_else(unexpected);
+            let mut chrome = chrome(&state, &ctx, Nav::Certificates, &req).await;
+            match get(&state, &path).await {
+                Ok(c) => html(
+                    form_status(&e),
+                    pages::confirm_revoke(&chrome, &c.meta, Some(&e)),
+                ),
+                Err(e) => error_page(&mut chrome, &e, ("/certificates", "Back to certificates")),
+            }
+        }
     }
 }
 

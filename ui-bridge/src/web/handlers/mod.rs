@@ -86,6 +86,18 @@ pub fn status_of(e: &WireError) -> StatusCode {
     }
 }
 
+/// The status of a form shown again with core error `e`: refusals about
+/// what the form says (a CA refusing an EAB binding, a directory the vault
+/// will not write to) are answered like validation errors.
+pub fn form_status(e: &WireError) -> StatusCode {
+    match e.code {
+        shared::error::ErrorCode::ProviderError | shared::error::ErrorCode::Forbidden => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => status_of(e),
+    }
+}
+
 /// A page for a core error outside any form (e.g. not found).
 pub fn error_page(chrome: &mut Chrome<'_>, e: &WireError, back: (&str, &str)) -> HttpResponse {
     let status = status_of(e);

@@ -2,8 +2,10 @@
 //! form (names, account, key type), the page of a running issuance (per
 //! name: step, provider used, ambiguity warnings, the TXT record to add by
 //! hand when no provider covers it; then the certificate, or the CA's
-//! problem and suggestions), the details page (the public chain, to read
-//! or download), and the delete confirmation.
+//! problem and suggestions; a renewal runs on the same page), the details
+//! page (the public chain, to read or download; renewal time and window,
+//! the renewal error, where it is deployed; renew, export to files,
+//! revoke), the revoke and delete confirmations.
 //!
 //! The run page is rendered on the server from what the run has seen so
 //! far, so it works without JavaScript (it reloads itself while the run
@@ -16,14 +18,15 @@ use maud::{html, Markup};
 use shared::error::WireError;
 use shared::protocol::acme::{
     key_type_name, AcmeAccountMeta, AcmeAccountStatus, AcmeProblem, CertificateMeta,
-    CertificateStatus, CertificateWithChain, IssueOutcome, IssueProgress, IssueStep, StepStatus,
+    CertificateStatus, CertificateWithChain, IssueOutcome, IssueProgress, IssueStep,
+    RevocationReason, StepStatus,
 };
 use shared::protocol::dns::ProviderMeta;
 
 use super::accounts::{account_name, key_type_select};
 use super::{csrf_input, error_for, form_error, page, select, Chrome};
 use crate::web::fields::provider_type_label;
-use crate::web::forms::acme::key_type_label;
+use crate::web::forms::acme::{key_type_label, reason_label};
 use crate::web::sse::IssueLog;
 use crate::web::when;
 
@@ -115,7 +118,7 @@ pub fn list(
             } @else {
                 table.list #certificates {
                     caption.muted.small { "Certificates" }
-                    thead { tr { th scope="col" { "Names" } th scope="col" { "Expires" } th scope="col" { "Status" } th scope="col" { "Account" } th scope="col" { "Actions" } } }
+                    thead { tr { th scope="col" { "Names" } th scope="col" { "Expires" } th scope="col" { "Renews" } th scope="col" { "Status" } th scope="col" { "Account" } th scope="col" { "Actions" } } }
                     tbody {
                         @for c in certs {
                             tr data-certificate=(c.id) data-names=(c.names.join(" ")) {
@@ -125,7 +128,19 @@ pub fn list(
                                     span.mono.small.muted { (c.id) }
                                 }
                                 td data-label="Expires" data-not-after=(c.not_after) { (when::time(&c.not_after)) }
-                                td data-label="Status" { (cert_status(c)) }
+                                td data-label="Renews" data-renew-at=(c.renew_at) {
+                                    @if let Some(next) = &c.replaced_by {
+                                        span.small.muted { "renewed: " a href={"/certificates/" (next)} { "newer certificate" } }
+                                    } @else if c.status == CertificateStatus::Valid {
+                                        (when::time(&c.renew_at))
+                                    } @else { span.muted { "—" } }
+                                }
+                                td data-label="Status" {
+                                    (cert_status(c))
+                                    @if let Some(e) = &c.last_renewal_error {
+                                        " " span.badge.bad data-renewal-error title=(e) { "renewal failed" }
+                                    }
+                                }
                                 td data-label="Account" { span.small { (account_label(accounts, &c.account_id)) } }
                                 td data-label="Actions" {
                                     div.row-actions {
@@ -314,13 +329,24 @@ fn outcome(o: &IssueOutcome) -> Markup {
     }
 }
 
-/// A link back to the issue form with what was asked for.
+/// A link back to the issue form with what was asked for (or to the
+/// renewed certificate).
 fn retry_link(log: &IssueLog) -> String {
+    if let Some(old) = &log.renewal_of {
+        return format!("/certificates/{old}");
+    }
     let q: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("account", &log.account_id)
         .append_pair("names", &log.names.join(" "))
         .finish();
     format!("/certificates/new?{q}")
+}
+
+fn retry_text(log: &IssueLog) -> &'static str {
+    match log.renewal_of {
+        Some(_) => "Back to the certificate",
+        None => "Change the names and try again",
+    }
 }
 
 /// The section that shows a run (re-rendered in place by the script).
@@ -341,7 +367,17 @@ pub fn run_section(
     html! {
         section.card #issue-run data-issue-run=(run) data-events=(events) data-done=(if done { "true" } else { "false" })
             aria-labelledby="h-run" {
-            h2 #h-run { @if done { "Issuance finished" } @else { "Issuing…" } }
+            h2 #h-run {
+                @match (&log.renewal_of, done) {
+                    (Some(_), true) => "Renewal finished",
+                    (Some(_), false) => "Renewing…",
+                    (None, true) => "Issuance finished",
+                    (None, false) => "Issuing…",
+                }
+            }
+            @if let Some(old) = &log.renewal_of {
+                p.small { "Renewal of " a href={"/certificates/" (old)} data-renewal-of=(old) { (old) } ": same names, account and key type." }
+            }
             p { "Names: " strong { (log.names.join(", ")) } }
             @if !done {
                 progress #run-progress max=(STEPS.len()) value=(reached) aria-label="Issuance progress" {}
@@ -410,13 +446,13 @@ pub fn run_section(
                 }
                 Some(Ok(o)) => {
                     (outcome(o))
-                    @if !o.success { p { a.button.secondary href=(retry_link(log)) { "Change the names and try again" } } }
+                    @if !o.success { p { a.button.secondary href=(retry_link(log)) { (retry_text(log)) } } }
                 }
                 Some(Err(e)) => {
                     div.outcome.notice.error data-outcome="error" data-error-field=[e.field.as_deref()] tabindex="-1" role="alert" {
                         p.result.failure { "Not started: " (e.message) }
                     }
-                    p { a.button.secondary href=(retry_link(log)) { "Change the names and try again" } }
+                    p { a.button.secondary href=(retry_link(log)) { (retry_text(log)) } }
                 }
             }
         }
@@ -442,11 +478,107 @@ pub fn run_page(
     )
 }
 
-/// The details page.
+/// Values echoed back into the export form.
+#[derive(Debug, Clone, Default)]
+pub struct ExportDraft {
+    /// Directory as typed.
+    pub dir: String,
+    /// `privkey.pem` too.
+    pub include_key: bool,
+    /// Replace existing files.
+    pub overwrite: bool,
+}
+
+impl ExportDraft {
+    /// The form as it starts: the last export's target, when there is one.
+    pub fn of(c: &CertificateMeta) -> Self {
+        match &c.deploy_to {
+            Some(d) => Self {
+                dir: d.dir.clone(),
+                include_key: d.include_key,
+                overwrite: true,
+            },
+            None => Self::default(),
+        }
+    }
+}
+
+fn checkbox(
+    id: &str,
+    name: &str,
+    label: &str,
+    checked: bool,
+    hint: &str,
+    err: Option<&str>,
+) -> Markup {
+    let hint_id = format!("{id}-hint");
+    let err_id = format!("{id}-error");
+    html! {
+        div.field.check data-field=(name) {
+            div.inline {
+                input type="checkbox" id=(id) name=(name) value="1" checked[checked]
+                    aria-describedby={(hint_id) @if err.is_some() { " " (err_id) }}
+                    aria-invalid=[err.map(|_| "true")];
+                label for=(id) { (label) }
+            }
+            p.hint id=(hint_id) { (hint) }
+            @if let Some(e) = err { p.error id=(err_id) data-error-for=(name) { (e) } }
+        }
+    }
+}
+
+fn lifecycle(
+    chrome: &Chrome<'_>,
+    m: &CertificateMeta,
+    draft: &ExportDraft,
+    err: Option<&WireError>,
+) -> Markup {
+    let dir_err = error_for(err, "dir");
+    html! {
+        @if m.status != CertificateStatus::Revoked {
+            section.card #renew aria-labelledby="h-renew" {
+                h2 #h-renew { "Renew" }
+                p.small { "A new certificate for the same names, account and key type, with a new key unless you keep this one. This one stays listed until you delete it."
+                    @if m.deploy_to.is_some() { " The renewed files are written where this one was exported." } }
+                form.stack method="post" action={"/certificates/" (m.id) "/renew"} {
+                    (csrf_input(chrome.csrf))
+                    (checkbox("r-reuse", "reuseKey", "Keep the current private key", false,
+                        "Only when a key is pinned somewhere (HPKP, DANE); a fresh key is the safer default.", None))
+                    div.actions { button type="submit" { "Renew now" } }
+                }
+            }
+        }
+        section.card #export aria-labelledby="h-export" {
+            h2 #h-export { "Export to files" }
+            p.small { "Writes " code { "fullchain.pem" } ", " code { "cert.pem" } " and " code { "chain.pem" } " (and, when asked, " code { "privkey.pem" } ", mode 0600, written by the vault itself and recorded in its audit table) into a directory on this machine, created 0700 when absent. Renewals write there again." }
+            (form_error(err, &["dir".into(), "includeKey".into(), "overwrite".into()]))
+            form.stack #export-form method="post" action={"/certificates/" (m.id) "/export"} novalidate {
+                (csrf_input(chrome.csrf))
+                div.field data-field="dir" {
+                    label for="e-dir" { "Directory" }
+                    input type="text" #e-dir name="dir" value=(draft.dir) required autocomplete="off" spellcheck="false"
+                        aria-describedby={"e-dir-hint" @if dir_err.is_some() { " e-dir-error" }}
+                        aria-invalid=[dir_err.map(|_| "true")];
+                    p.hint #e-dir-hint { "An absolute path, e.g. /etc/ssl/example.com. A symbolic link or a directory owned by another user is refused." }
+                    @if let Some(e) = dir_err { p.error #e-dir-error data-error-for="dir" { (e) } }
+                }
+                (checkbox("e-key", "includeKey", "Include the private key (privkey.pem)", draft.include_key,
+                    "The one way a key leaves the vault: the vault writes the file itself; the pages never see the key.", error_for(err, "includeKey")))
+                (checkbox("e-overwrite", "overwrite", "Replace existing files", draft.overwrite,
+                    "Without it, an existing file is left alone and the export is refused.", error_for(err, "overwrite")))
+                div.actions { button type="submit" { "Export files" } }
+            }
+        }
+    }
+}
+
+/// The details page (with the export form's draft and error).
 pub fn details(
     chrome: &Chrome<'_>,
     c: &CertificateWithChain,
     accounts: &[AcmeAccountMeta],
+    export: &ExportDraft,
+    err: Option<&WireError>,
 ) -> Markup {
     let m = &c.meta;
     let title = format!("Certificate {}", cert_title(m));
@@ -458,22 +590,45 @@ pub fn details(
                 h1 { (cert_title(m)) }
                 (cert_status(m))
             }
+            @if let Some(e) = &m.last_renewal_error {
+                div.notice.error data-renewal-error role="alert" {
+                    p { strong { "The last automatic renewal failed" }
+                        @if m.renewal_failures > 1 { " (" (m.renewal_failures) " times in a row)" } ": " (e) }
+                    @if let Some(next) = &m.next_renewal_attempt { p.small { "The next attempt is " (when::time(next)) "; or renew now below." } }
+                }
+            }
             section.card #certificate-details aria-labelledby="h-cert" data-certificate=(m.id) {
                 h2 #h-cert { "Details" }
                 dl.kv {
                     dt { "Names" } dd { ul.tags { @for n in &m.names { li { (n) } } } }
                     dt { "Valid from" } dd { (when::time(&m.not_before)) }
                     dt { "Expires" } dd data-not-after=(m.not_after) { (when::time(&m.not_after)) }
-                    dt { "Status" } dd { (status_str(m.status)) }
+                    dt { "Status" } dd data-status=(status_str(m.status)) { (status_str(m.status)) }
+                    @if m.status == CertificateStatus::Valid && m.replaced_by.is_none() {
+                        dt { "Renews" } dd data-renew-at=(m.renew_at) { (when::time(&m.renew_at)) }
+                    }
+                    @if let Some(w) = &m.renewal_window {
+                        dt { "CA's renewal window" } dd data-renewal-window { (when::time(&w.start)) " – " (when::time(&w.end)) }
+                    }
+                    @if let Some(old) = &m.renewed_from {
+                        dt { "Renewed from" } dd { a.mono.small href={"/certificates/" (old)} data-renewed-from=(old) { (old) } }
+                    }
+                    @if let Some(next) = &m.replaced_by {
+                        dt { "Renewed by" } dd { a.mono.small href={"/certificates/" (next)} data-replaced-by=(next) { (next) } }
+                    }
+                    @if let Some(d) = &m.deploy_to {
+                        dt { "Exported to" } dd data-deploy-to=(d.dir) { span.mono.small { (d.dir) } @if d.include_key { " " span.muted.small { "(with the key)" } } }
+                    }
                     dt { "Issuer" } dd.small { (m.issuer) }
                     dt { "Serial" } dd.mono.small { (m.serial) }
                     dt { "Key type" } dd { (key_type_label(m.key_type)) " " span.mono.small.muted { "(" (key_type_name(m.key_type)) ")" } }
-                    dt { "Private key" } dd { span.mono.small { (m.key_ref) } " " span.muted.small { "kept in the vault, never shown" } }
+                    dt { "Private key" } dd { span.mono.small data-key-ref { (m.key_ref) } " " span.muted.small { "kept in the vault, never shown" } }
                     dt { "Account" } dd { (account_label(accounts, &m.account_id)) }
                     dt { "Issued" } dd { (when::time(&m.created_at)) }
                     dt { "Id" } dd.mono.small { (m.id) }
                 }
             }
+            (lifecycle(chrome, m, export, err))
             section.card aria-labelledby="h-chain" {
                 h2 #h-chain { "Certificate chain (public)" }
                 p.small.muted { "The certificate and its intermediates, PEM. Public data: safe to copy to your server's fullchain file." }
@@ -481,8 +636,38 @@ pub fn details(
                 pre.pem #chain tabindex="0" aria-label="Certificate chain, PEM" { (c.chain_pem) }
             }
             div.actions {
+                @if m.status != CertificateStatus::Revoked {
+                    a.button.danger href={"/certificates/" (m.id) "/revoke"} { "Revoke…" }
+                }
                 a.button.danger href={"/certificates/" (m.id) "/delete"} { "Delete…" }
                 a href="/certificates" { "Back to certificates" }
+            }
+        },
+    )
+}
+
+/// The revoke confirmation, with the reason picker.
+pub fn confirm_revoke(chrome: &Chrome<'_>, c: &CertificateMeta, err: Option<&WireError>) -> Markup {
+    let mut options: Vec<(&str, &str)> = vec![("", "No reason given")];
+    options.extend(
+        RevocationReason::all()
+            .iter()
+            .map(|r| (r.as_str(), reason_label(*r))),
+    );
+    page(
+        "Revoke certificate",
+        chrome,
+        html! {
+            h1 { "Revoke the certificate for " (cert_title(c)) "?" }
+            p { "The CA is told that the certificate for " strong { (c.names.join(", ")) } " must no longer be trusted. This cannot be undone; servers using it should get a new one first (renew, then revoke with “Superseded”)." }
+            (form_error(err, &["reason".into()]))
+            form.stack method="post" action={"/certificates/" (c.id) "/revoke"} {
+                (csrf_input(chrome.csrf))
+                (select("v-reason", "reason", "Reason", &options, Some(""), error_for(err, "reason")))
+                div.actions {
+                    button.danger type="submit" { "Revoke certificate" }
+                    a.button.secondary href={"/certificates/" (c.id)} { "Cancel" }
+                }
             }
         },
     )
@@ -556,6 +741,7 @@ mod tests {
         let log = IssueLog {
             names: vec!["m.test".into(), "a.test".into()],
             account_id: "acct_1".into(),
+            renewal_of: None,
             events: vec![ev(IssueStep::Order, StepStatus::Ok, None), manual, amb],
             outcome: None,
         };
@@ -573,6 +759,7 @@ mod tests {
         let log = IssueLog {
             names: vec!["a_b.test".into()],
             account_id: "acct_1".into(),
+            renewal_of: None,
             events: vec![],
             outcome: Some(Ok(IssueOutcome {
                 success: false,
@@ -611,7 +798,35 @@ mod tests {
             not_after: "2026-04-01T00:00:00Z".into(),
             status: CertificateStatus::Valid,
             created_at: "2026-01-01T00:00:00Z".into(),
+            renew_at: "2026-03-01T00:00:00Z".into(),
+            renewal_window: None,
+            renewed_from: None,
+            replaced_by: None,
+            last_renewal_error: Some("the CA said no".into()),
+            renewal_failures: 2,
+            next_renewal_attempt: Some("2026-03-02T00:00:00Z".into()),
+            deploy_to: Some(shared::protocol::acme::DeployTarget {
+                dir: "/srv/tls".into(),
+                include_key: true,
+            }),
         };
         assert_eq!(chain_file_name(&c), "wildcard.example.test.chain.pem");
+        let with = CertificateWithChain {
+            meta: c.clone(),
+            chain_pem: "-----BEGIN CERTIFICATE-----".into(),
+        };
+        let e = WireError::validation("exists").with_field("overwrite");
+        let html = render(|ch| details(ch, &with, &[], &ExportDraft::of(&c), Some(&e)));
+        assert!(html.contains("data-renewal-error") && html.contains("the CA said no"));
+        assert!(html.contains("value=\"/srv/tls\""));
+        assert!(html.contains("data-error-for=\"overwrite\""));
+        assert!(
+            html.contains("/certificates/cert_1/revoke")
+                && html.contains("/certificates/cert_1/renew")
+        );
+        let html = render(|ch| list(ch, std::slice::from_ref(&c), &[]));
+        assert!(html.contains("data-renewal-error") && html.contains("data-renew-at"));
+        let html = render(|ch| confirm_revoke(ch, &c, None));
+        assert!(html.contains("value=\"keyCompromise\""));
     }
 }
