@@ -22,7 +22,7 @@
 // Every response the browser receives is scanned for the canary values.
 // Prints one line per test and `web-e2e: N passed, N failed` at the end.
 import { chromium } from "playwright-core";
-import { mkdirSync, rmSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, rmSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -1126,6 +1126,89 @@ await test("issue a certificate: live progress per name (provider, ambiguity war
   const exp = await row.locator('td[data-label="Expires"] time').evaluate((t) => [t.textContent, t.title]);
   assert(exp[0] && !/T\d\d:/.test(exp[0]) && exp[1], `expiry: ${exp}`);
   await shot("certificates-list");
+});
+
+await test("renew (a new key, renewedFrom, the old one kept), export to files (key 0600, existing files refused), revoke with a reason", async () => {
+  assert(issuedId, "no certificate (the issue scenario failed)");
+  await page.goto(`${BASE}/certificates/${issuedId}`);
+  assert(await page.locator("dd[data-renew-at] time").count() === 1, "no renewal time");
+  const oldKey = (await page.locator("[data-key-ref]").textContent()).trim();
+  const oldType = await page.locator("#certificate-details").evaluate((d) => d.textContent.match(/\(ec-p\d+|rsa-\d+\)/)?.[0]);
+  await shot("certificate-details-lifecycle");
+  await page.getByRole("button", { name: "Renew now" }).click();
+  await watchRun();
+  const out = page.locator("#issue-run [data-outcome]");
+  assert(await out.getAttribute("data-outcome") === "success", `not renewed: ${await page.locator("#issue-run").textContent()}`);
+  assert((await page.locator("#h-run").textContent()).includes("Renewal finished"), "not shown as a renewal");
+  assert(await page.locator("[data-renewal-of]").getAttribute("data-renewal-of") === issuedId, "renewal of what?");
+  await shot("certificate-renew-success");
+  const renewedId = await out.locator("[data-certificate-link]").getAttribute("data-certificate-link");
+  assert(renewedId && renewedId !== issuedId, `renewed id ${renewedId}`);
+  await page.goto(`${BASE}/certificates/${renewedId}`);
+  assert(await page.locator("[data-renewed-from]").getAttribute("data-renewed-from") === issuedId, "renewedFrom not shown");
+  assert((await page.locator("[data-key-ref]").textContent()).trim() !== oldKey, "the renewal kept the key");
+  assert(await page.locator("#certificate-details").evaluate((d) => d.textContent.match(/\(ec-p\d+|rsa-\d+\)/)?.[0]) === oldType, "the key type changed");
+  await page.goto(`${BASE}/certificates`);
+  assert(await page.locator(`tr[data-certificate="${issuedId}"]`).count() === 1 && await page.locator(`tr[data-certificate="${renewedId}"]`).count() === 1, "both are not listed");
+  await shot("certificates-list-renewed");
+
+  // export: files, modes, the chain as the page shows it
+  const base = mkdtempSync(join(tmpdir(), "sslboard-export-"));
+  const dir = join(base, "deploy");
+  try {
+    await page.goto(`${BASE}/certificates/${renewedId}`);
+    const chain = await page.locator("#chain").textContent();
+    await page.getByLabel("Directory").fill(dir);
+    await page.getByLabel("Include the private key (privkey.pem)").check();
+    await shot("certificate-export-filled");
+    await page.getByRole("button", { name: "Export files" }).click();
+    await page.waitForURL(`${BASE}/certificates/${renewedId}#export`);
+    const n = await notice();
+    assert(/Exported 4 file\(s\)/.test(n) && n.includes(`${dir}/privkey.pem (600)`), `export notice: ${n}`);
+    assert((statSync(dir).mode & 0o777) === 0o700, `dir mode ${(statSync(dir).mode & 0o777).toString(8)}`);
+    assert((statSync(join(dir, "privkey.pem")).mode & 0o777) === 0o600, "privkey.pem is not 0600");
+    assert(readFileSync(join(dir, "fullchain.pem"), "utf8") === chain, "fullchain.pem is not the chain");
+    assert(await page.locator("[data-deploy-to]").getAttribute("data-deploy-to") === dir, "deployTo not shown");
+    await shot("certificate-exported");
+    // the key in the file (positive control) is in no page, stream or download
+    const keyPem = readFileSync(join(dir, "privkey.pem"), "utf8");
+    assert(/BEGIN PRIVATE KEY/.test(keyPem), "privkey.pem holds no key");
+    const keyBody = keyPem.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+    const cookie = await cookieHeader();
+    for (const path of [`/certificates/${renewedId}`, `/certificates/${renewedId}/chain.pem`, "/certificates", `/certificates/${issuedId}`]) {
+      const r = await raw("GET", path, { headers: { Host: HOSTPORT, Cookie: cookie } });
+      assert(r.status === 200, `${path}: ${r.status}`);
+      const flat = r.body.replace(/\s+/g, "");
+      assert(!flat.includes(keyBody.slice(0, 40)) && !flat.includes(keyBody.slice(-40)), `${path} serves the exported key`);
+    }
+    // again without overwrite: refused next to the field, files untouched
+    const before = statSync(join(dir, "cert.pem")).mtimeMs;
+    await page.goto(`${BASE}/certificates/${renewedId}`);
+    assert(await page.getByLabel("Directory").inputValue() === dir, "the last export's directory not offered");
+    await page.getByLabel("Replace existing files").uncheck();
+    await page.getByRole("button", { name: "Export files" }).click();
+    assert(await page.locator('[data-field="overwrite"] [data-error-for="overwrite"]').count() === 1, `no error at overwrite: ${await page.locator("#export").textContent()}`);
+    assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "e-overwrite", "focus not on the error");
+    assert(statSync(join(dir, "cert.pem")).mtimeMs === before, "a refused export touched the files");
+    await shot("certificate-export-error");
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+
+  // revoke with a reason
+  await page.goto(`${BASE}/certificates/${renewedId}`);
+  await page.getByRole("link", { name: "Revoke…" }).click();
+  assert((await page.locator("h1").textContent()).includes("Revoke the certificate"), "no confirmation page");
+  await page.getByLabel("Reason").selectOption("superseded");
+  await shot("certificate-revoke-confirm");
+  await page.getByRole("button", { name: "Revoke certificate" }).click();
+  await page.waitForURL(`${BASE}/certificates/${renewedId}`);
+  assert(/revoked/.test(await notice()), await notice());
+  assert(await page.locator("dd[data-status]").getAttribute("data-status") === "revoked", "status not revoked");
+  assert(await page.getByRole("link", { name: "Revoke…" }).count() === 0 && await page.locator("#renew").count() === 0, "revoke/renew still offered");
+  await shot("certificate-revoked");
+  await page.goto(`${BASE}/certificates`);
+  assert(await page.locator(`tr[data-certificate="${renewedId}"] [data-status]`).first().getAttribute("data-status") === "revoked", "list status");
 });
 
 await test("a failing issuance shows the CA's problem and suggestions, and offers the form again", async () => {
