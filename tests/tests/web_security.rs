@@ -429,6 +429,9 @@ fn state_changes_need_a_same_origin_origin_and_the_csrf_token() {
         "/certificates",
         "/certificates/cert_x/delete",
         "/certificates/issue/1/cancel",
+        "/certificates/cert_x/renew",
+        "/certificates/cert_x/export",
+        "/certificates/cert_x/revoke",
     ] {
         assert_eq!(
             s.post(path, "", &[("origin", &origin)]).status(),
