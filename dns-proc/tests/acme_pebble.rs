@@ -262,6 +262,8 @@ async fn pebble_issues_apex_and_wildcard_through_powerdns_with_a_test_signer() {
         targets,
         deadline: Instant::now() + Duration::from_secs(60),
         poll: PollPlan::BACKOFF,
+        replaces: None,
+        reuse_key: None,
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let events = Events::new(tx);

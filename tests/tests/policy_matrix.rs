@@ -46,6 +46,8 @@ fn vault_allowed(variant: &str) -> &'static [Role] {
         "Reveal" | "AcmeSign" | "CsrCreate" | "EabSign" | "PublicJwk" | "OrderKeyCreate" => {
             &[Role::Dns]
         }
+        // Key files are written by vault-proc itself, asked by the broker only.
+        "ExportFiles" | "AuditList" => &[Role::Broker],
         other => panic!("VaultRequest::{other} has no allow-list entry: decide it here and in vault-proc/src/policy.rs"),
     }
 }
@@ -60,6 +62,10 @@ fn dns_allowed(variant: &str) -> &'static [Role] {
         "AcmeDirectory" | "AcmeAccountRegister" | "AcmeAccountList" | "AcmeAccountGet"
         | "AcmeAccountDelete" | "IssuePrepare" | "Issue" | "CancelIssue" | "JournalProviders"
         | "JournalCleanup" | "CertificateList" | "CertificateGet" | "CertificateDelete" => {
+            &[Role::Broker]
+        }
+        // Certificate lifecycle: renewal, revocation, renewal state, deployment.
+        "RenewPrepare" | "Revoke" | "RenewalDue" | "RenewalRecord" | "SetDeploy" => {
             &[Role::Broker]
         }
         other => panic!("DnsRequest::{other} has no allow-list entry: decide it here and in dns-proc/src/policy.rs"),
@@ -78,6 +84,8 @@ fn ui_allowed(variant: &str) -> &'static [Role] {
         | "CertificateIssueCancel" | "CertificateList" | "CertificateGet" | "CertificateDelete" => {
             &[Role::Ui]
         }
+        "CertificateRenew" | "CertificateRevoke" | "CertificateExport" | "AuditList"
+        | "EventsSubscribe" => &[Role::Ui],
         other => panic!("UiRequest::{other} has no allow-list entry: decide it here and in broker/src/policy.rs"),
     }
 }

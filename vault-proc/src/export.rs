@@ -180,7 +180,7 @@ mod imp {
 
     use nix::errno::Errno;
     use nix::fcntl::{open, openat, renameat, AtFlags, OFlag};
-    use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, Mode};
+    use nix::sys::stat::{fchmod, fstat, fstatat, mkdirat, Mode, SFlag};
     use nix::unistd::{fsync, geteuid, linkat, unlinkat, UnlinkatFlags};
     use rusqlite::Connection;
 
@@ -211,9 +211,9 @@ mod imp {
                     }
                     created = true;
                     openat(&fd, c.as_str(), dir_flags(), Mode::empty())
-                        .map_err(|e| refusal(&path, e))?
+                        .map_err(|e| refusal(&fd, c, &path, e))?
                 }
-                Err(e) => return Err(refusal(&path, e)),
+                Err(e) => return Err(refusal(&fd, c, &path, e)),
             };
             fd = next;
         }
@@ -238,8 +238,18 @@ mod imp {
         Ok(fd)
     }
 
-    fn refusal(path: &str, e: Errno) -> WireError {
+    /// Why `name` (at `path`) in `parent` could not be opened as a
+    /// directory: a symlink (Linux says ENOTDIR with O_DIRECTORY, others
+    /// ELOOP) is refused as such.
+    fn refusal(parent: &OwnedFd, name: &str, path: &str, e: Errno) -> WireError {
+        let symlink = fstatat(parent, name, AtFlags::AT_SYMLINK_NOFOLLOW).is_ok_and(|st| {
+            SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFLNK
+        });
         match e {
+            _ if symlink => WireError::forbidden(format!(
+                "{path} is a symbolic link: refused (give the real directory)"
+            ))
+            .with_field("dir"),
             Errno::ELOOP | Errno::EMLINK => WireError::forbidden(format!(
                 "{path} is a symbolic link: refused (give the real directory)"
             ))
@@ -280,25 +290,37 @@ mod imp {
             Mode::from_bits_truncate(mode),
         )
         .map_err(|e| io_error(&path, e))?;
-        let result = (|| {
-            fchmod(&fd, Mode::from_bits_truncate(mode)).map_err(|e| io_error(&path, e))?;
-            let mut file = std::fs::File::from(fd);
-            file.write_all(data).map_err(|e| io_error(&path, e))?;
-            fsync(&file).map_err(|e| io_error(&path, e))?;
-            drop(file);
-            if overwrite {
-                renameat(dirfd, tmp.as_str(), dirfd, name).map_err(|e| io_error(&path, e))
-            } else {
-                match linkat(dirfd, tmp.as_str(), dirfd, name, AtFlags::empty()) {
-                    Ok(()) => Ok(()),
-                    Err(Errno::EEXIST) => Err(exists_error(&path)),
-                    Err(e) => Err(io_error(&path, e)),
-                }
-            }
-        })();
+        let result = fill_and_place(dirfd, fd, &tmp, name, &path, data, mode, overwrite);
         // The temporary name goes in every case (after a rename it is gone already).
         let _ = unlinkat(dirfd, tmp.as_str(), UnlinkatFlags::NoRemoveDir);
         result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fill_and_place(
+        dirfd: &OwnedFd,
+        fd: OwnedFd,
+        tmp: &str,
+        name: &str,
+        path: &str,
+        data: &[u8],
+        mode: u32,
+        overwrite: bool,
+    ) -> WireResult<()> {
+        fchmod(&fd, Mode::from_bits_truncate(mode)).map_err(|e| io_error(path, e))?;
+        let mut file = std::fs::File::from(fd);
+        file.write_all(data).map_err(|e| io_error(path, e))?;
+        fsync(&file).map_err(|e| io_error(path, e))?;
+        drop(file);
+        if overwrite {
+            renameat(dirfd, tmp, dirfd, name).map_err(|e| io_error(path, e))
+        } else {
+            match linkat(dirfd, tmp, dirfd, name, AtFlags::empty()) {
+                Ok(()) => Ok(()),
+                Err(Errno::EEXIST) => Err(exists_error(path)),
+                Err(e) => Err(io_error(path, e)),
+            }
+        }
     }
 
     fn exists_error(path: &str) -> WireError {

@@ -72,7 +72,8 @@ pub fn parse_renewal_info(body: &[u8]) -> AcmeResult<Window> {
 pub fn pick(w: Window, unit: f64) -> OffsetDateTime {
     let span = (w.end - w.start).whole_milliseconds() as f64;
     let offset = (span * unit.clamp(0.0, 1.0)) as i64;
-    w.start + time::Duration::milliseconds(offset.min(span as i64 - 1).max(0))
+    let last = (span as i64 - 1).max(0);
+    w.start + time::Duration::milliseconds(offset.clamp(0, last))
 }
 
 /// A random number in [0, 1) (OS randomness; 0.5 if there is none).
@@ -147,9 +148,9 @@ mod tests {
         assert_eq!(
             two_thirds(
                 datetime!(2025-01-01 00:00 UTC),
-                datetime!(2025-04-01 00:00 UTC)
+                datetime!(2025-01-04 00:00 UTC)
             ),
-            datetime!(2025-03-01 00:00 UTC)
+            datetime!(2025-01-03 00:00 UTC)
         );
     }
 

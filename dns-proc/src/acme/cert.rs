@@ -323,6 +323,26 @@ NZr4SPRC1gTX9C4CIEuWxehb6Fy7TCFR8l/uWfe9SQ8P2heuHH0wsQlM+Glu
     }
 
     #[test]
+    fn the_ari_cert_id_is_the_rfc_9773_example() {
+        // RFC 9773 §4.1: keyIdentifier 69:88:5B:…:C8:D4, serial 0x0087654321.
+        let leaf = LeafInfo {
+            serial: "87654321".into(),
+            issuer: String::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+            spki_der: vec![],
+            dns_names: vec![],
+            serial_der: vec![0x00, 0x87, 0x65, 0x43, 0x21],
+            aki: Some(hex::decode("69885B6B87464041E1B37B847BA0AE2CDE01C8D4").unwrap()),
+        };
+        assert_eq!(
+            leaf.ari_cert_id().unwrap(),
+            "aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
+        );
+        assert_eq!(LeafInfo { aki: None, ..leaf }.ari_cert_id(), None);
+    }
+
+    #[test]
     fn times_convert() {
         assert_eq!(
             time_text(0x17, b"250102030405Z").unwrap(),

@@ -40,6 +40,9 @@ pub const MAX_NAMES: usize = 100;
 /// one it never runs, e.g. after a failed grant, is dropped after this).
 const PREPARED_TTL: Duration = Duration::from_secs(600);
 
+/// Longest time one `RenewalDue` spends refreshing ARI windows.
+const ARI_REFRESH_BUDGET: Duration = Duration::from_secs(15);
+
 /// A prepared order waiting for its run.
 struct Prepared {
     at: Instant,
@@ -854,6 +857,9 @@ impl AcmeState {
         let store = self.store().await?;
         let rows = store.certs().await.map_err(wire_err)?;
         let now = time::OffsetDateTime::now_utc();
+        // The broker's call is bounded: windows not refreshed in this
+        // budget are refreshed at the next check.
+        let budget = Instant::now() + ARI_REFRESH_BUDGET;
         let mut due = Vec::new();
         for row in rows {
             if row.revoked || row.life.replaced_by.is_some() {
@@ -870,7 +876,9 @@ impl AcmeState {
                 .as_deref()
                 .and_then(parse)
                 .is_none_or(|t| t <= now);
-            if let (Some(id), true) = (&row.life.ari_cert_id, fetch_due) {
+            if let (Some(id), true, true) =
+                (&row.life.ari_cert_id, fetch_due, Instant::now() < budget)
+            {
                 if let Some(account) = store.account(&row.account_id).await.map_err(wire_err)? {
                     let (window, at, next) = match self.fetch_ari(&account, id).await {
                         AriAnswer::Window(w, poll) => (

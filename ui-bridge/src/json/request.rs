@@ -599,7 +599,7 @@ mod tests {
 
     #[test]
     fn every_parsed_request_maps_back_to_its_command() {
-        let samples: [(&str, &str); 31] = [
+        let samples: [(&str, &str); 36] = [
             ("ping", "{}"),
             ("vault_status", "{}"),
             ("vault_lock", "{}"),
@@ -649,6 +649,17 @@ mod tests {
             ("certificate_list", "{}"),
             ("certificate_get", r#"{"id":"cert_x"}"#),
             ("certificate_delete", r#"{"id":"cert_x"}"#),
+            ("certificate_renew", r#"{"id":"cert_x","reuseKey":true}"#),
+            (
+                "certificate_revoke",
+                r#"{"id":"cert_x","reason":"keyCompromise"}"#,
+            ),
+            (
+                "certificate_export",
+                r#"{"id":"cert_x","dir":"/srv/tls","includeKey":true}"#,
+            ),
+            ("audit_list", r#"{"after":3,"limit":10}"#),
+            ("events_subscribe", "{}"),
         ];
         for (cmd, args) in samples {
             let raw: &RawValue = serde_json::from_str(args).unwrap();
