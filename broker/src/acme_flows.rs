@@ -78,10 +78,11 @@ pub async fn create_account(router: &Router, new: NewAcmeAccount) -> WireResult<
         DnsResponse::AcmeDirectory(i) => i,
         other => return Err(unexpected(&other)),
     };
-    if info.terms_of_service.is_some() && !new.terms_of_service_agreed {
-        return Err(WireError::validation(
-            "the CA has terms of service: termsOfServiceAgreed must be true",
-        )
+    if let (Some(terms), false) = (&info.terms_of_service, new.terms_of_service_agreed) {
+        // The URL in <…> (RFC 3986 appendix C) lets a UI link the terms.
+        return Err(WireError::validation(format!(
+            "the CA has terms of service <{terms}>: termsOfServiceAgreed must be true"
+        ))
         .with_field("termsOfServiceAgreed"));
     }
     if info.external_account_required && new.eab.is_none() {

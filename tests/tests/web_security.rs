@@ -424,6 +424,14 @@ fn state_changes_need_a_same_origin_origin_and_the_csrf_token() {
         "/providers/dns_prov_x/delete",
         "/providers/dns_prov_x/test",
         "/providers/dns_prov_x/test/1/cancel",
+        "/accounts",
+        "/accounts/acct_x/delete",
+        "/certificates",
+        "/certificates/cert_x/delete",
+        "/certificates/issue/1/cancel",
+        "/certificates/cert_x/renew",
+        "/certificates/cert_x/export",
+        "/certificates/cert_x/revoke",
     ] {
         assert_eq!(
             s.post(path, "", &[("origin", &origin)]).status(),
@@ -734,5 +742,67 @@ fn a_type_change_rerenders_without_saving_or_echoing_a_value() {
     assert!(
         !s.web.stderr().contains(&canary),
         "a log line carries the canary"
+    );
+}
+
+/// The EAB HMAC key of an ACME account form goes to the core once: a form
+/// shown again after an error (here the directory cannot be reached) or
+/// after a change of CA keeps the key ID (the positive control: the same
+/// scan finds what the form echoes) and never the key, in any page or log.
+#[test]
+fn the_eab_hmac_key_is_never_served() {
+    let s = login(&[]);
+    let origin = s.origin();
+    let canary = format!("CANARY{}", random_hex(12));
+    let kid = format!("kid-{}", random_hex(6));
+    let form = |extra: &[(&str, &str)]| {
+        let mut pairs = vec![
+            ("type", "custom"),
+            ("directoryUrl", "https://127.0.0.1:1/dir"),
+            ("contact", "ops@example.test"),
+            ("eab.kid", kid.as_str()),
+            ("eab.hmacKey", canary.as_str()),
+            ("termsOfServiceAgreed", "1"),
+        ];
+        pairs.extend_from_slice(extra);
+        format!("_csrf={}&{}", s.csrf, url_encode(&pairs))
+    };
+    let r = s.post("/accounts", &form(&[]), &[("origin", &origin)]);
+    assert_secure_headers(&r, "account error");
+    assert!(r.status().is_client_error() || r.status().is_server_error());
+    let body = r.text().unwrap();
+    assert!(
+        body.contains(&format!(r#"value="{kid}""#)),
+        "key ID not kept"
+    );
+    assert!(body.contains(r#"name="eab.hmacKey""#), "no HMAC input");
+    assert!(
+        !body.contains(&canary),
+        "the error page served the HMAC key"
+    );
+    let r = s.post(
+        "/accounts",
+        &form(&[("_rerender", "1")]),
+        &[("origin", &origin)],
+    );
+    assert_eq!(r.status(), 200);
+    let body = r.text().unwrap();
+    assert!(
+        body.contains(&format!(r#"value="{kid}""#)),
+        "key ID not kept"
+    );
+    assert!(
+        !body.contains(&canary),
+        "the re-rendered form served the HMAC key"
+    );
+    let list = s.get("/accounts", &[]).text().unwrap();
+    assert!(
+        list.contains("No ACME accounts yet"),
+        "an account was created"
+    );
+    assert!(!list.contains(&canary));
+    assert!(
+        !s.web.stderr().contains(&canary),
+        "a log line carries the HMAC key"
     );
 }

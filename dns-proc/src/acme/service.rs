@@ -1118,6 +1118,9 @@ pub fn suggestions_for(e: &AcmeError) -> Vec<String> {
             "check the provider with Test Connection".into(),
         ],
         (_, "rateLimited") => vec!["the CA's rate limit: wait before retrying".into()],
+        (_, "malformed") => vec![
+            "the CA refused a name as malformed: use letters, digits and hyphens only (no underscores), and `*.` only as the first label".into(),
+        ],
         (_, "accountDoesNotExist") | (_, "unauthorizedAccount") => {
             vec!["the account is gone at the CA: create it again".into()]
         }

@@ -120,7 +120,10 @@ pub struct WebOptions {
 
 /// The routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use handlers::{assets as a, login, providers as p, secrets as s, testconn as t, vault as v};
+    use handlers::{
+        accounts as acct, assets as a, certificates as c, login, providers as p, secrets as s,
+        testconn as t, vault as v,
+    };
     cfg.route("/", web::get().to(login::home))
         .route("/login", web::get().to(login::login))
         .route("/welcome", web::get().to(login::welcome))
@@ -150,7 +153,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/providers/{id}/test/{run}/cancel",
             web::post().to(t::cancel),
-        );
+        )
+        .route("/accounts", web::get().to(acct::list))
+        .route("/accounts", web::post().to(acct::create))
+        .route("/accounts/new", web::get().to(acct::new))
+        .route("/accounts/{id}/delete", web::get().to(acct::confirm_delete))
+        .route("/accounts/{id}/delete", web::post().to(acct::delete))
+        .route("/certificates", web::get().to(c::list))
+        .route("/certificates", web::post().to(c::issue))
+        .route("/certificates/new", web::get().to(c::new))
+        .route("/certificates/issue/{run}", web::get().to(c::run_page))
+        .route("/certificates/issue/{run}/events", web::get().to(c::events))
+        .route(
+            "/certificates/issue/{run}/cancel",
+            web::post().to(c::cancel),
+        )
+        .route("/certificates/{id}", web::get().to(c::details))
+        .route("/certificates/{id}/chain.pem", web::get().to(c::chain))
+        .route("/certificates/{id}/renew", web::post().to(c::renew))
+        .route("/certificates/{id}/export", web::post().to(c::export))
+        .route(
+            "/certificates/{id}/revoke",
+            web::get().to(c::confirm_revoke),
+        )
+        .route("/certificates/{id}/revoke", web::post().to(c::revoke))
+        .route(
+            "/certificates/{id}/delete",
+            web::get().to(c::confirm_delete),
+        )
+        .route("/certificates/{id}/delete", web::post().to(c::delete));
 }
 
 /// Serves until `stop` resolves; prints the login URL on stdout first.

@@ -1,7 +1,9 @@
-//! Test Connection runs seen from the browser: a run is started by a POST,
-//! runs on the broker as an ordinary `dns_provider_test` request, and keeps
-//! every `dns_test_progress` event and its final result as ready-made
-//! server-sent-event frames. `GET …/events` replays them from the start and
+//! Long runs seen from the browser (Test Connection, certificate issuance):
+//! a run is started by a POST, runs on the broker as an ordinary request
+//! (`dns_provider_test`, `certificate_issue`), and keeps every progress
+//! event and its final result as ready-made server-sent-event frames (an
+//! issuance also keeps them typed, for the page that renders its state on
+//! the server). `GET …/events` replays them from the start and
 //! follows the run live, then ends after the `result` (or `error`) frame,
 //! so a page that connects late still sees every step.
 
@@ -14,7 +16,14 @@ use futures_util::Stream;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+use shared::error::WireError;
+use shared::protocol::acme::{IssueOutcome, IssueProgress};
+use shared::protocol::ui::UiResponse;
+
 use crate::json::response;
+
+/// The owner of issuance runs (Test Connection runs are owned by their provider).
+pub const ISSUE_OWNER: &str = "certificate_issue";
 
 /// Runs kept at most (oldest finished ones are dropped first).
 const MAX_RUNS: usize = 64;
@@ -22,20 +31,38 @@ const MAX_RUNS: usize = 64;
 /// How long a finished run stays replayable.
 const KEEP_FINISHED: Duration = Duration::from_secs(600);
 
+/// What an issuance run has seen so far (typed, for server rendering).
+#[derive(Debug, Clone, Default)]
+pub struct IssueLog {
+    /// The names asked for, as typed.
+    pub names: Vec<String>,
+    /// The account ordering.
+    pub account_id: String,
+    /// The certificate being renewed (a `certificate_renew` run).
+    pub renewal_of: Option<String>,
+    /// Every `certificate_progress` event so far.
+    pub events: Vec<IssueProgress>,
+    /// The outcome, once the run has ended.
+    pub outcome: Option<Result<IssueOutcome, WireError>>,
+}
+
 /// One run: its frames and whether it has ended.
 pub struct Run {
-    /// The provider under test.
-    pub provider_id: String,
+    /// What the run belongs to: the provider under test, or
+    /// [`ISSUE_OWNER`] for an issuance.
+    pub owner: String,
     frames: Mutex<Vec<Bytes>>,
+    issue: Mutex<IssueLog>,
     count: watch::Sender<(usize, bool)>,
     finished_at: Mutex<Option<Instant>>,
 }
 
 impl Run {
-    fn new(provider_id: String) -> Self {
+    fn new(owner: String) -> Self {
         Self {
-            provider_id,
+            owner,
             frames: Mutex::new(Vec::new()),
+            issue: Mutex::new(IssueLog::default()),
             count: watch::channel((0, false)).0,
             finished_at: Mutex::new(None),
         }
@@ -63,11 +90,43 @@ impl Run {
         self.push("progress", &response::progress(p), false);
     }
 
+    /// Records an issuance's progress event.
+    pub fn issue_progress(&self, p: &IssueProgress) {
+        if let Ok(mut log) = self.issue.lock() {
+            log.events.push(p.clone());
+        }
+        self.push("progress", &response::issue_progress(p), false);
+    }
+
+    /// Records what an issuance (or, with `renewal_of`, a renewal) was asked for.
+    pub fn issue_started(&self, account_id: &str, names: &[String], renewal_of: Option<&str>) {
+        if let Ok(mut log) = self.issue.lock() {
+            log.account_id = account_id.to_string();
+            log.names = names.to_vec();
+            log.renewal_of = renewal_of.map(str::to_string);
+        }
+    }
+
+    /// Records an issuance's answer (keeping it typed) and ends the run.
+    pub fn issue_finish(&self, result: Result<&UiResponse, &WireError>) {
+        let typed = match result {
+            Ok(UiResponse::IssueOutcome(o)) => Ok(o.clone()),
+            Ok(_) => Err(WireError::internal("unexpected answer from the core")),
+            Err(e) => Err(e.clone()),
+        };
+        if let Ok(mut log) = self.issue.lock() {
+            log.outcome = Some(typed);
+        }
+        self.finish(result);
+    }
+
+    /// A copy of the issuance log.
+    pub fn issue_log(&self) -> IssueLog {
+        self.issue.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
     /// Records the final answer (a `TestOutcome` or an error) and ends the run.
-    pub fn finish(
-        &self,
-        result: Result<&shared::protocol::ui::UiResponse, &shared::error::WireError>,
-    ) {
+    pub fn finish(&self, result: Result<&UiResponse, &WireError>) {
         match result {
             Ok(r) => self.push("result", &response::result(r), true),
             Err(e) => self.push("error", &response::error(e), true),
@@ -118,9 +177,9 @@ pub struct Runs {
 }
 
 impl Runs {
-    /// Registers a new run.
-    pub fn start(&self, id: u64, provider_id: &str) -> Arc<Run> {
-        let run = Arc::new(Run::new(provider_id.to_string()));
+    /// Registers a new run of `owner`.
+    pub fn start(&self, id: u64, owner: &str) -> Arc<Run> {
+        let run = Arc::new(Run::new(owner.to_string()));
         if let Ok(mut runs) = self.runs.lock() {
             runs.retain(|_, r| {
                 r.finished_at
@@ -140,13 +199,13 @@ impl Runs {
         run
     }
 
-    /// A run of `provider_id` by id.
-    pub fn get(&self, id: u64, provider_id: &str) -> Option<Arc<Run>> {
+    /// A run of `owner` by id.
+    pub fn get(&self, id: u64, owner: &str) -> Option<Arc<Run>> {
         self.runs
             .lock()
             .ok()
             .and_then(|r| r.get(&id).cloned())
-            .filter(|r| r.provider_id == provider_id)
+            .filter(|r| r.owner == owner)
     }
 
     /// Number of runs still going.

@@ -117,6 +117,7 @@ mod tests {
     fn types_round_trip() {
         round_trip::<SecretType>();
         round_trip::<ProviderType>();
+        round_trip::<crate::web::forms::acme::Directory>();
     }
 
     #[test]

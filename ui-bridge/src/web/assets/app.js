@@ -40,7 +40,7 @@
           if (doc.title) { document.title = doc.title; }
           var params = new URLSearchParams(location.search);
           params.set("type", select.value);
-          history.replaceState(null, "", location.pathname.replace(/\/secrets$/, "/secrets/new").replace(/\/providers$/, "/providers/new") + "?" + params.toString());
+          history.replaceState(null, "", location.pathname.replace(/\/secrets$/, "/secrets/new").replace(/\/providers$/, "/providers/new").replace(/\/accounts$/, "/accounts/new") + "?" + params.toString());
           initTyped(node);
           initAddRow(node);
           var again = node.querySelector("select[data-rerender]");
@@ -234,6 +234,65 @@
       startTest(form);
     });
   });
+  // A running issuance (pages/certificates.rs): the page is rendered on the
+  // server from what the run has seen; here its server-sent events drive
+  // the live line and a re-render of the run's section in place (fetched
+  // again, so there is one renderer), until the outcome arrives.
+  function followIssue(section) {
+    if (section.getAttribute("data-done") === "true") { return; }
+    var es = new EventSource(section.getAttribute("data-events"));
+    var busy = false, again = false, ended = false;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.text();
+      }).then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("issue-run");
+        var current = document.getElementById("issue-run");
+        if (fresh && current) {
+          var live = current.querySelector("[data-live]");
+          var text = live ? live.textContent : "";
+          var node = document.importNode(fresh, true);
+          current.replaceWith(node);
+          var nl = node.querySelector("[data-live]");
+          if (nl) { nl.textContent = text; }
+          if (node.getAttribute("data-done") === "true") {
+            var out = node.querySelector("[data-outcome]");
+            if (out) { out.focus(); }
+          }
+        }
+      }).catch(function () { /* the next event or a reload shows it */ }).then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
+    }
+    function say(text) {
+      var live = document.querySelector("#issue-run [data-live]");
+      if (live) { live.textContent = text; }
+    }
+    es.addEventListener("progress", function (ev) {
+      var p = JSON.parse(ev.data);
+      say((p.name ? p.name + " · " : "") + p.step + ": " + p.status + (p.detail ? " — " + p.detail : ""));
+      refresh();
+    });
+    function end() { ended = true; es.close(); refresh(); }
+    es.addEventListener("result", function (ev) {
+      var r = JSON.parse(ev.data);
+      say(r.success ? "Issued." : "Not issued: " + (r.message || "unknown error"));
+      end();
+    });
+    es.addEventListener("error", function (ev) {
+      if (ended) { return; }
+      if (ev.data) { try { say("Not started: " + JSON.parse(ev.data).message); } catch (e) { /* keep */ } }
+      end();
+    });
+  }
+
+  var run = document.getElementById("issue-run");
+  if (run) { followIssue(run); }
   initTyped(document);
   initAddRow(document);
 })();

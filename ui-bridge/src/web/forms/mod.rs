@@ -4,6 +4,7 @@
 //! requests the JSON contract builds, so both transports share one command
 //! set. Conversion errors carry the field they concern, like core errors.
 
+pub mod acme;
 pub mod providers;
 pub mod secrets;
 

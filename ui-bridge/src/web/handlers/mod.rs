@@ -2,7 +2,9 @@
 //! commands and renders the answer. Shared here: the page frame (vault
 //! state, notices), HTML responses, redirects, and answer unpacking.
 
+pub mod accounts;
 pub mod assets;
+pub mod certificates;
 pub mod login;
 pub mod providers;
 pub mod secrets;
@@ -63,6 +65,7 @@ pub async fn chrome<'a>(
         notices: state.take_flash(),
         assets: &state.assets,
         here,
+        refresh: None,
     }
 }
 
@@ -71,16 +74,33 @@ pub fn unexpected() -> WireError {
     WireError::internal("unexpected answer from the core")
 }
 
-/// A page for a core error outside any form (e.g. not found).
-pub fn error_page(chrome: &mut Chrome<'_>, e: &WireError, back: (&str, &str)) -> HttpResponse {
-    let status = match e.code {
+/// The HTTP status of a page showing core error `e`.
+pub fn status_of(e: &WireError) -> StatusCode {
+    match e.code {
+        shared::error::ErrorCode::Conflict => StatusCode::CONFLICT,
         shared::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
         shared::error::ErrorCode::Validation | shared::error::ErrorCode::InvalidRequest => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        shared::error::ErrorCode::Conflict => StatusCode::CONFLICT,
         _ => StatusCode::SERVICE_UNAVAILABLE,
-    };
+    }
+}
+
+/// The status of a form shown again with core error `e`: refusals about
+/// what the form says (a CA refusing an EAB binding, a directory the vault
+/// will not write to) are answered like validation errors.
+pub fn form_status(e: &WireError) -> StatusCode {
+    match e.code {
+        shared::error::ErrorCode::ProviderError | shared::error::ErrorCode::Forbidden => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => status_of(e),
+    }
+}
+
+/// A page for a core error outside any form (e.g. not found).
+pub fn error_page(chrome: &mut Chrome<'_>, e: &WireError, back: (&str, &str)) -> HttpResponse {
+    let status = status_of(e);
     chrome.notices.push(Notice::error(e.message.clone()));
     html(
         status,

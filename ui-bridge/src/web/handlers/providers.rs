@@ -4,11 +4,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use shared::error::WireError;
 use shared::protocol::dns::ProviderType;
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{all_providers, chrome, error_page, find_provider, html, see_other, unexpected};
+use super::{
+    all_providers, chrome, error_page, find_provider, html, see_other, status_of, unexpected,
+};
 use crate::web::forms::providers as forms;
 use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};
@@ -102,17 +103,6 @@ fn draft_of(form: &FormData, t: Option<ProviderType>) -> Draft {
         }
     }
     draft
-}
-
-fn status_of(e: &WireError) -> StatusCode {
-    match e.code {
-        shared::error::ErrorCode::Conflict => StatusCode::CONFLICT,
-        shared::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        shared::error::ErrorCode::Validation | shared::error::ErrorCode::InvalidRequest => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        _ => StatusCode::SERVICE_UNAVAILABLE,
-    }
 }
 
 fn flash_saved(state: &WebState, what: &str, r: &shared::protocol::dns::ProviderWithWarnings) {

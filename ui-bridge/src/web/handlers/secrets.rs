@@ -8,7 +8,7 @@ use shared::error::WireError;
 use shared::protocol::secrets::{SecretFilter, SecretKind, SecretSelector, SecretType};
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{chrome, error_page, html, see_other, unexpected};
+use super::{chrome, error_page, html, see_other, status_of, unexpected};
 use crate::web::forms::secrets as forms;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::secrets::{self as pages, Draft, EditForm, Filters};
@@ -106,17 +106,6 @@ fn draft_of(form: &crate::web::forms::FormData) -> Draft {
         description: t("description"),
         tags: t("tags"),
         external_path: t("external_path"),
-    }
-}
-
-fn status_of(e: &WireError) -> StatusCode {
-    match e.code {
-        shared::error::ErrorCode::Conflict => StatusCode::CONFLICT,
-        shared::error::ErrorCode::NotFound => StatusCode::NOT_FOUND,
-        shared::error::ErrorCode::Validation | shared::error::ErrorCode::InvalidRequest => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        _ => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

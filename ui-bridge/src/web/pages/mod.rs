@@ -3,6 +3,8 @@
 //! notices — and the form widgets that put a core error next to the field
 //! it names. Secret inputs have no way to carry a value back into a page.
 
+pub mod accounts;
+pub mod certificates;
 pub mod guidance;
 pub mod providers;
 pub mod secrets;
@@ -23,6 +25,10 @@ pub enum Nav {
     Secrets,
     /// Settings → DNS Providers.
     Providers,
+    /// Settings → ACME accounts.
+    Accounts,
+    /// Settings → Certificates.
+    Certificates,
     /// Getting started (the first-run page).
     Welcome,
 }
@@ -87,6 +93,9 @@ pub struct Chrome<'a> {
     pub assets: &'a Assets,
     /// Path of this page (where Lock comes back to).
     pub here: String,
+    /// Reload the page after this many seconds when scripts are off (a
+    /// running issuance followed without JavaScript).
+    pub refresh: Option<u32>,
 }
 
 /// The hidden CSRF input of every form.
@@ -139,6 +148,9 @@ pub fn page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
                 link rel="icon" href=(a.icon.path) type="image/svg+xml";
                 link rel="stylesheet" href=(a.css.path) integrity=(a.css.integrity);
                 script src=(a.js.path) integrity=(a.js.integrity) defer {}
+                @if let Some(secs) = chrome.refresh {
+                    noscript { meta http-equiv="refresh" content=(secs); }
+                }
             }
             body {
                 a.skip href="#main" { "Skip to content" }
@@ -148,6 +160,8 @@ pub fn page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
                         ul {
                             li { a href="/secrets" aria-current=[current(Nav::Secrets)] { "Secrets" } }
                             li { a href="/providers" aria-current=[current(Nav::Providers)] { "DNS Providers" } }
+                            li { a href="/accounts" aria-current=[current(Nav::Accounts)] { "ACME accounts" } }
+                            li { a href="/certificates" aria-current=[current(Nav::Certificates)] { "Certificates" } }
                             li { a href="/welcome" aria-current=[current(Nav::Welcome)] { "Getting started" } }
                         }
                     }
@@ -396,6 +410,7 @@ pub(crate) mod test_support {
             notices: Vec::new(),
             assets: &assets,
             here: "/".into(),
+            refresh: None,
         };
         f(&chrome).into_string()
     }
