@@ -8,6 +8,7 @@
 pub mod direct;
 pub mod dns;
 pub mod procs;
+pub mod seed;
 pub mod session;
 pub mod tree;
 pub mod web;

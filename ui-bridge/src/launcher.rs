@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use shared::error::WireResult;
+use shared::error::{WireError, WireResult};
 use shared::lifecycle::{sibling_binary, spawn_child, SpawnError, Spawned};
 use shared::protocol::control::{Bootstrap, PeerGrant};
 use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
+use shared::protocol::vault::{ExportDoc, EXPORT_VERSION};
 use shared::protocol::Role;
 use shared::rpc::RpcClient;
 use shared::secret::Key32;
@@ -24,6 +25,64 @@ use crate::BridgeError;
 
 /// Client of the broker.
 pub type UiClient = RpcClient<UiRequest, UiResponse, UiEvent>;
+
+/// Page size of the walks that build an export (the largest the broker allows).
+const EXPORT_PAGE: u32 = 2000;
+
+/// `config_export`, assembled here from pages: every secret (`secret_list`),
+/// every provider (`dns_provider_list`) and the external provider, each
+/// page one frame, so the export has no size limit but the UI's. The same
+/// metadata the broker's one-frame `ConfigExport` carries, references only.
+async fn export(client: &UiClient, timeout: Duration) -> WireResult<UiResponse> {
+    let unexpected =
+        || WireError::internal("the broker answered an export page with something else");
+    let mut secrets = Vec::new();
+    let mut after = None;
+    loop {
+        let page = UiRequest::SecretList {
+            filter: Default::default(),
+            after: after.take(),
+            limit: Some(EXPORT_PAGE),
+        };
+        match client.call(page, timeout).await? {
+            UiResponse::Secrets(items, next) => {
+                secrets.extend(items);
+                match next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            _ => return Err(unexpected()),
+        }
+    }
+    let mut providers = Vec::new();
+    loop {
+        let page = UiRequest::DnsProviderList {
+            after: after.take(),
+            limit: Some(EXPORT_PAGE),
+        };
+        match client.call(page, timeout).await? {
+            UiResponse::Providers(items, next) => {
+                providers.extend(items);
+                match next {
+                    Some(n) => after = Some(n),
+                    None => break,
+                }
+            }
+            _ => return Err(unexpected()),
+        }
+    }
+    let external_provider = match client.call(UiRequest::ExternalProviderGet, timeout).await? {
+        UiResponse::ExternalProvider(m) => m,
+        _ => return Err(unexpected()),
+    };
+    Ok(UiResponse::Export(ExportDoc {
+        version: EXPORT_VERSION,
+        secrets,
+        providers,
+        external_provider,
+    }))
+}
 
 /// How long a request waits for a restarting broker.
 const RESTART_WAIT: Duration = Duration::from_secs(5);
@@ -126,6 +185,9 @@ impl BrokerLink {
             _ => Duration::from_secs(120),
         };
         let client = self.client().await?;
+        if matches!(request, UiRequest::ConfigExport) {
+            return export(&client, timeout).await;
+        }
         // A fresh id on the broker hop: a UI that reuses an id can never receive
         // a late answer meant for an earlier request. Cancels name the UI's id,
         // so translate it to the running test's broker id.

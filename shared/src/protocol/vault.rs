@@ -84,6 +84,9 @@ pub enum VaultRequest {
     },
 }
 
+/// Version of the export document format.
+pub const EXPORT_VERSION: u32 = 1;
+
 /// The export document (references only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExportDoc {
