@@ -383,7 +383,9 @@ mod tests {
             other => panic!("expected a version refusal, got {other:?}"),
         }
         match read_frame::<HandshakeMsg, _>(&mut br).await {
-            Ok(HandshakeMsg::Rejected { reason }) => assert!(reason.contains("version"), "{reason}"),
+            Ok(HandshakeMsg::Rejected { reason }) => {
+                assert!(reason.contains("version"), "{reason}")
+            }
             other => panic!("expected Rejected, got {other:?}"),
         }
     }

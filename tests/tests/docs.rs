@@ -85,7 +85,10 @@ fn every_path_the_docs_name_exists() {
     let mut checked = 0;
     for doc in ["ARCHITECTURE.md", "docs/security.md"] {
         for path in named_paths(&read(doc)) {
-            assert!(repo().join(&path).exists(), "{doc} names {path}, which does not exist");
+            assert!(
+                repo().join(&path).exists(),
+                "{doc} names {path}, which does not exist"
+            );
             checked += 1;
         }
     }

@@ -287,7 +287,12 @@ fn a_revealed_token_is_never_in_broker_or_ui_memory_and_is_wiped_from_dns_proc()
     // each process holds for its whole life.
     let control = tree.opts.data_dir.to_string_lossy().into_owned();
     // The token never passed through these two: absent right after the answer.
-    procs::assert_absent_with_control(tree.pid(), "ui-bridge", &[token.as_bytes()], control.as_bytes());
+    procs::assert_absent_with_control(
+        tree.pid(),
+        "ui-bridge",
+        &[token.as_bytes()],
+        control.as_bytes(),
+    );
     procs::assert_absent_with_control(
         tree.pid_of("broker"),
         "broker",
