@@ -180,52 +180,129 @@ pub async fn update_provider(
     result
 }
 
-/// The steps of `dns_provider_update` after dns-proc prepared it.
+/// The steps of `dns_provider_update` after dns-proc prepared it. A new token
+/// is staged in the vault first and takes effect only once dns-proc has
+/// committed the provider change, so a failure anywhere leaves the provider
+/// and its token as they were (and a crash is settled by [`reconcile`]).
 async fn apply_update(
     router: &Router,
     upd: ProviderUpdate,
     token: Option<shared::secret::SecretString>,
     prepared: PreparedUpdate,
 ) -> WireResult<ProviderWithWarnings> {
-    if let Some(token) = token {
-        let Some(secret_ref) = prepared.secret_ref else {
-            return Err(
-                WireError::validation("this provider type takes no API token")
-                    .with_field("apiToken"),
-            );
-        };
-        verify_token_owner(router, &prepared.id, &secret_ref).await?;
-        let update = SecretUpdate {
-            data: Some(token_data(token)),
-            // The new value is paired with the endpoint the provider moves to.
-            binding: Some(TokenBinding {
-                owner: prepared.id.clone(),
-                endpoint: prepared.endpoint.clone(),
-            }),
-            ..SecretUpdate::default()
-        };
-        match router
-            .vault(VaultRequest::Update {
-                selector: SecretSelector::Ref(secret_ref),
-                update,
-            })
-            .await?
-        {
-            VaultResponse::Meta(_) => {}
-            other => return Err(unexpected(&other)),
+    let staged = match token {
+        Some(token) => {
+            let Some(secret_ref) = prepared.secret_ref.clone() else {
+                return Err(
+                    WireError::validation("this provider type takes no API token")
+                        .with_field("apiToken"),
+                );
+            };
+            verify_token_owner(router, &prepared.id, &secret_ref).await?;
+            let update = SecretUpdate {
+                data: Some(token_data(token)),
+                // The new value is paired with the endpoint the provider moves to.
+                binding: Some(TokenBinding {
+                    owner: prepared.id.clone(),
+                    endpoint: prepared.endpoint.clone(),
+                }),
+                ..SecretUpdate::default()
+            };
+            match router
+                .vault(VaultRequest::StageUpdate {
+                    selector: SecretSelector::Ref(secret_ref.clone()),
+                    update,
+                    guard: prepared.updated_at.clone(),
+                })
+                .await?
+            {
+                VaultResponse::Meta(_) => Some(secret_ref),
+                other => return Err(unexpected(&other)),
+            }
         }
-    }
-    shared::failpoint::hit("provider_update_after_token");
-    match router
+        None => None,
+    };
+    shared::failpoint::hit("provider_update_after_stage");
+    let id = prepared.id.clone();
+    let guard = prepared.updated_at.clone();
+    let commit = router
         .dns(DnsRequest::CommitUpdate {
             update: upd,
             approval: prepared.approval,
         })
-        .await?
-    {
-        DnsResponse::Provider(p) => Ok(p),
+        .await;
+    let committed = match commit {
+        Ok(DnsResponse::Provider(p)) => Ok(p),
+        Ok(other) => Err(unexpected(&other)),
+        // The answer was lost: the commit may have landed. The row's
+        // updatedAt tells (a commit always moves it).
+        Err(e) if e.code == ErrorCode::Unavailable => {
+            match router.dns(DnsRequest::Get(id.clone())).await {
+                Ok(DnsResponse::Provider(p)) if p.provider.updated_at != guard => Ok(p),
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let Some(secret_ref) = staged else {
+        return committed;
+    };
+    match committed {
+        Ok(p) => {
+            shared::failpoint::hit("provider_update_after_commit");
+            settle_staged(router, &secret_ref, true).await?;
+            Ok(p)
+        }
+        Err(e) => {
+            if let Err(d) = settle_staged(router, &secret_ref, false).await {
+                tracing::warn!(secret = %secret_ref, error = %d, "staged token not discarded; reconcile settles it at the next start");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Puts a staged token into force (`commit`) or drops it.
+async fn settle_staged(router: &Router, secret_ref: &str, commit: bool) -> WireResult<()> {
+    let selector = SecretSelector::Ref(secret_ref.to_string());
+    let request = if commit {
+        VaultRequest::CommitStaged(selector)
+    } else {
+        VaultRequest::DiscardStaged(selector)
+    };
+    match router.vault(request).await? {
+        VaultResponse::Meta(_) | VaultResponse::Done => Ok(()),
         other => Err(unexpected(&other)),
     }
+}
+
+/// Settles token replacements that a crash interrupted: a staged token whose
+/// provider moved on since it was staged (its updatedAt differs from the
+/// guard) belongs to a committed change and takes effect; otherwise it is
+/// dropped.
+async fn settle_interrupted_updates(router: &Router) -> WireResult<()> {
+    let staged = match router.vault(VaultRequest::ListStaged).await? {
+        VaultResponse::Staged(s) => s,
+        other => return Err(unexpected(&other)),
+    };
+    for (meta, guard) in staged {
+        let committed = match &meta.owner {
+            Some(owner) => match router.dns(DnsRequest::Get(owner.clone())).await {
+                Ok(DnsResponse::Provider(p)) => p.provider.updated_at != guard,
+                Err(e) if e.code == ErrorCode::NotFound => false,
+                Ok(other) => return Err(unexpected(&other)),
+                Err(e) => return Err(e),
+            },
+            None => false,
+        };
+        tracing::info!(
+            secret = %meta.reference,
+            committed,
+            "settling an interrupted token replacement"
+        );
+        settle_staged(router, &meta.reference, committed).await?;
+    }
+    Ok(())
 }
 
 /// `dns_provider_delete`.
@@ -318,12 +395,15 @@ async fn bind_token(router: &Router, provider_id: &str, secret_ref: &str) {
 /// removes provider tokens whose provider does not exist. Runs at start-up,
 /// before the UI is served, so no flow is in progress.
 pub async fn reconcile(router: &Router) -> WireResult<()> {
+    settle_interrupted_updates(router).await?;
     if let DnsResponse::DeletingList(list) = router.dns(DnsRequest::ListDeleting).await? {
         for (id, secret_ref) in list {
             tracing::info!(provider = %id, "finishing an interrupted provider delete");
             finish_delete(router, &id, secret_ref).await?;
         }
     }
+    // TXT records an interrupted issuance left (dns-proc's journal).
+    crate::acme_flows::reconcile(router).await?;
     let providers = match router.dns(DnsRequest::List).await? {
         DnsResponse::Providers(p) => p,
         other => return Err(unexpected(&other)),

@@ -3,6 +3,7 @@
 //! bytes it ever carries are values the UI sends inward on create/update, which
 //! it forwards to vault-proc and drops.
 
+pub mod acme_flows;
 pub mod datadir;
 pub mod flows;
 pub mod permit;

@@ -28,6 +28,16 @@ pub fn permitted(role: Role, request: &UiRequest) -> bool {
         | UiRequest::DnsProviderDelete(_)
         | UiRequest::DnsProviderTest(_)
         | UiRequest::DnsProviderTestCancel(_)
-        | UiRequest::DnsResolve { .. } => role == Role::Ui,
+        | UiRequest::DnsResolve { .. }
+        | UiRequest::KeyCreate(_)
+        | UiRequest::KeyImport(_)
+        | UiRequest::AcmeAccountCreate(_)
+        | UiRequest::AcmeAccountList
+        | UiRequest::AcmeAccountDelete { .. }
+        | UiRequest::CertificateIssue(_)
+        | UiRequest::CertificateIssueCancel(_)
+        | UiRequest::CertificateList { .. }
+        | UiRequest::CertificateGet(_)
+        | UiRequest::CertificateDelete(_) => role == Role::Ui,
     }
 }

@@ -14,10 +14,11 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::secrets::{SecretKind, SecretSelector};
 use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
 use shared::protocol::vault::{PermitScope, VaultRequest, VaultResponse};
-use shared::protocol::Role;
+use shared::protocol::{Role, VariantName};
 use shared::rpc::{BoxFuture, EventSink, Handler};
 use tokio::sync::mpsc;
 
+use crate::acme_flows;
 use crate::flows;
 use crate::permit::{PermitGuard, SupervisedVault, VaultSource};
 use crate::supervisor::Supervisor;
@@ -39,6 +40,8 @@ pub struct Router {
     permits: Arc<dyn VaultSource>,
     /// UI request id of a running Test Connection → dns-proc request id.
     tests: Mutex<HashMap<u64, u64>>,
+    /// UI request id of a running issuance → dns-proc request id.
+    issues: Mutex<HashMap<u64, u64>>,
 }
 
 impl Router {
@@ -48,12 +51,34 @@ impl Router {
             permits: Arc::new(SupervisedVault(sup.clone())),
             sup,
             tests: Mutex::new(HashMap::new()),
+            issues: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The current dns-proc client (for calls with events).
+    pub async fn dns_client(&self) -> WireResult<Arc<crate::supervisor::DnsClient>> {
+        self.sup.dns().await
+    }
+
+    /// Records (or forgets, with `None`) the dns-proc request of a running issuance.
+    pub fn track_issue(&self, ui_id: u64, dns_id: Option<u64>) {
+        if let Ok(mut m) = self.issues.lock() {
+            match dns_id {
+                Some(d) => m.insert(ui_id, d),
+                None => m.remove(&ui_id),
+            };
+        }
     }
 
     /// Calls vault-proc.
     pub async fn vault(&self, req: VaultRequest) -> WireResult<VaultResponse> {
         self.sup.vault().await?.call(req, VAULT_TIMEOUT).await
+    }
+
+    /// Grants a permit for one operation; dropping the guard revokes it
+    /// (`crate::permit`). Every grant of the broker goes through here.
+    pub async fn grant_permit(&self, scope: PermitScope, ttl: Duration) -> WireResult<PermitGuard> {
+        PermitGuard::grant(self.permits.clone(), scope, ttl).await
     }
 
     /// Calls dns-proc.
@@ -131,6 +156,12 @@ impl Router {
                     other => Err(unexpected(&other)),
                 }
             }
+            UiRequest::KeyCreate(mut new) => {
+                // The UI never sets an owner (order keys are owned by their order).
+                new.owner = None;
+                meta(self.vault(VaultRequest::KeyCreate(new)).await?)
+            }
+            UiRequest::KeyImport(imp) => meta(self.vault(VaultRequest::KeyImport(imp)).await?),
             UiRequest::ConfigExport => {
                 let providers = match self.dns(DnsRequest::List).await? {
                     DnsResponse::Providers(p) => p,
@@ -174,6 +205,51 @@ impl Router {
                 }
             }
             UiRequest::DnsProviderTest(params) => self.test_connection(params, events).await,
+            UiRequest::AcmeAccountCreate(new) => acme_flows::create_account(&self, new)
+                .await
+                .map(UiResponse::AcmeAccount),
+            UiRequest::AcmeAccountList => match self.dns(DnsRequest::AcmeAccountList).await? {
+                DnsResponse::AcmeAccounts(a) => Ok(UiResponse::AcmeAccounts(a)),
+                other => Err(unexpected(&other)),
+            },
+            UiRequest::AcmeAccountDelete { id, deactivate } => {
+                acme_flows::delete_account(&self, &id, deactivate)
+                    .await
+                    .map(|_| UiResponse::Deleted)
+            }
+            UiRequest::CertificateIssue(params) => acme_flows::issue(&self, params, events).await,
+            UiRequest::CertificateIssueCancel(ui_id) => {
+                let dns_id = self.issues.lock().ok().and_then(|t| t.get(&ui_id).copied());
+                let Some(dns_id) = dns_id else {
+                    return Ok(UiResponse::Cancelled(false));
+                };
+                match self
+                    .dns(DnsRequest::CancelIssue { request_id: dns_id })
+                    .await?
+                {
+                    DnsResponse::Cancelled(c) => Ok(UiResponse::Cancelled(c)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::CertificateList { after, limit } => {
+                let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+                match self
+                    .dns(DnsRequest::CertificateList { after, limit })
+                    .await?
+                {
+                    DnsResponse::Certificates(c, next) => Ok(UiResponse::Certificates(c, next)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::CertificateGet(id) => {
+                match self.dns(DnsRequest::CertificateGet(id)).await? {
+                    DnsResponse::Certificate(c) => Ok(UiResponse::Certificate(c)),
+                    other => Err(unexpected(&other)),
+                }
+            }
+            UiRequest::CertificateDelete(id) => acme_flows::delete_certificate(&self, &id)
+                .await
+                .map(|_| UiResponse::Deleted),
             UiRequest::DnsProviderTestCancel(ui_id) => {
                 let dns_id = self.tests.lock().ok().and_then(|t| t.get(&ui_id).copied());
                 let Some(dns_id) = dns_id else {
@@ -238,7 +314,7 @@ impl Router {
                     secret_ref,
                 };
                 let ttl = timeout + Duration::from_secs(90);
-                Some(PermitGuard::grant(self.permits.clone(), scope, ttl).await?)
+                Some(self.grant_permit(scope, ttl).await?)
             }
             None => None,
         };
@@ -303,12 +379,34 @@ fn meta(r: VaultResponse) -> WireResult<UiResponse> {
 }
 
 /// An answer of the wrong shape from a child: an internal error. Only the
-/// variant name is reported, never its contents.
-pub fn unexpected<T: std::fmt::Debug>(r: &T) -> WireError {
-    let dbg = format!("{r:?}");
-    let name: String = dbg
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_')
-        .collect();
-    WireError::internal(format!("unexpected answer from a child process: {name}"))
+/// variant name is reported (strum-derived), never its contents.
+pub fn unexpected<T: VariantName>(r: &T) -> WireError {
+    WireError::internal(format!(
+        "unexpected answer from a child process: {}",
+        r.variant_name()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::secret::SecretString;
+
+    #[test]
+    fn unexpected_names_the_variant_and_nothing_else() {
+        let mut data = shared::protocol::secrets::SecretData::new();
+        data.insert("value".into(), SecretString::from("canary-value-123"));
+        let e = unexpected(&VaultResponse::RevealedToken {
+            data,
+            binding: None,
+        });
+        assert_eq!(
+            e.message,
+            "unexpected answer from a child process: RevealedToken"
+        );
+        assert!(unexpected(&DnsResponse::Done).message.ends_with(": Done"));
+        assert!(unexpected(&DnsResponse::Cancelled(true))
+            .message
+            .ends_with(": Cancelled"));
+    }
 }

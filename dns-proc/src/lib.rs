@@ -3,6 +3,7 @@
 //! suffix, and runs the provider adapters and DNS checks. Provider tokens come
 //! from vault-proc per operation and only under a permit the broker granted.
 
+pub mod acme;
 pub mod adapters;
 pub mod policy;
 pub mod providers;

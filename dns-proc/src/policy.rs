@@ -20,6 +20,19 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         | DnsRequest::Get(_)
         | DnsRequest::Resolve { .. }
         | DnsRequest::Test(_)
-        | DnsRequest::CancelTest { .. } => role == Role::Broker,
+        | DnsRequest::CancelTest { .. }
+        | DnsRequest::AcmeDirectory { .. }
+        | DnsRequest::AcmeAccountRegister(_)
+        | DnsRequest::AcmeAccountList
+        | DnsRequest::AcmeAccountGet(_)
+        | DnsRequest::AcmeAccountDelete { .. }
+        | DnsRequest::IssuePrepare { .. }
+        | DnsRequest::Issue { .. }
+        | DnsRequest::CancelIssue { .. }
+        | DnsRequest::JournalProviders
+        | DnsRequest::JournalCleanup { .. }
+        | DnsRequest::CertificateList { .. }
+        | DnsRequest::CertificateGet(_)
+        | DnsRequest::CertificateDelete(_) => role == Role::Broker,
     }
 }

@@ -27,8 +27,9 @@ pub async fn run() -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     let data_dir = PathBuf::from(&ctx.bootstrap.data_dir);
-    let registry = SyncArbiter::start(1, move || RegistryActor::new(data_dir.clone()));
-    let service = DnsService::new(registry, vault);
+    let registry_dir = data_dir.clone();
+    let registry = SyncArbiter::start(1, move || RegistryActor::new(registry_dir.clone()));
+    let service = DnsService::new(registry, vault, data_dir);
     let mut shutdown = ctx.shutdown.clone();
     let server = tokio::spawn(serve(
         ctx.listener,

@@ -15,10 +15,10 @@ use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
 use shared::protocol::Role;
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
-use shared::protocol::dns::{TestOutcome, TestParams};
-use shared::protocol::secrets::TokenBinding;
+use shared::protocol::dns::{TestParams, TestStep};
 use tokio::sync::{mpsc, watch};
 
+use crate::acme::service::{AcmeState, AsyncResolve};
 use crate::adapters;
 use crate::policy;
 use crate::providers::config::ProviderConfig;
@@ -27,36 +27,8 @@ use crate::providers::registry::ProviderRegistry;
 use crate::run::VaultAddress;
 use crate::scrub;
 use crate::testconn::{self, Progress, TestPlan};
-use crate::vault_link::VaultLink;
+use crate::vault_link::{TokenRefusal, VaultLink};
 use crate::verify::PollPlan;
-
-/// Refuses a token whose sealed pairing (owner, canonical endpoint) is not
-/// the configuration this run is about to use: `dns.sqlite` (or the
-/// vault's row) was changed outside the core, and the token must not go to
-/// an endpoint the user never paired it with. This is where the pairing is
-/// enforced (vault-proc's AAD makes the pairing itself tamper-evident).
-fn check_binding(
-    provider_id: &str,
-    config: &ProviderConfig,
-    binding: Option<&TokenBinding>,
-) -> Result<(), TestOutcome> {
-    let endpoint = config.endpoint();
-    let message = match binding {
-        Some(b) if b.owner == provider_id && b.endpoint.as_deref() == endpoint => return Ok(()),
-        Some(b) if b.owner != provider_id => "this token belongs to another provider: the configuration was changed outside the core".to_string(),
-        Some(b) => format!(
-            "the provider's endpoint ({}) is not the one its token was paired with ({}): the configuration was changed outside the core (or an update was interrupted before it finished); the token was not sent",
-            endpoint.unwrap_or("the provider's fixed API"),
-            b.endpoint.as_deref().unwrap_or("the provider's fixed API"),
-        ),
-        None => "this token was never paired with an endpoint (it predates pairing and the one-time migration did not run): the token was not sent".to_string(),
-    };
-    Err(testconn::failed(
-        "credentials",
-        message,
-        vec!["If you changed the server yourself, enter the API token again with the new server (dns_provider_update) to pair them; otherwise check who edits the core's data directory.".into()],
-    ))
-}
 
 /// Owns the provider registry; runs on its own thread.
 pub struct RegistryActor {
@@ -122,9 +94,9 @@ impl RegistryActor {
             DnsRequest::Resolve { hostname, value } => {
                 DnsResponse::Resolution(r.resolve(&hostname, value.as_deref())?)
             }
-            DnsRequest::Test(_) | DnsRequest::CancelTest { .. } => {
+            _ => {
                 return Err(WireError::internal(
-                    "test requests are not handled by the registry actor",
+                    "this request is not handled by the registry actor",
                 ))
             }
         })
@@ -153,6 +125,7 @@ impl ActixHandler<Exec> for RegistryActor {
 /// The IPC handler.
 pub struct DnsService {
     registry: Addr<RegistryActor>,
+    acme: AcmeState,
     vault: VaultLink,
     /// Running Test Connection runs by request id, to cancel them.
     tests: Mutex<HashMap<u64, watch::Sender<bool>>>,
@@ -160,9 +133,10 @@ pub struct DnsService {
 
 impl DnsService {
     /// A service over the registry actor; `vault` says where vault-proc is.
-    pub fn new(registry: Addr<RegistryActor>, vault: VaultAddress) -> Arc<Self> {
+    pub fn new(registry: Addr<RegistryActor>, vault: VaultAddress, data_dir: PathBuf) -> Arc<Self> {
         Arc::new(Self {
             registry,
+            acme: AcmeState::new(data_dir),
             vault: VaultLink::new(vault),
             tests: Mutex::new(HashMap::new()),
         })
@@ -220,15 +194,17 @@ impl DnsService {
         let config = ProviderConfig::parse(provider.provider_type, Some(&provider.config_json))
             .map_err(WireError::from)?;
         let token = match &provider.secret_ref {
-            Some(r) => {
-                let (token, binding) = self.vault.reveal_token(&provider.id, r).await?;
-                if let Err(mismatch) = check_binding(&provider.id, &config, binding.as_ref()) {
-                    // The token is dropped (zeroized) here, never sent.
-                    drop(token);
-                    return Ok(DnsResponse::TestOutcome(mismatch));
+            Some(r) => match self.vault.paired_token(&provider.id, r, &config).await {
+                Ok(token) => Some(token),
+                Err(TokenRefusal::Unpaired(why)) => {
+                    return Ok(DnsResponse::TestOutcome(testconn::failed(
+                        TestStep::Credentials,
+                        why,
+                        vec!["If you changed the server yourself, enter the API token again with the new server (dns_provider_update) to pair them; otherwise check who edits the core's data directory.".into()],
+                    )));
                 }
-                Some(token)
-            }
+                Err(TokenRefusal::Vault(e)) => return Err(e),
+            },
             None => None,
         };
         // From here until every result and event of this run has been
@@ -241,7 +217,7 @@ impl DnsService {
             Ok(a) => a,
             Err(e) => {
                 let mut outcome = testconn::failed(
-                    "credentials",
+                    TestStep::Credentials,
                     e.to_string(),
                     testconn::suggestions::for_error(&e, provider.provider_type, &suffix),
                 );
@@ -285,6 +261,48 @@ impl DnsService {
         Ok(DnsResponse::TestOutcome(outcome))
     }
 
+    /// An issuance run, progress forwarded as [`DnsEvent::IssueProgress`].
+    async fn issue(
+        &self,
+        order_id: &str,
+        timeout_secs: u64,
+        events: EventSink<DnsEvent>,
+    ) -> WireResult<DnsResponse> {
+        let id = events.request_id();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let forward = tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                events.send::<DnsResponse>(DnsEvent::IssueProgress(p)).await;
+            }
+        });
+        let result = self
+            .acme
+            .issue(&self.vault, order_id, timeout_secs, id, tx)
+            .await;
+        let _ = forward.await;
+        let (outcome, dead_key) = result?;
+        Ok(DnsResponse::IssueOutcome(outcome, dead_key))
+    }
+
+    /// The providers (still configured) that hold journaled records.
+    async fn journal_providers(&self) -> WireResult<Vec<shared::protocol::dns::ProviderMeta>> {
+        let mut out = Vec::new();
+        for id in self.acme.journal_providers().await? {
+            match self.registry(DnsRequest::Get(id.clone())).await {
+                Ok(DnsResponse::Provider(p)) => out.push(p.provider),
+                Ok(_) => {
+                    return Err(WireError::internal(
+                        "registry answered Get with something else",
+                    ))
+                }
+                Err(e) => {
+                    tracing::warn!(provider = %id, error = %e, "journaled records of a provider that is gone")
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn cancel(&self, request_id: u64) -> bool {
         self.tests
             .lock()
@@ -311,10 +329,98 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
                 DnsRequest::CancelTest { request_id } => {
                     Ok(DnsResponse::Cancelled(self.cancel(request_id)))
                 }
+                DnsRequest::AcmeDirectory {
+                    directory_url,
+                    ca_pem,
+                } => Ok(DnsResponse::AcmeDirectory(
+                    self.acme
+                        .directory(&directory_url, ca_pem.as_deref())
+                        .await?,
+                )),
+                DnsRequest::AcmeAccountRegister(reg) => Ok(DnsResponse::AcmeAccount(
+                    self.acme.register(&self.vault, reg).await?,
+                )),
+                DnsRequest::AcmeAccountList => {
+                    Ok(DnsResponse::AcmeAccounts(self.acme.accounts().await?))
+                }
+                DnsRequest::AcmeAccountGet(id) => {
+                    let (meta, origin) = self.acme.account(&id).await?;
+                    Ok(DnsResponse::AcmeAccountOrigin(meta, origin))
+                }
+                DnsRequest::AcmeAccountDelete { id, deactivate } => {
+                    self.acme
+                        .delete_account(&self.vault, &id, deactivate)
+                        .await?;
+                    Ok(DnsResponse::Done)
+                }
+                DnsRequest::IssuePrepare {
+                    account_id,
+                    names,
+                    key_type,
+                } => Ok(DnsResponse::IssuePlan(
+                    self.acme
+                        .prepare(Resolver(&self), &account_id, &names, key_type)
+                        .await?,
+                )),
+                DnsRequest::Issue {
+                    order_id,
+                    timeout_secs,
+                } => self.issue(&order_id, timeout_secs, events).await,
+                DnsRequest::CancelIssue { request_id } => {
+                    Ok(DnsResponse::Cancelled(self.acme.cancel(request_id)))
+                }
+                DnsRequest::JournalProviders => {
+                    let mut out = Vec::new();
+                    for p in self.journal_providers().await? {
+                        if let Some(r) = p.secret_ref {
+                            out.push((p.id, r));
+                        }
+                    }
+                    Ok(DnsResponse::ProviderRefs(out))
+                }
+                DnsRequest::JournalCleanup { order_id } => {
+                    let providers = self.journal_providers().await?;
+                    Ok(DnsResponse::JournalLeft(
+                        self.acme
+                            .journal_cleanup(&self.vault, order_id.as_deref(), providers)
+                            .await?,
+                    ))
+                }
+                DnsRequest::CertificateList { after, limit } => {
+                    let (page, next) = self.acme.certificates(after.as_deref(), limit).await?;
+                    Ok(DnsResponse::Certificates(page, next))
+                }
+                DnsRequest::CertificateGet(id) => {
+                    Ok(DnsResponse::Certificate(self.acme.certificate(&id).await?))
+                }
+                DnsRequest::CertificateDelete(id) => Ok(DnsResponse::CertificateDeleted(
+                    self.acme.delete_certificate(&id).await?,
+                )),
                 other => self.registry(other).await,
             };
             // Every error answer leaves through the final scrub.
             answer.map_err(scrub::error)
         })
+    }
+}
+
+/// Provider resolution through the registry actor.
+struct Resolver<'a>(&'a DnsService);
+
+impl AsyncResolve for Resolver<'_> {
+    async fn resolve(&self, host: &str) -> WireResult<shared::protocol::dns::Resolution> {
+        match self
+            .0
+            .registry(DnsRequest::Resolve {
+                hostname: host.to_string(),
+                value: None,
+            })
+            .await?
+        {
+            DnsResponse::Resolution(r) => Ok(r),
+            _ => Err(WireError::internal(
+                "registry answered Resolve with something else",
+            )),
+        }
     }
 }

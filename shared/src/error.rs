@@ -6,9 +6,11 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The stable error codes of the UI contract.
+/// The stable error codes of the UI contract (names strum-derived).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
 pub enum ErrorCode {
     /// The request was malformed (bad JSON, unknown command, wrong types).
     InvalidRequest,
@@ -35,18 +37,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// The snake_case string used on the UI wire.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidRequest => "invalid_request",
-            ErrorCode::Validation => "validation",
-            ErrorCode::NotFound => "not_found",
-            ErrorCode::Conflict => "conflict",
-            ErrorCode::Locked => "locked",
-            ErrorCode::KeyringUnavailable => "keyring_unavailable",
-            ErrorCode::Unavailable => "unavailable",
-            ErrorCode::ProviderError => "provider_error",
-            ErrorCode::Forbidden => "forbidden",
-            ErrorCode::Internal => "internal",
-        }
+        self.into()
     }
 }
 

@@ -5,8 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod acme;
 pub mod direct;
 pub mod dns;
+pub mod keys;
 pub mod procs;
 pub mod seed;
 pub mod session;

@@ -237,3 +237,24 @@ pub fn assert_gone_with_control(
     }
     assert_absent_with_control(pid, name, absent, control);
 }
+
+/// The `n` bytes that follow each occurrence of `needle` in `pid`'s memory
+/// (to find key material by its DER framing).
+pub fn memory_bytes_after(pid: u32, needle: &[u8], n: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let scanned = scan_memory(pid, |_, buf| {
+        for (i, w) in buf.windows(needle.len()).enumerate() {
+            let start = i + needle.len();
+            if w == needle && start + n <= buf.len() {
+                out.push(buf[start..start + n].to_vec());
+            }
+        }
+        false
+    });
+    if let Err(e) = scanned {
+        panic!("memory scan incomplete: {e}");
+    }
+    out.sort();
+    out.dedup();
+    out
+}

@@ -80,6 +80,7 @@ pub fn provider_tokens(data_dir: &Path, key: [u8; 32], n: usize, description: &s
                         nonce: Some(sealed.nonce.to_vec()),
                         ciphertext: Some(sealed.ciphertext),
                         token_binding: None,
+                        public_key: None,
                     },
                 )?;
             }

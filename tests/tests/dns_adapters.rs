@@ -81,7 +81,9 @@ fn rfc2136_adapter(secret: &str) -> Rfc2136 {
     let config = Rfc2136Config {
         server: required_env("SSLBOARD_TEST_BIND_DNS"),
         tsig_key_name: required_env("SSLBOARD_TEST_TSIG_NAME"),
-        tsig_algorithm: required_env("SSLBOARD_TEST_TSIG_ALGORITHM"),
+        tsig_algorithm: required_env("SSLBOARD_TEST_TSIG_ALGORITHM")
+            .parse()
+            .unwrap(),
     };
     Rfc2136::new(&config, secret.into()).unwrap()
 }

@@ -284,27 +284,34 @@ fn a_server_url_edited_outside_the_core_never_receives_the_token() {
     tree.close();
 }
 
-/// Issues 13 items 4 and 6 with a failpoint: the broker dies after the vault
-/// took the new token (paired with the new server) and before dns-proc
-/// committed the move. The approval dies with the flow, the provider stays
-/// on its old server, and the new token is sent to neither server.
-#[test]
-fn a_crash_between_the_new_token_and_the_move_sends_the_new_token_nowhere() {
-    let old = EchoServer::start();
-    let new = EchoServer::start();
-    let first = format!("pdns-first-{}", random_hex(16));
-    let second = format!("pdns-second-{}", random_hex(16));
+/// Which of `servers` received a request carrying `token` in its head.
+fn servers_that_got(servers: &[(&str, &EchoServer)], token: &str) -> Vec<String> {
+    servers
+        .iter()
+        .filter(|(_, s)| s.received().iter().any(|head| head.contains(token)))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+/// Starts a tree that aborts its broker at `failpoint`, creates a PowerDNS
+/// provider on `old` with `first`, and asks it to move to `new` with `second`:
+/// the broker dies mid-flow and ui-bridge restarts it (start-up reconcile).
+fn interrupted_move(
+    failpoint: &str,
+    old: &EchoServer,
+    new: &EchoServer,
+    first: &str,
+    second: &str,
+) -> (tempfile::TempDir, Tree, String) {
     let t = tempfile::tempdir().unwrap();
     let mut opts = TreeOptions::new(t.path(), KeySource::random_env());
-    opts.extra_env.push((
-        "SSLBOARD_FAILPOINT".into(),
-        "provider_update_after_token".into(),
-    ));
+    opts.extra_env
+        .push(("SSLBOARD_FAILPOINT".into(), failpoint.into()));
     let mut tree = Tree::start(opts);
     let id = create_powerdns(
         &mut tree,
         "moving.example.test",
-        &first,
+        first,
         json!({"serverUrl": old.url()}),
     );
     let r = tree.request(
@@ -312,25 +319,135 @@ fn a_crash_between_the_new_token_and_the_move_sends_the_new_token_nowhere() {
         json!({"id": id, "config": {"serverUrl": new.url()}, "apiToken": second}),
     );
     assert_eq!(r["error"]["code"], json!("unavailable"), "{r}");
-    // ui-bridge restarted the broker (and with it dns-proc): the move never landed.
+    (t, tree, id)
+}
+
+/// Issues 13 items 4, 6 and 10 with a failpoint: the broker dies after the
+/// vault staged the new token (paired with the new server) and before
+/// dns-proc committed the move. Nothing changed: the provider stays on its
+/// old server with its old token, which still works there; the new token is
+/// sent nowhere.
+#[test]
+fn a_crash_before_the_move_is_committed_keeps_the_old_server_and_token() {
+    let old = EchoServer::start();
+    let new = EchoServer::start();
+    let first = format!("pdns-first-{}", random_hex(16));
+    let second = format!("pdns-second-{}", random_hex(16));
+    let (_t, mut tree, id) =
+        interrupted_move("provider_update_after_stage", &old, &new, &first, &second);
     let p = tree.ok("dns_provider_list", json!({}))["providers"][0].clone();
     assert!(p["config"].to_string().contains(&old.url()), "{p}");
-    let result = run_test(&mut tree, &id);
-    assert_eq!(result["success"], json!(false), "{result}");
-    assert_eq!(result["failedStep"], json!("credentials"), "{result}");
+    let _ = run_test(&mut tree, &id);
+    let servers = [("old", &old), ("new", &new)];
+    assert_eq!(
+        servers_that_got(&servers, &first),
+        vec!["old"],
+        "the old token went elsewhere"
+    );
     assert!(
-        result["message"]
-            .as_str()
-            .unwrap()
+        servers_that_got(&servers, &second).is_empty(),
+        "the new token was sent"
+    );
+    assert!(new.received().is_empty(), "the new server was contacted");
+    tree.close();
+}
+
+/// The broker dies after dns-proc committed the move and before the staged
+/// token took effect: start-up reconcile sees the provider moved on and puts
+/// the new token into force, so the provider works on its new server with
+/// the new token, and the old token goes nowhere.
+#[test]
+fn a_crash_after_the_move_is_committed_puts_the_new_token_into_force() {
+    let old = EchoServer::start();
+    let new = EchoServer::start();
+    let first = format!("pdns-first-{}", random_hex(16));
+    let second = format!("pdns-second-{}", random_hex(16));
+    let (_t, mut tree, id) =
+        interrupted_move("provider_update_after_commit", &old, &new, &first, &second);
+    let p = tree.ok("dns_provider_list", json!({}))["providers"][0].clone();
+    assert!(p["config"].to_string().contains(&new.url()), "{p}");
+    let result = run_test(&mut tree, &id);
+    assert!(
+        !result["message"]
+            .to_string()
             .contains("changed outside the core"),
         "{result}"
     );
-    for (name, server) in [("old", &old), ("new", &new)] {
-        assert!(
-            server.received().is_empty(),
-            "the {name} server was contacted: {:?}",
-            server.received()
-        );
-    }
+    let servers = [("old", &old), ("new", &new)];
+    assert_eq!(servers_that_got(&servers, &second), vec!["new"], "{result}");
+    assert!(
+        servers_that_got(&servers, &first).is_empty(),
+        "the old token was sent"
+    );
     tree.close();
+}
+
+/// Issue 13 item 6, the one-time migration: a token sealed before pairings
+/// existed (row AAD v1, no `token_binding`) is paired with its provider and
+/// endpoint at the next start, and then works, and only there.
+#[test]
+fn a_token_sealed_before_pairings_is_paired_once_at_the_next_start() {
+    use base64::Engine as _;
+    use shared::protocol::secrets::{SecretKind, SecretType};
+    use vault_proc::secrets::crypto;
+
+    let server = EchoServer::start();
+    let token = format!("pdns-legacy-{}", random_hex(16));
+    let t = tempfile::tempdir().unwrap();
+    let key = KeySource::random_env();
+    let KeySource::Env(b64) = &key else {
+        unreachable!()
+    };
+    let master: [u8; 32] = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let master = shared::secret::Key32::from_bytes(master);
+    let opts = TreeOptions::new(t.path(), key.clone());
+    let mut tree = Tree::start(opts.clone());
+    let id = create_powerdns(
+        &mut tree,
+        "legacy.example.test",
+        &token,
+        json!({"serverUrl": server.url()}),
+    );
+    tree.close();
+
+    // Re-seal the token as the previous version did: row AAD, no pairing.
+    let db = rusqlite::Connection::open(opts.data_dir.join("secrets.sqlite")).unwrap();
+    let (sid, nonce, ct, binding): (String, Vec<u8>, Vec<u8>, Option<String>) = db
+        .query_row(
+            "SELECT id, nonce, ciphertext, token_binding FROM secret_metadata WHERE owner = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(binding.as_deref(), Some(server.url().as_str()));
+    let (kind, ty) = (SecretKind::DnsProviderToken, SecretType::ApiKey);
+    let bound = crypto::aad_for(&sid, kind, ty, Some(&id), binding.as_deref());
+    let plain = crypto::open(&master, &bound, &nonce, &ct, &sid).unwrap();
+    let legacy = crypto::seal(&master, &crypto::row_aad(&sid, kind, ty), &plain).unwrap();
+    db.execute(
+        "UPDATE secret_metadata SET nonce = ?2, ciphertext = ?3, token_binding = NULL WHERE id = ?1",
+        rusqlite::params![sid, legacy.nonce.to_vec(), legacy.ciphertext],
+    )
+    .unwrap();
+    drop(db);
+
+    // The next start pairs it (reconcile), and Test Connection sends it.
+    let mut tree = Tree::start(opts.clone());
+    let result = run_test(&mut tree, &id);
+    assert_eq!(result["failedStep"], json!("zone_lookup"), "{result}");
+    assert!(server.received().iter().any(|h| h.contains(&token)));
+    tree.close();
+    let db = rusqlite::Connection::open(opts.data_dir.join("secrets.sqlite")).unwrap();
+    let paired: Option<String> = db
+        .query_row(
+            "SELECT token_binding FROM secret_metadata WHERE id = ?1",
+            [&sid],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(paired.as_deref(), Some(server.url().as_str()));
 }

@@ -182,6 +182,9 @@ impl BrokerLink {
             UiRequest::DnsProviderTest(p) => {
                 Duration::from_secs(p.timeout_secs.unwrap_or(60).min(600) + 240)
             }
+            UiRequest::CertificateIssue(p) => {
+                Duration::from_secs(p.timeout_secs.unwrap_or(300).min(3600) + 240)
+            }
             _ => Duration::from_secs(120),
         };
         let client = self.client().await?;
@@ -200,6 +203,17 @@ impl BrokerLink {
                     .and_then(|m| m.get(&ui_target).copied());
                 match target {
                     Some(broker_id) => UiRequest::DnsProviderTestCancel(broker_id),
+                    None => return Ok(UiResponse::Cancelled(false)),
+                }
+            }
+            UiRequest::CertificateIssueCancel(ui_target) => {
+                let target = self
+                    .in_flight
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.get(&ui_target).copied());
+                match target {
+                    Some(broker_id) => UiRequest::CertificateIssueCancel(broker_id),
                     None => return Ok(UiResponse::Cancelled(false)),
                 }
             }

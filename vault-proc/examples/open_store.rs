@@ -20,7 +20,7 @@ fn main() {
         }
     };
     match SecretStore::open(std::path::Path::new(&dir), source) {
-        Ok(_) => println!("opened"),
+        Ok(_) => {}
         Err(e) => {
             eprintln!("open_store: {e}");
             std::process::exit(1);

@@ -66,6 +66,16 @@ pub struct AcmeView<'a> {
 }
 
 impl AcmeView<'_> {
+    /// Every key the permit covers.
+    pub fn keys(&self) -> Vec<String> {
+        self.grant
+            .key_refs
+            .iter()
+            .chain(self.added_keys.iter())
+            .cloned()
+            .collect()
+    }
+
     /// True when the permit covers `key_ref`.
     pub fn has_key(&self, key_ref: &str) -> bool {
         self.grant.key_refs.iter().any(|k| k == key_ref)

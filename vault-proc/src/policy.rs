@@ -13,6 +13,10 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::Create(_)
         | VaultRequest::Update { .. }
         | VaultRequest::Delete(_)
+        | VaultRequest::StageUpdate { .. }
+        | VaultRequest::CommitStaged(_)
+        | VaultRequest::DiscardStaged(_)
+        | VaultRequest::ListStaged
         | VaultRequest::List(_)
         | VaultRequest::ListPage { .. }
         | VaultRequest::Get(_)
@@ -22,8 +26,17 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::ExternalGet
         | VaultRequest::ExternalDelete
         | VaultRequest::GrantPermit { .. }
-        | VaultRequest::RevokePermit { .. } => role == Role::Broker,
-        // Values leave vault-proc only towards dns-proc.
-        VaultRequest::Reveal { .. } => role == Role::Dns,
+        | VaultRequest::RevokePermit { .. }
+        // Keys come in from the UI through the broker, never from dns-proc.
+        | VaultRequest::KeyCreate(_)
+        | VaultRequest::KeyImport(_) => role == Role::Broker,
+        // Values leave vault-proc only towards dns-proc, and key operations are
+        // dns-proc's (each also needs a live permit: `keys::ops`).
+        VaultRequest::Reveal { .. }
+        | VaultRequest::AcmeSign { .. }
+        | VaultRequest::CsrCreate { .. }
+        | VaultRequest::EabSign { .. }
+        | VaultRequest::PublicJwk { .. }
+        | VaultRequest::OrderKeyCreate { .. } => role == Role::Dns,
     }
 }

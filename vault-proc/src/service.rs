@@ -24,6 +24,9 @@ use shared::rpc::{BoxFuture, EventSink, Handler};
 
 use crate::external::config as external_config;
 use crate::external::fetch::ExternalCache;
+use crate::keys::cache::KeyCache;
+use crate::keys::grant;
+use crate::keys::ops::KeyOps;
 use crate::permits::{Permits, TokenPermits};
 use crate::policy;
 use crate::secrets::locked_key::KeyWatch;
@@ -127,6 +130,8 @@ pub struct StoreActor {
     permits: Permits,
     external: ExternalCache,
     fast: Arc<FastReads>,
+    /// Keys loaded while unlocked; emptied on lock.
+    keys: KeyCache,
 }
 
 impl StoreActor {
@@ -139,6 +144,7 @@ impl StoreActor {
             permits: Permits::default(),
             external: ExternalCache::default(),
             fast,
+            keys: KeyCache::default(),
         }
     }
 
@@ -197,6 +203,8 @@ impl StoreActor {
             },
             VaultRequest::Lock => match self.store.as_mut() {
                 Some(s) => {
+                    // Key objects go with the master key: both zeroized now.
+                    self.keys.clear();
                     s.lock();
                     Ok(VaultResponse::Status(s.status()))
                 }
@@ -216,15 +224,42 @@ impl StoreActor {
             VaultRequest::Create(new) => Ok(VaultResponse::Meta(
                 self.store()?.create(new).map_err(WireError::from)?,
             )),
-            VaultRequest::Update { selector, update } => Ok(VaultResponse::Meta(
-                self.store()?
+            VaultRequest::Update { selector, update } => {
+                let meta = self
+                    .store()?
                     .update(&selector, update)
-                    .map_err(WireError::from)?,
-            )),
+                    .map_err(WireError::from)?;
+                self.keys.forget(&meta.reference);
+                Ok(VaultResponse::Meta(meta))
+            }
             VaultRequest::Delete(selector) => {
-                self.store()?.delete(&selector).map_err(WireError::from)?;
+                let meta = self.store()?.delete(&selector).map_err(WireError::from)?;
+                self.keys.forget(&meta.reference);
                 Ok(VaultResponse::Deleted)
             }
+            VaultRequest::StageUpdate {
+                selector,
+                update,
+                guard,
+            } => Ok(VaultResponse::Meta(
+                self.store()?
+                    .stage_pending(&selector, update, &guard)
+                    .map_err(WireError::from)?,
+            )),
+            VaultRequest::CommitStaged(selector) => Ok(VaultResponse::Meta(
+                self.store()?
+                    .commit_pending(&selector)
+                    .map_err(WireError::from)?,
+            )),
+            VaultRequest::DiscardStaged(selector) => {
+                self.store()?
+                    .discard_pending(&selector)
+                    .map_err(WireError::from)?;
+                Ok(VaultResponse::Done)
+            }
+            VaultRequest::ListStaged => Ok(VaultResponse::Staged(
+                self.store()?.list_pending().map_err(WireError::from)?,
+            )),
             VaultRequest::ListPage {
                 filter,
                 after,
@@ -271,13 +306,48 @@ impl StoreActor {
                 Ok(VaultResponse::Deleted)
             }
             VaultRequest::GrantPermit { scope, ttl_ms } => {
+                let scope = grant::checked_scope(scope)?;
                 self.permits.grant(scope, Duration::from_millis(ttl_ms));
                 Ok(VaultResponse::Done)
             }
             VaultRequest::RevokePermit { scope } => {
+                // Normalized like the grant, so it names the same permit.
+                let scope = grant::checked_scope(scope.clone()).unwrap_or(scope);
                 self.permits.revoke(&scope);
                 Ok(VaultResponse::Done)
             }
+            VaultRequest::KeyCreate(new) => Ok(VaultResponse::Meta(self.key_ops()?.create(new)?)),
+            VaultRequest::KeyImport(imp) => Ok(VaultResponse::Meta(self.key_ops()?.import(imp)?)),
+            VaultRequest::AcmeSign {
+                key_ref,
+                url,
+                nonce,
+                signer,
+                payload,
+            } => Ok(VaultResponse::Jws(
+                self.key_ops()?
+                    .acme_sign(&key_ref, &url, &nonce, &signer, &payload)?,
+            )),
+            VaultRequest::CsrCreate { key_ref, names } => {
+                Ok(VaultResponse::Csr(self.key_ops()?.csr(&key_ref, &names)?))
+            }
+            VaultRequest::EabSign {
+                hmac_key_ref,
+                kid,
+                url,
+                account_jwk,
+            } => Ok(VaultResponse::Jws(self.key_ops()?.eab(
+                &hmac_key_ref,
+                &kid,
+                &url,
+                &account_jwk,
+            )?)),
+            VaultRequest::PublicJwk { key_ref } => Ok(VaultResponse::PublicKey(
+                self.key_ops()?.public_jwk(&key_ref)?,
+            )),
+            VaultRequest::OrderKeyCreate { order_id, key_type } => Ok(VaultResponse::Meta(
+                self.key_ops()?.order_key(&order_id, key_type)?,
+            )),
             VaultRequest::Reveal {
                 provider_id,
                 secret_ref,
@@ -299,6 +369,26 @@ impl StoreActor {
                 Ok(VaultResponse::RevealedToken { data, binding })
             }
         }
+    }
+}
+
+impl StoreActor {
+    /// The store, permits and key cache, borrowed together for a key request.
+    fn key_ops(&mut self) -> WireResult<KeyOps<'_>> {
+        self.store()?;
+        let Self {
+            store,
+            permits,
+            keys,
+            ..
+        } = self;
+        Ok(KeyOps {
+            store: store
+                .as_mut()
+                .ok_or_else(|| WireError::internal("store not open"))?,
+            permits,
+            cache: keys,
+        })
     }
 }
 

@@ -82,12 +82,6 @@ impl ApiClient {
         })
     }
 
-    /// The same client with another retry policy.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
     /// The token this client scrubs (adapters build their auth headers from it).
     pub fn token(&self) -> Option<&SecretString> {
         self.token.as_ref()

@@ -19,10 +19,52 @@ use super::DnsError;
 pub const MAX_CONFIG: usize = 16 * 1024;
 /// Default PowerDNS server id.
 pub const DEFAULT_SERVER_ID: &str = "localhost";
-/// Default TSIG algorithm.
-pub const DEFAULT_TSIG_ALGORITHM: &str = "hmac-sha256";
-/// Supported TSIG algorithms.
-pub const TSIG_ALGORITHMS: [&str; 4] = ["hmac-sha256", "hmac-sha512", "hmac-sha384", "hmac-sha1"];
+
+/// Supported TSIG algorithms (RFC 8945 names; accepted in any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "kebab-case", ascii_case_insensitive)]
+pub enum TsigAlgorithm {
+    /// HMAC-SHA256 (the default).
+    #[default]
+    HmacSha256,
+    /// HMAC-SHA512.
+    HmacSha512,
+    /// HMAC-SHA384.
+    HmacSha384,
+    /// HMAC-SHA1.
+    HmacSha1,
+}
+
+impl TsigAlgorithm {
+    /// The algorithm's DNS name, e.g. `hmac-sha256`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Every name, for messages.
+    pub fn supported_list() -> String {
+        use strum::VariantArray;
+        Self::VARIANTS
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl<'de> Deserialize<'de> for TsigAlgorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.trim().parse().map_err(|_| {
+            serde::de::Error::custom(format!(
+                "tsigAlgorithm must be one of {}",
+                TsigAlgorithm::supported_list()
+            ))
+        })
+    }
+}
 
 /// Route53: optional hosted zone (looked up from the suffix when absent) and region.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -60,12 +102,8 @@ pub struct Rfc2136Config {
     /// TSIG key name (a DNS name).
     pub tsig_key_name: String,
     /// TSIG algorithm (default `hmac-sha256`).
-    #[serde(default = "default_tsig_algorithm")]
-    pub tsig_algorithm: String,
-}
-
-fn default_tsig_algorithm() -> String {
-    DEFAULT_TSIG_ALGORITHM.into()
+    #[serde(default)]
+    pub tsig_algorithm: TsigAlgorithm,
 }
 
 /// The configuration of types that take none: `{}` only.
@@ -194,17 +232,10 @@ fn check_rfc2136(c: Rfc2136Config) -> Result<Rfc2136Config, DnsError> {
     let server = parse_host_port(&c.server).map_err(bad)?;
     let tsig_key_name = normalize_dns_name(&c.tsig_key_name, "config")
         .map_err(|e| bad(format!("tsigKeyName: {e}")))?;
-    let alg = c.tsig_algorithm.trim().to_ascii_lowercase();
-    if !TSIG_ALGORITHMS.contains(&alg.as_str()) {
-        return Err(bad(format!(
-            "tsigAlgorithm must be one of {}",
-            TSIG_ALGORITHMS.join(", ")
-        )));
-    }
     Ok(Rfc2136Config {
         server,
         tsig_key_name,
-        tsig_algorithm: alg,
+        tsig_algorithm: c.tsig_algorithm,
     })
 }
 

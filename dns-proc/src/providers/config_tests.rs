@@ -240,3 +240,18 @@ fn endpoint_changes_are_detected_on_canonical_forms() {
         &ProviderConfig::None
     ));
 }
+
+#[test]
+fn tsig_algorithms_are_an_enum_with_one_set_of_names() {
+    use strum::VariantArray;
+    for a in TsigAlgorithm::VARIANTS {
+        let name = a.as_str();
+        assert_eq!(serde_json::to_string(a).unwrap(), format!("\"{name}\""));
+        let upper =
+            serde_json::from_str::<TsigAlgorithm>(&format!("\" {} \"", name.to_uppercase()));
+        assert_eq!(upper.unwrap(), *a);
+    }
+    assert_eq!(TsigAlgorithm::default(), TsigAlgorithm::HmacSha256);
+    let e = serde_json::from_str::<TsigAlgorithm>("\"hmac-md5\"").unwrap_err();
+    assert!(e.to_string().contains("hmac-sha256, hmac-sha512"), "{e}");
+}

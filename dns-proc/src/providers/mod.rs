@@ -22,6 +22,3 @@ pub mod validate;
 
 pub use error::DnsError;
 pub use registry::ProviderRegistry;
-
-/// Former name of [`resolve`], kept so existing callers (the benchmark) build.
-pub use self::resolve as index;

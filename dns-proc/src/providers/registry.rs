@@ -137,7 +137,7 @@ impl ProviderRegistry {
         let id = shared::ids::new_provider_id().map_err(|e| DnsError::Internal(e.to_string()))?;
         Ok(PreparedProvider {
             id,
-            provider_type: ty.as_str().to_string(),
+            provider_type: ty,
             label,
             domain_suffixes,
             config_json,
@@ -157,7 +157,7 @@ impl ProviderRegistry {
         if !shared::ids::is_provider_id(&p.id) {
             return Err(DnsError::validation("id", "malformed provider id"));
         }
-        let ty = parse_type(&p.provider_type)?;
+        let ty = p.provider_type;
         check_token(ty, secret_ref.is_some())?;
         if secret_ref
             .as_deref()
@@ -262,6 +262,7 @@ impl ProviderRegistry {
             secret_ref: row.secret_ref,
             approval,
             endpoint: applied.endpoint,
+            updated_at: row.updated_at,
         })
     }
 

@@ -19,8 +19,10 @@ use super::DnsError;
 /// File name of the provider database inside the data dir.
 pub const DB_FILE: &str = "dns.sqlite";
 
-/// Lifecycle state of a stored provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Lifecycle state of a stored provider (names strum-derived: the `state`
+/// column holds `active` or `deleting`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum ProviderState {
     /// In use: listed, resolvable, updatable.
     Active,
@@ -31,19 +33,12 @@ pub enum ProviderState {
 impl ProviderState {
     /// The value of the `state` column.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderState::Active => "active",
-            ProviderState::Deleting => "deleting",
-        }
+        self.into()
     }
 
     /// Parses the `state` column.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(ProviderState::Active),
-            "deleting" => Some(ProviderState::Deleting),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 

@@ -15,7 +15,7 @@ pub mod suggestions;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use shared::protocol::dns::{ProviderMeta, TestOutcome};
+use shared::protocol::dns::{ProviderMeta, TestOutcome, TestStatus, TestStep};
 use tokio::sync::watch;
 
 use crate::adapters::{names, Adapter, AdapterError, TxtApi, Zone};
@@ -97,10 +97,10 @@ fn passed() -> TestOutcome {
 }
 
 /// A failed outcome of `step`, before any record needs cleaning up.
-pub fn failed(step: &str, message: String, suggestions: Vec<String>) -> TestOutcome {
+pub fn failed(step: TestStep, message: String, suggestions: Vec<String>) -> TestOutcome {
     TestOutcome {
         success: false,
-        failed_step: Some(step.into()),
+        failed_step: Some(step),
         message: Some(message),
         suggestions,
         ..passed()
@@ -116,19 +116,23 @@ pub async fn run(
 ) -> TestOutcome {
     let (fqdn, value) = match test_record(&plan.suffix) {
         Ok(r) => r,
-        Err(e) => return failed("prepare", format!("no random source: {e}"), vec![]),
+        Err(e) => return failed(TestStep::Prepare, format!("no random source: {e}"), vec![]),
     };
     let mut outcome = match adapter {
         Some(a) => run_api(a, plan, &fqdn, &value, progress, cancel).await,
         None => run_manual(plan, &fqdn, &value, progress, cancel).await,
     };
     outcome.record_name = Some(fqdn);
-    let status = if outcome.success { "ok" } else { "failed" };
+    let status = if outcome.success {
+        TestStatus::Ok
+    } else {
+        TestStatus::Failed
+    };
     let detail = match (&outcome.failed_step, &outcome.message) {
-        (Some(s), Some(m)) => format!("{s}: {m}"),
+        (Some(s), Some(m)) => format!("{}: {m}", <&str>::from(*s)),
         _ => "record created, seen on every nameserver and removed".into(),
     };
-    progress.send("done", status, detail);
+    progress.send(TestStep::Done, status, detail);
     outcome
 }
 
@@ -142,25 +146,33 @@ async fn run_api(
 ) -> TestOutcome {
     let ty = plan.provider.provider_type;
     progress.send(
-        "zone_lookup",
-        "started",
+        TestStep::ZoneLookup,
+        TestStatus::Started,
         format!("looking for the zone of {fqdn}"),
     );
     let zone = match step(cancel, adapter.find_zone(fqdn)).await {
         Ok(z) => z,
-        Err(stop) => return stopped(stop, "zone_lookup", ty, &plan.suffix, progress),
+        Err(stop) => return stopped(stop, TestStep::ZoneLookup, ty, &plan.suffix, progress),
     };
     progress.send(
-        "zone_lookup",
-        "ok",
+        TestStep::ZoneLookup,
+        TestStatus::Ok,
         format!("zone {} ({})", zone.name, zone.id),
     );
 
-    progress.send("create", "started", format!("adding TXT {fqdn}"));
+    progress.send(
+        TestStep::Create,
+        TestStatus::Started,
+        format!("adding TXT {fqdn}"),
+    );
     let created = step(cancel, adapter.add_txt(&zone, fqdn, value)).await;
     let mut outcome = match created {
         Ok(()) => {
-            progress.send("create", "ok", format!("TXT {fqdn} added"));
+            progress.send(
+                TestStep::Create,
+                TestStatus::Ok,
+                format!("TXT {fqdn} added"),
+            );
             verify_visible(plan, &zone.name, fqdn, value, progress, cancel).await
         }
         Err(stop) => {
@@ -172,7 +184,7 @@ async fn run_api(
                         | AdapterError::Config(_)
                 )
             );
-            let o = stopped(stop, "create", ty, &plan.suffix, progress);
+            let o = stopped(stop, TestStep::Create, ty, &plan.suffix, progress);
             if !maybe_created {
                 return TestOutcome {
                     zone: Some(zone.name),
@@ -190,18 +202,18 @@ async fn run_api(
 /// The outcome of a step that failed or was cancelled.
 fn stopped(
     stop: Stop,
-    step: &str,
+    step: TestStep,
     ty: shared::protocol::dns::ProviderType,
     suffix: &str,
     progress: &Progress,
 ) -> TestOutcome {
     match stop {
         Stop::Failed(e) => {
-            progress.send(step, "failed", e.to_string());
+            progress.send(step, TestStatus::Failed, e.to_string());
             failed(step, e.to_string(), suggestions::for_error(&e, ty, suffix))
         }
         Stop::Cancelled => {
-            progress.send(step, "failed", "cancelled".into());
+            progress.send(step, TestStatus::Failed, "cancelled".into());
             failed(step, "cancelled by the user".into(), vec![])
         }
     }
@@ -216,16 +228,16 @@ async fn verify_visible(
     cancel: &mut watch::Receiver<bool>,
 ) -> TestOutcome {
     progress.send(
-        "verify",
-        "started",
+        TestStep::Verify,
+        TestStatus::Started,
         format!("finding the nameservers of {zone}"),
     );
     let servers = match verify::authoritative(zone).await {
         Ok(s) => s,
         Err(e) => {
-            progress.send("verify", "failed", e.to_string());
+            progress.send(TestStep::Verify, TestStatus::Failed, e.to_string());
             return failed(
-                "verify",
+                TestStep::Verify,
                 e.to_string(),
                 suggestions::nameservers_unknown(zone),
             );
@@ -233,7 +245,7 @@ async fn verify_visible(
     };
     let mut poller = match Poller::new(&servers, fqdn, value) {
         Ok(p) => p,
-        Err(e) => return failed("verify", format!("resolver: {e}"), vec![]),
+        Err(e) => return failed(TestStep::Verify, format!("resolver: {e}"), vec![]),
     };
     let deadline = Instant::now() + plan.timeout;
     let started = Instant::now();
@@ -246,8 +258,8 @@ async fn verify_visible(
     match seen {
         Some(true) => {
             progress.send(
-                "verify",
-                "ok",
+                TestStep::Verify,
+                TestStatus::Ok,
                 format!(
                     "seen on {} nameserver(s) after {} ms",
                     servers.len(),
@@ -263,12 +275,16 @@ async fn verify_visible(
                 plan.timeout.as_secs(),
                 progress::summary(&states)
             );
-            progress.send("verify", "failed", message.clone());
-            failed("verify", message, suggestions::not_visible(zone, &states))
+            progress.send(TestStep::Verify, TestStatus::Failed, message.clone());
+            failed(
+                TestStep::Verify,
+                message,
+                suggestions::not_visible(zone, &states),
+            )
         }
         None => {
-            progress.send("verify", "failed", "cancelled".into());
-            failed("verify", "cancelled by the user".into(), vec![])
+            progress.send(TestStep::Verify, TestStatus::Failed, "cancelled".into());
+            failed(TestStep::Verify, "cancelled by the user".into(), vec![])
         }
     }
 }
@@ -283,12 +299,16 @@ async fn cleanup(
     progress: &Progress,
     outcome: &mut TestOutcome,
 ) {
-    progress.send("cleanup", "started", format!("removing TXT {fqdn}"));
+    progress.send(
+        TestStep::Cleanup,
+        TestStatus::Started,
+        format!("removing TXT {fqdn}"),
+    );
     let mut result = adapter.remove_txt(zone, fqdn, value).await;
     if let Err(e) = &result {
         progress.send(
-            "cleanup",
-            "waiting",
+            TestStep::Cleanup,
+            TestStatus::Waiting,
             format!("removal failed ({e}); retrying once"),
         );
         tokio::time::sleep(CLEANUP_RETRY_PAUSE).await;
@@ -306,11 +326,15 @@ async fn cleanup(
     };
     match result {
         Ok(()) => {
-            progress.send("cleanup", "ok", format!("TXT {fqdn} removed"));
+            progress.send(
+                TestStep::Cleanup,
+                TestStatus::Ok,
+                format!("TXT {fqdn} removed"),
+            );
             outcome.cleaned_up = true;
         }
         Err(e) => {
-            progress.send("cleanup", "failed", e.clone());
+            progress.send(TestStep::Cleanup, TestStatus::Failed, e.clone());
             outcome.cleaned_up = false;
             outcome.cleanup_error = Some(e.clone());
             outcome.suggestions.push(format!(
@@ -318,7 +342,7 @@ async fn cleanup(
             ));
             if outcome.success {
                 outcome.success = false;
-                outcome.failed_step = Some("cleanup".into());
+                outcome.failed_step = Some(TestStep::Cleanup);
                 outcome.message = Some(format!("the test record could not be removed: {e}"));
             }
         }
@@ -333,8 +357,8 @@ async fn run_manual(
     cancel: &mut watch::Receiver<bool>,
 ) -> TestOutcome {
     progress.send(
-        "create",
-        "waiting",
+        TestStep::Create,
+        TestStatus::Waiting,
         format!(
             "manual provider: add the TXT record {fqdn} with the value {value} at your DNS host"
         ),
@@ -343,8 +367,8 @@ async fn run_manual(
     o.zone = Some(names::bare(&plan.suffix));
     o.cleaned_up = false;
     progress.send(
-        "cleanup",
-        "waiting",
+        TestStep::Cleanup,
+        TestStatus::Waiting,
         format!("manual provider: remove the TXT record {fqdn} by hand"),
     );
     o.suggestions.push(format!(

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use shared::protocol::dns::{NameserverStatus, TestProgress};
+use shared::protocol::dns::{NameserverStatus, TestProgress, TestStatus, TestStep};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::verify::NsState;
@@ -35,10 +35,10 @@ impl Progress {
     }
 
     /// One step event.
-    pub fn send(&self, step: &str, status: &str, detail: String) {
+    pub fn send(&self, step: TestStep, status: TestStatus, detail: String) {
         self.emit(TestProgress {
-            step: step.into(),
-            status: status.into(),
+            step,
+            status,
             detail,
             nameservers: vec![],
         });
@@ -48,8 +48,12 @@ impl Progress {
     pub fn poll(&self, attempt: u32, elapsed: Duration, states: &[(SocketAddr, NsState)]) {
         let all_seen = states.iter().all(|(_, s)| *s == NsState::Seen);
         self.emit(TestProgress {
-            step: "verify".into(),
-            status: if all_seen { "ok" } else { "waiting" }.into(),
+            step: TestStep::Verify,
+            status: if all_seen {
+                TestStatus::Ok
+            } else {
+                TestStatus::Waiting
+            },
             detail: format!(
                 "poll {attempt} after {} ms: {}",
                 elapsed.as_millis(),
@@ -59,7 +63,7 @@ impl Progress {
                 .iter()
                 .map(|(sa, s)| NameserverStatus {
                     address: sa.to_string(),
-                    state: s.label().into(),
+                    state: s.label(),
                     detail: s.detail().into(),
                 })
                 .collect(),

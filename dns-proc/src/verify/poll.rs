@@ -60,12 +60,13 @@ pub enum NsState {
 }
 
 impl NsState {
-    /// `seen`, `waiting` or `error`.
-    pub fn label(&self) -> &'static str {
+    /// The state as the protocol names it.
+    pub fn label(&self) -> shared::protocol::dns::NameserverState {
+        use shared::protocol::dns::NameserverState;
         match self {
-            NsState::Seen => "seen",
-            NsState::NotYet(_) => "waiting",
-            NsState::Error(_) => "error",
+            NsState::Seen => NameserverState::Seen,
+            NsState::NotYet(_) => NameserverState::Waiting,
+            NsState::Error(_) => NameserverState::Error,
         }
     }
 

@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::SecretString;
 
-/// Supported DNS provider types.
+/// Supported DNS provider types. The names (JSON, database, messages) come
+/// from the serde and strum derives, which a unit test keeps equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::EnumCount)]
+#[strum(serialize_all = "snake_case")]
 pub enum ProviderType {
     /// Cloudflare API v4.
     Cloudflare,
@@ -26,8 +29,9 @@ pub enum ProviderType {
 }
 
 impl ProviderType {
-    /// Every type, in a fixed order.
-    pub const ALL: [ProviderType; 6] = [
+    /// Every type, in a fixed order (an array for `const` users; checked
+    /// against strum's derived list at compile time and by a unit test).
+    pub const ALL: [ProviderType; <Self as strum::EnumCount>::COUNT] = [
         ProviderType::Cloudflare,
         ProviderType::Digitalocean,
         ProviderType::Route53,
@@ -36,21 +40,14 @@ impl ProviderType {
         ProviderType::Rfc2136,
     ];
 
-    /// The lower-case name used in JSON and in the database.
+    /// The lower-case name used in JSON and in the database (strum-derived).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderType::Cloudflare => "cloudflare",
-            ProviderType::Digitalocean => "digitalocean",
-            ProviderType::Route53 => "route53",
-            ProviderType::Manual => "manual",
-            ProviderType::Powerdns => "powerdns",
-            ProviderType::Rfc2136 => "rfc2136",
-        }
+        self.into()
     }
 
-    /// Parses the lower-case name.
+    /// Parses the lower-case name (strum-derived).
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
+        s.parse().ok()
     }
 
     /// True when this type needs an API token.
@@ -178,13 +175,68 @@ pub struct TestParams {
     pub timeout_secs: Option<u64>,
 }
 
+/// A step of a Test Connection run: progress events name one of
+/// `zone_lookup` … `done`; a failed result names the step that failed,
+/// which may also be `prepare` (no random source) or `credentials` (the
+/// stored token is unusable or not paired with this configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum TestStep {
+    /// Choosing the test record.
+    Prepare,
+    /// Revealing and checking the token, building the adapter.
+    Credentials,
+    /// Finding the zone through the provider's API.
+    ZoneLookup,
+    /// Adding the TXT value.
+    Create,
+    /// Polling every authoritative nameserver.
+    Verify,
+    /// Removing the TXT value.
+    Cleanup,
+    /// The run's final event.
+    Done,
+}
+
+/// Where a step stands in a progress event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum TestStatus {
+    /// The step began.
+    Started,
+    /// The step succeeded.
+    Ok,
+    /// The step waits (a verification poll, a manual record, a retry).
+    Waiting,
+    /// The step failed.
+    Failed,
+}
+
+/// One nameserver's state during verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum NameserverState {
+    /// It serves the test value.
+    Seen,
+    /// It does not serve it yet.
+    Waiting,
+    /// It did not answer usefully.
+    Error,
+}
+
 /// One progress event of a Test Connection run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestProgress {
-    /// Step name (`zone_lookup`, `create`, `verify`, `cleanup`, `done`).
-    pub step: String,
-    /// `started`, `ok`, `waiting`, `failed`.
-    pub status: String,
+    /// The step (`zone_lookup`, `create`, `verify`, `cleanup`, `done`).
+    pub step: TestStep,
+    /// Where it stands.
+    pub status: TestStatus,
     /// Free text detail (no secret material).
     pub detail: String,
     /// Per-nameserver state, on `verify` polls.
@@ -196,8 +248,8 @@ pub struct TestProgress {
 pub struct NameserverStatus {
     /// `ip:port` asked.
     pub address: String,
-    /// `seen`, `waiting` or `error`.
-    pub state: String,
+    /// Its state.
+    pub state: NameserverState,
     /// What it answered (`NXDOMAIN`, a timeout, …).
     pub detail: String,
 }
@@ -208,7 +260,7 @@ pub struct TestOutcome {
     /// True when the record was created, seen on every nameserver and removed.
     pub success: bool,
     /// The step that failed.
-    pub failed_step: Option<String>,
+    pub failed_step: Option<TestStep>,
     /// What went wrong.
     pub message: Option<String>,
     /// Likely causes to check.
@@ -221,4 +273,72 @@ pub struct TestOutcome {
     pub zone: Option<String>,
     /// Why the record could not be removed (reported apart from the main failure).
     pub cleanup_error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    /// serde (the wire) and strum (as_str/parse) must name every variant
+    /// alike, and `ALL` must be strum's list: one source of truth.
+    fn same_names<T>(all: &[T])
+    where
+        T: Serialize + Copy + Into<&'static str> + std::str::FromStr + PartialEq + std::fmt::Debug,
+    {
+        for v in all {
+            let name: &'static str = (*v).into();
+            assert_eq!(serde_json::to_string(v).unwrap(), format!("\"{name}\""));
+            assert!(name.parse::<T>().is_ok_and(|p| p == *v), "{name}");
+        }
+    }
+
+    #[test]
+    fn serde_and_strum_names_agree() {
+        same_names(ProviderType::VARIANTS);
+        same_names(TestStep::VARIANTS);
+        same_names(TestStatus::VARIANTS);
+        same_names(NameserverState::VARIANTS);
+        same_names(crate::protocol::secrets::SecretKind::VARIANTS);
+        same_names(crate::protocol::secrets::SecretType::VARIANTS);
+        assert_eq!(&ProviderType::ALL[..], ProviderType::VARIANTS);
+        assert_eq!(
+            &crate::protocol::secrets::SecretKind::ALL[..],
+            crate::protocol::secrets::SecretKind::VARIANTS
+        );
+        assert_eq!(
+            &crate::protocol::secrets::SecretType::ALL[..],
+            crate::protocol::secrets::SecretType::VARIANTS
+        );
+        assert_eq!(ProviderType::parse("rfc2136"), Some(ProviderType::Rfc2136));
+        // Names other processes and the UI rely on, spelled out once here.
+        assert_eq!(
+            crate::protocol::Role::ALL.map(crate::protocol::Role::as_str),
+            ["ui", "broker", "dns"]
+        );
+        assert_eq!(
+            &crate::protocol::Role::ALL[..],
+            crate::protocol::Role::VARIANTS
+        );
+        let codes: Vec<&str> = crate::error::ErrorCode::VARIANTS
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "invalid_request",
+                "validation",
+                "not_found",
+                "conflict",
+                "locked",
+                "keyring_unavailable",
+                "unavailable",
+                "provider_error",
+                "forbidden",
+                "internal"
+            ]
+        );
+        assert_eq!(ProviderType::parse("Rfc2136"), None);
+    }
 }

@@ -2,9 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::acme::{
+    AccountRegistration, AcmeAccountMeta, CertificateMeta, CertificateWithChain, DirectoryInfo,
+    IssueOutcome, IssuePlan, IssueProgress,
+};
 use super::dns::{
-    ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput, TestOutcome,
-    TestParams, TestProgress,
+    ProviderMeta, ProviderType, ProviderUpdate, ProviderWithWarnings, Resolution, SuffixInput,
+    TestOutcome, TestParams, TestProgress,
 };
 
 /// A provider that passed validation and has an id, waiting for its secret.
@@ -12,8 +16,8 @@ use super::dns::{
 pub struct PreparedProvider {
     /// The new `dns_prov_…` id (the token secret's owner).
     pub id: String,
-    /// Type name.
-    pub provider_type: String,
+    /// Type.
+    pub provider_type: ProviderType,
     /// Label.
     pub label: String,
     /// Normalized suffixes.
@@ -30,7 +34,8 @@ pub struct PreparedProvider {
 /// Creation input without the token (dns-proc never receives tokens from the broker).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderDraft {
-    /// Type name as given.
+    /// Type name as the UI gave it (dns-proc parses it, so an unknown type's
+    /// error can list the supported ones; after that it is a [`ProviderType`]).
     pub provider_type: String,
     /// Label.
     pub label: String,
@@ -58,6 +63,9 @@ pub struct PreparedUpdate {
     /// (self-hosted types; `None` for cloud APIs and manual): the token is
     /// sealed bound to it.
     pub endpoint: Option<String>,
+    /// The row's `updatedAt` when prepared: a commit changes it, so after a
+    /// crash the broker can tell whether the commit landed.
+    pub updated_at: String,
 }
 
 /// A request to dns-proc.
@@ -119,10 +127,73 @@ pub enum DnsRequest {
         /// The broker-side request id of the run.
         request_id: u64,
     },
+    /// Fetch an ACME directory: origin, terms, EAB requirement.
+    AcmeDirectory {
+        /// Directory URL.
+        directory_url: String,
+        /// Extra trust (PEM).
+        ca_pem: Option<String>,
+    },
+    /// Register (or look up) an account; needs the broker's ACME permit.
+    AcmeAccountRegister(AccountRegistration),
+    /// All accounts.
+    AcmeAccountList,
+    /// One account, with its directory's origin.
+    AcmeAccountGet(String),
+    /// Delete an account, deactivating it at the CA first when asked (that
+    /// needs the broker's ACME permit).
+    AcmeAccountDelete {
+        /// Account id.
+        id: String,
+        /// Deactivate at the CA first.
+        deactivate: bool,
+    },
+    /// Validate names, resolve their providers, record the order: what the
+    /// broker must grant before [`DnsRequest::Issue`].
+    IssuePrepare {
+        /// Account id.
+        account_id: String,
+        /// Names as the user gave them.
+        names: Vec<String>,
+        /// Certificate key type.
+        key_type: super::keys::KeyType,
+    },
+    /// Run a prepared order (events: [`DnsEvent::IssueProgress`]).
+    Issue {
+        /// The order id from [`DnsRequest::IssuePrepare`].
+        order_id: String,
+        /// Overall wait limit in seconds.
+        timeout_secs: u64,
+    },
+    /// Cancel the issuance started by request `request_id`.
+    CancelIssue {
+        /// The broker-side request id of the run.
+        request_id: u64,
+    },
+    /// Providers with journaled TXT records left by an interrupted order:
+    /// (provider id, secret ref).
+    JournalProviders,
+    /// Remove journaled TXT records (of one order, or all) with the
+    /// providers the broker granted.
+    JournalCleanup {
+        /// One order, or every journaled record.
+        order_id: Option<String>,
+    },
+    /// One page of certificates, oldest first.
+    CertificateList {
+        /// Id of the last certificate of the previous page.
+        after: Option<String>,
+        /// Page size.
+        limit: u32,
+    },
+    /// One certificate with its chain.
+    CertificateGet(String),
+    /// Delete a certificate (the broker deletes its key).
+    CertificateDelete(String),
 }
 
 /// A response from dns-proc.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
 pub enum DnsResponse {
     /// A validated draft.
     Prepared(PreparedProvider),
@@ -146,6 +217,28 @@ pub enum DnsResponse {
     TestOutcome(TestOutcome),
     /// Whether a cancel found its run.
     Cancelled(bool),
+    /// A directory's facts.
+    AcmeDirectory(DirectoryInfo),
+    /// One account.
+    AcmeAccount(AcmeAccountMeta),
+    /// Accounts.
+    AcmeAccounts(Vec<AcmeAccountMeta>),
+    /// One account and its directory's origin (`https://host[:port]`).
+    AcmeAccountOrigin(AcmeAccountMeta, String),
+    /// A prepared order.
+    IssuePlan(IssuePlan),
+    /// An issuance outcome; the certificate key to delete when it failed.
+    IssueOutcome(IssueOutcome, Option<String>),
+    /// Provider id and secret ref pairs.
+    ProviderRefs(Vec<(String, String)>),
+    /// Journal cleanup: records left (empty = all removed).
+    JournalLeft(Vec<String>),
+    /// One page of certificates and the next cursor.
+    Certificates(Vec<CertificateMeta>, Option<String>),
+    /// One certificate and chain.
+    Certificate(CertificateWithChain),
+    /// A deleted certificate's key reference.
+    CertificateDeleted(String),
 }
 
 /// Events from dns-proc.
@@ -153,4 +246,6 @@ pub enum DnsResponse {
 pub enum DnsEvent {
     /// Test Connection progress.
     TestProgress(TestProgress),
+    /// Issuance progress.
+    IssueProgress(IssueProgress),
 }

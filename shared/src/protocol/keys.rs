@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::secrets::SecretKind;
 use crate::secret::SecretString;
 
-/// The key algorithms vault-proc generates, imports and signs with.
+/// The key algorithms vault-proc generates, imports and signs with. JSON:
+/// `ec-p256`, `ec-p384`, `rsa-2048`, `rsa-3072`, `rsa-4096`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
@@ -23,10 +24,13 @@ pub enum KeyType {
     /// ECDSA on P-384 (JWS `ES384`).
     EcP384,
     /// RSA 2048 bits (JWS `RS256`).
+    #[serde(rename = "rsa-2048")]
     Rsa2048,
     /// RSA 3072 bits (JWS `RS256`).
+    #[serde(rename = "rsa-3072")]
     Rsa3072,
     /// RSA 4096 bits (JWS `RS256`).
+    #[serde(rename = "rsa-4096")]
     Rsa4096,
 }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::WireResult;
 
+pub mod acme;
 pub mod control;
 pub mod dns;
 pub mod dnsproc;
@@ -24,7 +25,20 @@ pub mod vault;
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Who is connecting. Each listening process keeps an allow-list per role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+    strum::EnumCount,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum Role {
     /// ui-bridge, connecting to the broker.
     Ui,
@@ -35,18 +49,36 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role.
-    pub const ALL: [Role; 3] = [Role::Ui, Role::Broker, Role::Dns];
+    /// Every role (length-checked against strum's list; a unit test
+    /// checks the contents).
+    pub const ALL: [Role; <Self as strum::EnumCount>::COUNT] = [Role::Ui, Role::Broker, Role::Dns];
 
-    /// Stable name for logs and HMAC transcripts.
+    /// Stable name for logs and HMAC transcripts (strum-derived).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Ui => "ui",
-            Role::Broker => "broker",
-            Role::Dns => "dns",
-        }
+        self.into()
     }
 }
+
+/// The name of an enum value's variant, without its contents (for errors
+/// about an answer of the wrong shape: the contents may be secret).
+/// Implemented through `strum::IntoStaticStr` on the response enums.
+pub trait VariantName {
+    /// The variant's name, e.g. `"Provider"`.
+    fn variant_name(&self) -> &'static str;
+}
+
+/// Implements [`VariantName`] for enums deriving `strum::IntoStaticStr`.
+macro_rules! variant_names {
+    ($($t:ty),* $(,)?) => {
+        $(impl VariantName for $t {
+            fn variant_name(&self) -> &'static str {
+                self.into()
+            }
+        })*
+    };
+}
+
+variant_names!(vault::VaultResponse, dnsproc::DnsResponse, ui::UiResponse,);
 
 /// A request from client to server, tagged with the client's request id.
 #[derive(Debug, Clone, Serialize, Deserialize)]

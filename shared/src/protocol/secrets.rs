@@ -14,6 +14,8 @@ use crate::secret::SecretString;
 /// What a secret is for. Decides which roles may have it revealed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::EnumCount)]
+#[strum(serialize_all = "snake_case")]
 pub enum SecretKind {
     /// A DNS provider's API token; owned by a provider; revealable to dns-proc.
     DnsProviderToken,
@@ -26,33 +28,30 @@ pub enum SecretKind {
 }
 
 impl SecretKind {
-    /// Every kind, in a fixed order.
-    pub const ALL: [SecretKind; 4] = [
+    /// Every kind, in a fixed order (checked against strum's derived list).
+    pub const ALL: [SecretKind; <Self as strum::EnumCount>::COUNT] = [
         SecretKind::DnsProviderToken,
         SecretKind::AcmeAccountKey,
         SecretKind::ManagedPrivateKey,
         SecretKind::Generic,
     ];
 
-    /// The snake_case name used in JSON and in the database.
+    /// The snake_case name used in JSON and in the database (strum-derived).
     pub fn as_str(self) -> &'static str {
-        match self {
-            SecretKind::DnsProviderToken => "dns_provider_token",
-            SecretKind::AcmeAccountKey => "acme_account_key",
-            SecretKind::ManagedPrivateKey => "managed_private_key",
-            SecretKind::Generic => "generic",
-        }
+        self.into()
     }
 
-    /// Parses the snake_case name.
+    /// Parses the snake_case name (strum-derived).
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 }
 
 /// The shape of a secret's data: which fields it has and which are required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::IntoStaticStr, strum::EnumString, strum::VariantArray, strum::EnumCount)]
+#[strum(serialize_all = "snake_case")]
 pub enum SecretType {
     /// `{value}`
     ApiKey,
@@ -69,8 +68,8 @@ pub enum SecretType {
 }
 
 impl SecretType {
-    /// Every type, in a fixed order.
-    pub const ALL: [SecretType; 6] = [
+    /// Every type, in a fixed order (checked against strum's derived list).
+    pub const ALL: [SecretType; <Self as strum::EnumCount>::COUNT] = [
         SecretType::ApiKey,
         SecretType::BasicAuth,
         SecretType::BearerToken,
@@ -79,21 +78,14 @@ impl SecretType {
         SecretType::PrivateKey,
     ];
 
-    /// The snake_case name used in JSON and in the database.
+    /// The snake_case name used in JSON and in the database (strum-derived).
     pub fn as_str(self) -> &'static str {
-        match self {
-            SecretType::ApiKey => "api_key",
-            SecretType::BasicAuth => "basic_auth",
-            SecretType::BearerToken => "bearer_token",
-            SecretType::Oauth => "oauth",
-            SecretType::Custom => "custom",
-            SecretType::PrivateKey => "private_key",
-        }
+        self.into()
     }
 
-    /// Parses the snake_case name.
+    /// Parses the snake_case name (strum-derived).
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == s)
+        s.parse().ok()
     }
 }
 

@@ -6,10 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::acme::{
+    AcmeAccountMeta, CertificateMeta, CertificateWithChain, IssueOutcome, IssueParams,
+    IssueProgress, NewAcmeAccount,
+};
 use super::dns::{
     NewProvider, ProviderMeta, ProviderUpdate, ProviderWithWarnings, Resolution, TestOutcome,
     TestParams, TestProgress,
 };
+use super::keys::{ImportKey, NewKey};
 use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretFilter, SecretMeta,
     SecretSelector, SecretUpdate, TemplateReference, VaultStatus,
@@ -51,6 +56,10 @@ pub enum UiRequest {
     SecretGet(SecretSelector),
     /// Validate a template.
     TemplateValidate(String),
+    /// Generate a private key inside vault-proc (owner is always `None` from the UI).
+    KeyCreate(NewKey),
+    /// Import a PEM private key into vault-proc.
+    KeyImport(ImportKey),
 
     /// Export configuration (references only).
     ConfigExport,
@@ -84,10 +93,36 @@ pub enum UiRequest {
         /// TXT value for manual instructions.
         value: Option<String>,
     },
+    /// Register an ACME account (key generated or imported, in vault-proc).
+    AcmeAccountCreate(NewAcmeAccount),
+    /// ACME accounts.
+    AcmeAccountList,
+    /// Delete an ACME account.
+    AcmeAccountDelete {
+        /// Account id.
+        id: String,
+        /// Deactivate at the CA first.
+        deactivate: bool,
+    },
+    /// Issue a certificate over ACME DNS-01.
+    CertificateIssue(IssueParams),
+    /// Cancel a running issuance by the UI request id that started it.
+    CertificateIssueCancel(u64),
+    /// Certificates, one page at a time.
+    CertificateList {
+        /// Id of the last certificate of the previous page.
+        after: Option<String>,
+        /// Page size (default 500, at most 2000).
+        limit: Option<u32>,
+    },
+    /// One certificate with its chain.
+    CertificateGet(String),
+    /// Delete a certificate and its key.
+    CertificateDelete(String),
 }
 
 /// A UI response: metadata only, by construction.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
 pub enum UiResponse {
     /// `ping`.
     Pong,
@@ -117,6 +152,16 @@ pub enum UiResponse {
     Cancelled(bool),
     /// Resolution.
     Resolution(Resolution),
+    /// One ACME account.
+    AcmeAccount(AcmeAccountMeta),
+    /// ACME accounts.
+    AcmeAccounts(Vec<AcmeAccountMeta>),
+    /// An issuance outcome.
+    IssueOutcome(IssueOutcome),
+    /// Certificates and the next cursor.
+    Certificates(Vec<CertificateMeta>, Option<String>),
+    /// One certificate with its chain (public).
+    Certificate(CertificateWithChain),
 }
 
 /// Events for the UI.
@@ -124,4 +169,6 @@ pub enum UiResponse {
 pub enum UiEvent {
     /// Test Connection progress.
     DnsTestProgress(TestProgress),
+    /// Issuance progress.
+    CertificateProgress(IssueProgress),
 }

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::dns::ProviderMeta;
+use super::keys::{FlattenedJws, ImportKey, JwsSigner, KeyType, NewKey, PublicKeyInfo};
 use super::secrets::{
     ExternalProviderConfig, ExternalProviderMeta, NewSecret, SecretData, SecretFilter, SecretMeta,
     SecretSelector, SecretUpdate, TemplateReference, TokenBinding, VaultStatus,
@@ -37,6 +38,23 @@ pub enum VaultRequest {
     },
     /// Delete a secret.
     Delete(SecretSelector),
+    /// First half of a two-step replacement of a secret's value (a provider
+    /// token whose provider change dns-proc has not committed yet): the new
+    /// value is sealed and kept aside; the value in force does not change.
+    StageUpdate {
+        /// Which secret.
+        selector: SecretSelector,
+        /// The new data (and pairing).
+        update: SecretUpdate,
+        /// The owner's `updatedAt` when the change was prepared.
+        guard: String,
+    },
+    /// The staged value takes effect.
+    CommitStaged(SecretSelector),
+    /// The staged value is dropped; the value in force stays.
+    DiscardStaged(SecretSelector),
+    /// Secrets with a staged value, with their guards (start-up reconcile).
+    ListStaged,
     /// List metadata (internal: everything at once).
     List(SecretFilter),
     /// One page of metadata, ordered by name, after the secret named `after`.
@@ -82,6 +100,57 @@ pub enum VaultRequest {
         /// Secret reference.
         secret_ref: String,
     },
+    /// Generate a key inside vault-proc (from the UI's `key_create`).
+    KeyCreate(NewKey),
+    /// Import a PEM private key (from the UI's `key_import`).
+    KeyImport(ImportKey),
+    /// dns-proc: sign an ACME request with a key of a live ACME permit whose
+    /// directory origin is `url`'s origin. vault-proc builds the protected header.
+    AcmeSign {
+        /// The signing key.
+        key_ref: String,
+        /// The request URL (protected header `url`).
+        url: String,
+        /// A fresh nonce from the ACME server (protected header `nonce`).
+        nonce: String,
+        /// `kid` (account URL) or `jwk` (the key's public JWK).
+        signer: JwsSigner,
+        /// The payload bytes; empty for POST-as-GET.
+        payload: Vec<u8>,
+    },
+    /// dns-proc: a DER PKCS#10 CSR for `names`, signed by a certificate key of
+    /// a live ACME permit that lists every one of the names.
+    CsrCreate {
+        /// The certificate key.
+        key_ref: String,
+        /// Subject alternative names.
+        names: Vec<String>,
+    },
+    /// dns-proc: the external account binding JWS (HS256, RFC 8555 §7.3.4)
+    /// with an HMAC key of a live ACME permit, binding an account key of that permit.
+    EabSign {
+        /// The HMAC key (kind `acme_account_key`, type `api_key`, base64url value).
+        hmac_key_ref: String,
+        /// The key identifier the CA issued with the HMAC key.
+        kid: String,
+        /// The `newAccount` URL.
+        url: String,
+        /// The account's public JWK (JSON).
+        account_jwk: String,
+    },
+    /// dns-proc: the public half of a key (no permit needed).
+    PublicJwk {
+        /// The key.
+        key_ref: String,
+    },
+    /// dns-proc, under a live ACME permit for order `order_id`: generate a
+    /// certificate key owned by the order and add it to that permit's keys.
+    OrderKeyCreate {
+        /// The order the key is for (its owner).
+        order_id: String,
+        /// Algorithm and size.
+        key_type: KeyType,
+    },
 }
 
 /// Version of the export document format.
@@ -101,7 +170,7 @@ pub struct ExportDoc {
 }
 
 /// A response from vault-proc.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, strum::IntoStaticStr)]
 pub enum VaultResponse {
     /// Lock state.
     Status(VaultStatus),
@@ -121,6 +190,8 @@ pub enum VaultResponse {
     External(Option<ExternalProviderMeta>),
     /// Generic acknowledgement.
     Done,
+    /// Secrets with a staged value and the guard each was staged with.
+    Staged(Vec<(SecretMeta, String)>),
     /// dns-proc only: a provider token's fields and the pairing it was
     /// sealed with (`None` for a token sealed before bindings existed).
     RevealedToken {
@@ -129,6 +200,12 @@ pub enum VaultResponse {
         /// Owner and endpoint, authenticated by the ciphertext's AAD.
         binding: Option<TokenBinding>,
     },
+    /// dns-proc only: a signed JWS.
+    Jws(FlattenedJws),
+    /// dns-proc only: a DER PKCS#10 certificate signing request.
+    Csr(Vec<u8>),
+    /// The public half of a key.
+    PublicKey(PublicKeyInfo),
 }
 
 /// What a permit lets dns-proc do in vault-proc, for one operation.

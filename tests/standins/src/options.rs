@@ -17,6 +17,10 @@ pub struct StandinOptions {
     /// `false`: accept writes and keep them in memory but never write to
     /// PowerDNS (a record that "never appears" in DNS).
     pub write_through: bool,
+    /// Write every TXT value to PowerDNS altered (`wrong-<value>`) while
+    /// the API reports the value it was given: a provider that corrupts
+    /// records.
+    pub wrong_values: bool,
     /// Answer the first N requests with HTTP 429, `Retry-After: 1` and the
     /// API's own error body.
     pub rate_limit_first: u32,
@@ -37,6 +41,7 @@ impl StandinOptions {
             token,
             read_only_token: None,
             write_through: true,
+            wrong_values: false,
             rate_limit_first: 0,
             page_cap: 100,
         }

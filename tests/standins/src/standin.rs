@@ -157,7 +157,10 @@ impl Shared {
             return Ok(());
         }
         let _serial = self.write_lock.lock().await;
-        let values = self.store().values_for(fqdn);
+        let mut values = self.store().values_for(fqdn);
+        if self.opts.wrong_values {
+            values = values.into_iter().map(|v| format!("wrong-{v}")).collect();
+        }
         self.opts.pdns.set_txt(zone, fqdn, &values).await
     }
 

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use shared::error::WireError;
+use shared::protocol::acme::{parse_key_type, EabInput, IssueParams, NewAcmeAccount};
 use shared::protocol::dns::{NewProvider, ProviderUpdate, SuffixInput, TestParams};
+use shared::protocol::keys::{ImportKey, KeyType, NewKey};
 use shared::protocol::secrets::{
     ExternalProviderConfig, ExternalProviderKind, ExternalSource, NewSecret, SecretFilter,
     SecretKind, SecretSelector, SecretType, SecretUpdate,
@@ -105,6 +107,64 @@ impl SecretCreateArgs {
             owner: None,
             external: self.external.map(|e| ExternalSource { path: e.path }),
             binding: None,
+        })
+    }
+}
+
+/// `key_create`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KeyCreateArgs {
+    kind: String,
+    #[serde(default)]
+    key_type: Option<KeyType>,
+    name: Option<String>,
+    label: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl KeyCreateArgs {
+    /// The typed request (owner is never settable from the UI).
+    pub fn into_new(self) -> Result<NewKey, WireError> {
+        Ok(NewKey {
+            kind: parse_kind(Some(self.kind))?
+                .ok_or_else(|| WireError::validation("kind is required"))?,
+            key_type: self.key_type.unwrap_or_default(),
+            name: self.name,
+            label: self.label,
+            description: self.description,
+            tags: self.tags,
+            owner: None,
+        })
+    }
+}
+
+/// `key_import`: the PEM goes straight into a zeroizing container.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KeyImportArgs {
+    kind: String,
+    pem: SecretString,
+    name: Option<String>,
+    label: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl KeyImportArgs {
+    /// The typed request.
+    pub fn into_import(self) -> Result<ImportKey, WireError> {
+        Ok(ImportKey {
+            kind: parse_kind(Some(self.kind))?
+                .ok_or_else(|| WireError::validation("kind is required"))?,
+            pem: self.pem,
+            name: self.name,
+            label: self.label,
+            description: self.description,
+            tags: self.tags,
         })
     }
 }
@@ -337,4 +397,97 @@ pub struct ResolveArgs {
     pub hostname: String,
     /// TXT value for manual instructions.
     pub value: Option<String>,
+}
+
+/// `eab` of `acme_account_create`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EabArgs {
+    kid: String,
+    hmac_key: SecretString,
+}
+
+/// `acme_account_create`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AcmeAccountCreateArgs {
+    directory_url: String,
+    #[serde(default)]
+    contact: Vec<String>,
+    terms_of_service_agreed: bool,
+    key_type: Option<String>,
+    key_ref: Option<String>,
+    eab: Option<EabArgs>,
+    ca_pem: Option<String>,
+}
+
+/// A key type name, or `validation` naming the field.
+fn key_type(raw: Option<String>) -> Result<Option<KeyType>, WireError> {
+    raw.map(|t| {
+        parse_key_type(&t).ok_or_else(|| {
+            WireError::validation(
+                "keyType must be one of ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096",
+            )
+            .with_field("keyType")
+        })
+    })
+    .transpose()
+}
+
+impl AcmeAccountCreateArgs {
+    /// The typed request.
+    pub fn into_new(self) -> Result<NewAcmeAccount, WireError> {
+        Ok(NewAcmeAccount {
+            directory_url: self.directory_url,
+            contact: self.contact,
+            terms_of_service_agreed: self.terms_of_service_agreed,
+            key_type: key_type(self.key_type)?,
+            key_ref: self.key_ref,
+            eab: self.eab.map(|e| EabInput {
+                kid: e.kid,
+                hmac_key: e.hmac_key,
+            }),
+            ca_pem: self.ca_pem,
+        })
+    }
+}
+
+/// `acme_account_delete`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcmeAccountDeleteArgs {
+    /// Account id.
+    pub id: String,
+    /// Deactivate at the CA first.
+    #[serde(default)]
+    pub deactivate: bool,
+}
+
+/// `certificate_issue`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IssueArgs {
+    account_id: String,
+    names: Vec<String>,
+    key_type: Option<String>,
+    timeout_secs: Option<u64>,
+}
+
+impl IssueArgs {
+    /// The typed request.
+    pub fn into_params(self) -> Result<IssueParams, WireError> {
+        if let Some(t) = self.timeout_secs {
+            if !(1..=3600).contains(&t) {
+                return Err(
+                    WireError::validation("timeoutSecs must be 1–3600").with_field("timeoutSecs")
+                );
+            }
+        }
+        Ok(IssueParams {
+            account_id: self.account_id,
+            names: self.names,
+            key_type: key_type(self.key_type)?,
+            timeout_secs: self.timeout_secs,
+        })
+    }
 }

@@ -59,6 +59,10 @@ pub enum Command {
     SecretGet,
     /// `template_validate`.
     TemplateValidate,
+    /// `key_create`.
+    KeyCreate,
+    /// `key_import`.
+    KeyImport,
     /// `config_export`.
     ConfigExport,
     /// `external_provider_set`.
@@ -81,11 +85,27 @@ pub enum Command {
     DnsProviderTestCancel,
     /// `dns_resolve`.
     DnsResolve,
+    /// `acme_account_create`.
+    AcmeAccountCreate,
+    /// `acme_account_list`.
+    AcmeAccountList,
+    /// `acme_account_delete`.
+    AcmeAccountDelete,
+    /// `certificate_issue`.
+    CertificateIssue,
+    /// `certificate_issue_cancel`.
+    CertificateIssueCancel,
+    /// `certificate_list`.
+    CertificateList,
+    /// `certificate_get`.
+    CertificateGet,
+    /// `certificate_delete`.
+    CertificateDelete,
 }
 
 impl Command {
     /// Every command, in documentation order.
-    pub const ALL: [Command; 21] = [
+    pub const ALL: [Command; 31] = [
         Command::Ping,
         Command::VaultStatus,
         Command::VaultLock,
@@ -96,6 +116,8 @@ impl Command {
         Command::SecretList,
         Command::SecretGet,
         Command::TemplateValidate,
+        Command::KeyCreate,
+        Command::KeyImport,
         Command::ConfigExport,
         Command::ExternalProviderSet,
         Command::ExternalProviderGet,
@@ -107,6 +129,14 @@ impl Command {
         Command::DnsProviderTest,
         Command::DnsProviderTestCancel,
         Command::DnsResolve,
+        Command::AcmeAccountCreate,
+        Command::AcmeAccountList,
+        Command::AcmeAccountDelete,
+        Command::CertificateIssue,
+        Command::CertificateIssueCancel,
+        Command::CertificateList,
+        Command::CertificateGet,
+        Command::CertificateDelete,
     ];
 
     /// The wire name (`cmd`).
@@ -122,6 +152,8 @@ impl Command {
             Command::SecretList => "secret_list",
             Command::SecretGet => "secret_get",
             Command::TemplateValidate => "template_validate",
+            Command::KeyCreate => "key_create",
+            Command::KeyImport => "key_import",
             Command::ConfigExport => "config_export",
             Command::ExternalProviderSet => "external_provider_set",
             Command::ExternalProviderGet => "external_provider_get",
@@ -133,6 +165,14 @@ impl Command {
             Command::DnsProviderTest => "dns_provider_test",
             Command::DnsProviderTestCancel => "dns_provider_test_cancel",
             Command::DnsResolve => "dns_resolve",
+            Command::AcmeAccountCreate => "acme_account_create",
+            Command::AcmeAccountList => "acme_account_list",
+            Command::AcmeAccountDelete => "acme_account_delete",
+            Command::CertificateIssue => "certificate_issue",
+            Command::CertificateIssueCancel => "certificate_issue_cancel",
+            Command::CertificateList => "certificate_list",
+            Command::CertificateGet => "certificate_get",
+            Command::CertificateDelete => "certificate_delete",
         }
     }
 
@@ -154,6 +194,8 @@ impl Command {
             UiRequest::SecretList { .. } => Command::SecretList,
             UiRequest::SecretGet(_) => Command::SecretGet,
             UiRequest::TemplateValidate(_) => Command::TemplateValidate,
+            UiRequest::KeyCreate(_) => Command::KeyCreate,
+            UiRequest::KeyImport(_) => Command::KeyImport,
             UiRequest::ConfigExport => Command::ConfigExport,
             UiRequest::ExternalProviderSet(_) => Command::ExternalProviderSet,
             UiRequest::ExternalProviderGet => Command::ExternalProviderGet,
@@ -165,6 +207,14 @@ impl Command {
             UiRequest::DnsProviderTest(_) => Command::DnsProviderTest,
             UiRequest::DnsProviderTestCancel(_) => Command::DnsProviderTestCancel,
             UiRequest::DnsResolve { .. } => Command::DnsResolve,
+            UiRequest::AcmeAccountCreate(_) => Command::AcmeAccountCreate,
+            UiRequest::AcmeAccountList => Command::AcmeAccountList,
+            UiRequest::AcmeAccountDelete { .. } => Command::AcmeAccountDelete,
+            UiRequest::CertificateIssue(_) => Command::CertificateIssue,
+            UiRequest::CertificateIssueCancel(_) => Command::CertificateIssueCancel,
+            UiRequest::CertificateList { .. } => Command::CertificateList,
+            UiRequest::CertificateGet(_) => Command::CertificateGet,
+            UiRequest::CertificateDelete(_) => Command::CertificateDelete,
         }
     }
 
@@ -177,6 +227,8 @@ impl Command {
         match self {
             Command::SecretCreate
             | Command::SecretUpdate
+            | Command::KeyImport
+            | Command::AcmeAccountCreate
             | Command::ExternalProviderSet
             | Command::DnsProviderCreate
             | Command::DnsProviderUpdate => true,
@@ -188,6 +240,7 @@ impl Command {
             | Command::SecretList
             | Command::SecretGet
             | Command::TemplateValidate
+            | Command::KeyCreate
             | Command::ConfigExport
             | Command::ExternalProviderGet
             | Command::ExternalProviderDelete
@@ -195,7 +248,14 @@ impl Command {
             | Command::DnsProviderDelete
             | Command::DnsProviderTest
             | Command::DnsProviderTestCancel
-            | Command::DnsResolve => false,
+            | Command::DnsResolve
+            | Command::AcmeAccountList
+            | Command::AcmeAccountDelete
+            | Command::CertificateIssue
+            | Command::CertificateIssueCancel
+            | Command::CertificateList
+            | Command::CertificateGet
+            | Command::CertificateDelete => false,
         }
     }
 }
@@ -309,6 +369,8 @@ pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest,
         Command::TemplateValidate => {
             UiRequest::TemplateValidate(args::<TemplateArgs>(cmd, raw)?.template)
         }
+        Command::KeyCreate => UiRequest::KeyCreate(args::<KeyCreateArgs>(cmd, raw)?.into_new()?),
+        Command::KeyImport => UiRequest::KeyImport(args::<KeyImportArgs>(cmd, raw)?.into_import()?),
         Command::ConfigExport => unit(cmd, raw, UiRequest::ConfigExport)?,
         Command::ExternalProviderSet => {
             UiRequest::ExternalProviderSet(args::<ExternalSetArgs>(cmd, raw)?.into_config()?)
@@ -342,6 +404,32 @@ pub fn parse_args(command: Command, raw: Option<&RawValue>) -> Result<UiRequest,
                 value: a.value,
             }
         }
+        Command::AcmeAccountCreate => {
+            UiRequest::AcmeAccountCreate(args::<AcmeAccountCreateArgs>(cmd, raw)?.into_new()?)
+        }
+        Command::AcmeAccountList => unit(cmd, raw, UiRequest::AcmeAccountList)?,
+        Command::AcmeAccountDelete => {
+            let a = args::<AcmeAccountDeleteArgs>(cmd, raw)?;
+            UiRequest::AcmeAccountDelete {
+                id: a.id,
+                deactivate: a.deactivate,
+            }
+        }
+        Command::CertificateIssue => {
+            UiRequest::CertificateIssue(args::<IssueArgs>(cmd, raw)?.into_params()?)
+        }
+        Command::CertificateIssueCancel => {
+            UiRequest::CertificateIssueCancel(args::<CancelArgs>(cmd, raw)?.request_id)
+        }
+        Command::CertificateList => {
+            let a = args::<ListArgs>(cmd, raw)?;
+            UiRequest::CertificateList {
+                after: a.after,
+                limit: a.limit,
+            }
+        }
+        Command::CertificateGet => UiRequest::CertificateGet(args::<IdArgs>(cmd, raw)?.id),
+        Command::CertificateDelete => UiRequest::CertificateDelete(args::<IdArgs>(cmd, raw)?.id),
     })
 }
 
@@ -389,6 +477,33 @@ mod tests {
     }
 
     #[test]
+    fn key_commands_parse_and_never_echo_the_pem() {
+        let line = r#"{"id":9,"cmd":"key_create","args":{"kind":"acme_account_key","keyType":"rsa-4096"}}"#;
+        match parse_line(line) {
+            Ok((9, UiRequest::KeyCreate(k))) => {
+                assert_eq!(k.key_type, shared::protocol::keys::KeyType::Rsa4096);
+                assert_eq!(k.owner, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        let line = r#"{"id":10,"cmd":"key_create","args":{"kind":"acme_account_key"}}"#;
+        assert!(matches!(
+            parse_line(line),
+            Ok((10, UiRequest::KeyCreate(k))) if k.key_type == shared::protocol::keys::KeyType::EcP256
+        ));
+        for line in [
+            r#"{"id":11,"cmd":"key_import","args":{"kind":"acme_account_key","pem":"CANARY-PEM","bogus":1}}"#,
+            r#"{"id":12,"cmd":"key_import","args":{"kind":"acme_account_key","pem":["CANARY-PEM"]}}"#,
+            r#"{"id":13,"cmd":"key_import","args":{"kind":"nope","pem":"CANARY-PEM"}}"#,
+        ] {
+            let Err(r) = parse_line(line) else {
+                panic!("must fail: {line}")
+            };
+            assert!(!r.error.message.contains("CANARY"), "{}", r.error.message);
+        }
+    }
+
+    #[test]
     fn a_value_that_looks_like_a_message_is_not_echoed() {
         let line =
             r#"{"id":8,"cmd":"secret_get","args":{"ref":["pw, expected CANARY at line 9"]}}"#;
@@ -426,6 +541,7 @@ mod tests {
             [
                 "secret_create",
                 "secret_update",
+                "key_import",
                 "external_provider_set",
                 "dns_provider_create",
                 "dns_provider_update"
@@ -435,7 +551,7 @@ mod tests {
 
     #[test]
     fn every_parsed_request_maps_back_to_its_command() {
-        let samples: [(&str, &str); 21] = [
+        let samples: [(&str, &str); 23] = [
             ("ping", "{}"),
             ("vault_status", "{}"),
             ("vault_lock", "{}"),
@@ -449,6 +565,11 @@ mod tests {
             ("secret_list", "{}"),
             ("secret_get", r#"{"name":"a"}"#),
             ("template_validate", r#"{"template":"x"}"#),
+            ("key_create", r#"{"kind":"acme_account_key"}"#),
+            (
+                "key_import",
+                "{\"kind\":\"managed_private_key\",\"pem\":\"-----BEGIN PRIVATE KEY-----\\nAA==\\n-----END PRIVATE KEY-----\"}",
+            ),
             ("config_export", "{}"),
             (
                 "external_provider_set",

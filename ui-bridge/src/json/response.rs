@@ -3,6 +3,10 @@
 
 use serde_json::{json, Value};
 use shared::error::WireError;
+use shared::protocol::acme::{
+    key_type_name, AcmeAccountMeta, AcmeProblem, CertificateMeta, CertificateStatus, IssueOutcome,
+    IssueProgress,
+};
 use shared::protocol::dns::{ProviderMeta, Resolution, TestOutcome, TestProgress};
 use shared::protocol::secrets::{ExternalProviderMeta, SecretMeta, TemplateReference};
 use shared::protocol::ui::{UiEvent, UiResponse};
@@ -32,6 +36,9 @@ pub fn event_line(id: u64, ev: &UiEvent) -> Value {
     match ev {
         UiEvent::DnsTestProgress(p) => {
             json!({ "event": "dns_test_progress", "id": id, "data": progress(p) })
+        }
+        UiEvent::CertificateProgress(p) => {
+            json!({ "event": "certificate_progress", "id": id, "data": issue_progress(p) })
         }
     }
 }
@@ -73,7 +80,102 @@ pub fn result(resp: &UiResponse) -> Value {
         UiResponse::TestOutcome(o) => outcome(o),
         UiResponse::Cancelled(c) => json!({ "cancelled": c }),
         UiResponse::Resolution(r) => resolution(r),
+        UiResponse::AcmeAccount(a) => account(a),
+        UiResponse::AcmeAccounts(list) => {
+            json!({ "accounts": list.iter().map(account).collect::<Vec<_>>() })
+        }
+        UiResponse::IssueOutcome(o) => issue_outcome(o),
+        UiResponse::Certificates(list, next) => json!({
+            "certificates": list.iter().map(certificate).collect::<Vec<_>>(),
+            "next": next,
+        }),
+        UiResponse::Certificate(c) => {
+            let mut v = certificate(&c.meta);
+            v["chainPem"] = json!(c.chain_pem);
+            v
+        }
     }
+}
+
+/// `AcmeAccountMeta` JSON.
+pub fn account(a: &AcmeAccountMeta) -> Value {
+    json!({
+        "id": a.id,
+        "directoryUrl": a.directory_url,
+        "accountUrl": a.account_url,
+        "contact": a.contact,
+        "status": a.status.as_str(),
+        "keyRef": a.key_ref,
+        "createdAt": a.created_at,
+    })
+}
+
+/// `CertificateMeta` JSON.
+pub fn certificate(c: &CertificateMeta) -> Value {
+    json!({
+        "id": c.id,
+        "names": c.names,
+        "accountId": c.account_id,
+        "keyRef": c.key_ref,
+        "keyType": key_type_name(c.key_type),
+        "serial": c.serial,
+        "issuer": c.issuer,
+        "notBefore": c.not_before,
+        "notAfter": c.not_after,
+        "status": match c.status {
+            CertificateStatus::Valid => "valid",
+            CertificateStatus::Expired => "expired",
+            CertificateStatus::Revoked => "revoked",
+        },
+        "createdAt": c.created_at,
+    })
+}
+
+/// A `certificate_progress` data object.
+pub fn issue_progress(p: &IssueProgress) -> Value {
+    let mut v = json!({
+        "step": p.step.as_str(),
+        "status": p.status.as_str(),
+        "detail": p.detail,
+    });
+    if let Some(n) = &p.name {
+        v["name"] = json!(n);
+    }
+    if let Some(pr) = &p.provider {
+        v["provider"] = json!(pr);
+    }
+    if let Some(r) = &p.record {
+        v["record"] = json!({ "recordName": r.record_name, "type": "TXT", "value": r.value });
+    }
+    if !p.warnings.is_empty() {
+        v["warnings"] = json!(p.warnings);
+    }
+    v
+}
+
+fn problem(p: &AcmeProblem) -> Value {
+    let mut v = json!({ "type": p.problem_type, "detail": p.detail });
+    if !p.subproblems.is_empty() {
+        v["subproblems"] = p
+            .subproblems
+            .iter()
+            .map(|s| json!({ "type": s.problem_type, "detail": s.detail, "identifier": s.identifier }))
+            .collect();
+    }
+    v
+}
+
+fn issue_outcome(o: &IssueOutcome) -> Value {
+    json!({
+        "success": o.success,
+        "certificate": o.certificate.as_ref().map(certificate),
+        "failedStep": o.failed_step.map(|s| s.as_str()),
+        "message": o.message,
+        "problem": o.problem.as_ref().map(problem),
+        "suggestions": o.suggestions,
+        "warnings": o.warnings,
+        "cleanedUp": o.cleaned_up,
+    })
 }
 
 /// `SecretMeta` JSON.
@@ -94,6 +196,11 @@ pub fn secret(m: &SecretMeta) -> Value {
         "expired": m.expired,
         "external": m.external.as_ref().map(|e| json!({ "path": e.path })),
         "hasLocalValue": m.has_local_value,
+        "publicKey": m.public_key.as_ref().map(|p| json!({
+            "keyType": p.key_type,
+            "spkiSha256": p.spki_sha256,
+            "jwkThumbprint": p.jwk_thumbprint,
+        })),
     })
 }
 

@@ -167,7 +167,7 @@ pub fn started(run: u64, provider_id: &str) -> Value {
 mod tests {
     use super::*;
     use futures_util::StreamExt;
-    use shared::protocol::dns::TestProgress;
+    use shared::protocol::dns::{TestProgress, TestStatus, TestStep};
 
     #[tokio::test]
     async fn replays_then_follows_then_ends() {
@@ -175,8 +175,8 @@ mod tests {
         let run = runs.start(7, "p");
         assert!(runs.get(7, "q").is_none());
         let p = TestProgress {
-            step: "create".into(),
-            status: "started".into(),
+            step: TestStep::Create,
+            status: TestStatus::Started,
             detail: "d".into(),
             nameservers: vec![],
         };

@@ -88,18 +88,21 @@ pub fn set(
                 ..Default::default()
             },
         )?,
-        Err(VaultError::NotFound { .. }) => store.stage_create(NewSecret {
-            name: TOKEN_NAME.into(),
-            secret_type: SecretType::ApiKey,
-            kind: SecretKind::Generic,
-            data,
-            label: Some("External secret provider token".into()),
-            description: Some(format!("Token for {}", cfg.address.trim())),
-            tags: vec!["external".into()],
-            owner: Some(TOKEN_OWNER.into()),
-            external: None,
-            binding: None,
-        })?,
+        Err(VaultError::NotFound { .. }) => store.stage_create(
+            NewSecret {
+                name: TOKEN_NAME.into(),
+                secret_type: SecretType::ApiKey,
+                kind: SecretKind::Generic,
+                data,
+                label: Some("External secret provider token".into()),
+                description: Some(format!("Token for {}", cfg.address.trim())),
+                tags: vec!["external".into()],
+                owner: Some(TOKEN_OWNER.into()),
+                external: None,
+                binding: None,
+            },
+            None,
+        )?,
         Err(e) => return Err(e),
     };
     let mut row = ExternalRow {

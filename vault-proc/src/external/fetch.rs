@@ -1,7 +1,10 @@
 //! Fetching a secret's data for resolution: from the external provider when
 //! the secret is sourced there, falling back to the local copy when the
 //! provider fails (and saying so in the log), else a `provider_error` that
-//! names the provider and the cause.
+//! names the provider and the cause (spec 001, "External Secret Providers").
+//! Provider tokens are always local (they are sealed paired with their
+//! endpoint), so this serves template resolution for deploy workflows; its
+//! tests run against a real OpenBao dev server (`fetch_tests.rs`).
 
 use shared::protocol::secrets::{SecretData, SecretMeta, SecretSelector};
 
@@ -57,8 +60,7 @@ impl ExternalCache {
         self.fetch_meta(store, meta)
     }
 
-    /// Like [`Self::fetch`] for a secret whose metadata the caller already read.
-    pub fn fetch_meta(
+    fn fetch_meta(
         &mut self,
         store: &mut SecretStore,
         meta: SecretMeta,
@@ -95,3 +97,6 @@ fn meta_address(c: &KvClient) -> &str {
 fn describe(e: &KvError) -> String {
     e.to_string()
 }
+
+#[cfg(test)]
+mod fetch_tests;

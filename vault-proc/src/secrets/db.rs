@@ -43,11 +43,21 @@ CREATE TABLE IF NOT EXISTS secret_metadata (
     updated_at    TEXT NOT NULL,
     nonce         BLOB,
     ciphertext    BLOB,
-    token_binding TEXT
+    token_binding TEXT,
+    public_key    TEXT
 );
 CREATE TABLE IF NOT EXISTS vault_meta (
     key   TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending_values (
+    id            TEXT PRIMARY KEY NOT NULL,
+    nonce         BLOB NOT NULL,
+    ciphertext    BLOB NOT NULL,
+    token_binding TEXT,
+    fields        TEXT NOT NULL,
+    expires_at    TEXT,
+    guard         TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS external_provider (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -61,7 +71,7 @@ CREATE TABLE IF NOT EXISTS external_provider (
 );";
 
 /// Columns a table from the old format may lack, added on open (nullable).
-const LATE_COLUMNS: [(&str, &str); 15] = [
+const LATE_COLUMNS: [(&str, &str); 16] = [
     ("name", "TEXT"),
     ("type", "TEXT"),
     ("label", "TEXT"),
@@ -79,6 +89,7 @@ const LATE_COLUMNS: [(&str, &str); 15] = [
     // A provider token's pairing (sealed into its AAD): the canonical
     // endpoint, '' for a cloud API, NULL when sealed before bindings existed.
     ("token_binding", "TEXT"),
+    ("public_key", "TEXT"),
 ];
 
 /// Path of the database inside `data_dir`.
@@ -389,5 +400,95 @@ pub fn external_put(tx: &Transaction<'_>, row: &ExternalRow) -> VaultResult<()> 
 /// Removes the external provider's row.
 pub fn external_delete(tx: &Transaction<'_>) -> VaultResult<()> {
     tx.execute("DELETE FROM external_provider WHERE id = 1", [])?;
+    Ok(())
+}
+
+/// A new value sealed for a secret but not yet in force: the first half of a
+/// two-step replacement (a provider token is swapped only once dns-proc has
+/// committed the provider change it belongs to).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PendingValue {
+    /// The secret it replaces the value of.
+    pub id: String,
+    /// AES-GCM nonce.
+    pub nonce: Vec<u8>,
+    /// Sealed data, under the AAD the secret will have once it is in force.
+    pub ciphertext: Vec<u8>,
+    /// The pairing it is sealed with.
+    pub token_binding: Option<String>,
+    /// Field names (JSON list).
+    pub fields: String,
+    /// Expiry of the new value.
+    pub expires_at: Option<String>,
+    /// What the owner's record looked like when the change was prepared (its
+    /// `updatedAt`): a different one later means the change was committed.
+    pub guard: String,
+}
+
+impl std::fmt::Debug for PendingValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingValue")
+            .field("id", &self.id)
+            .field("guard", &self.guard)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Stores (or replaces) the pending value of a secret.
+pub fn pending_put(tx: &Transaction<'_>, p: &PendingValue) -> VaultResult<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO pending_values
+         (id, nonce, ciphertext, token_binding, fields, expires_at, guard)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            p.id,
+            p.nonce,
+            p.ciphertext,
+            p.token_binding,
+            p.fields,
+            p.expires_at,
+            p.guard
+        ],
+    )?;
+    Ok(())
+}
+
+fn pending_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PendingValue> {
+    Ok(PendingValue {
+        id: r.get(0)?,
+        nonce: r.get(1)?,
+        ciphertext: r.get(2)?,
+        token_binding: r.get(3)?,
+        fields: r.get(4)?,
+        expires_at: r.get(5)?,
+        guard: r.get(6)?,
+    })
+}
+
+const PENDING_COLUMNS: &str = "id, nonce, ciphertext, token_binding, fields, expires_at, guard";
+
+/// The pending value of one secret, if any.
+pub fn pending_get(conn: &Connection, id: &str) -> VaultResult<Option<PendingValue>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {PENDING_COLUMNS} FROM pending_values WHERE id = ?1"),
+            [id],
+            pending_row,
+        )
+        .optional()?)
+}
+
+/// Every pending value (interrupted replacements, for start-up reconcile).
+pub fn pending_list(conn: &Connection) -> VaultResult<Vec<PendingValue>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {PENDING_COLUMNS} FROM pending_values ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], pending_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Drops the pending value of a secret (no-op when there is none).
+pub fn pending_delete(tx: &Transaction<'_>, id: &str) -> VaultResult<()> {
+    tx.execute("DELETE FROM pending_values WHERE id = ?1", [id])?;
     Ok(())
 }

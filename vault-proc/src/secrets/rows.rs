@@ -46,11 +46,13 @@ pub struct SecretRow {
     /// A provider token's pairing: the canonical endpoint, `""` for a cloud
     /// API, `None` when sealed before bindings existed (part of the AAD).
     pub token_binding: Option<String>,
+    /// The public half of a key (JSON of `PublicKeyMeta`), for key kinds.
+    pub public_key: Option<String>,
 }
 
 const COLUMNS: &str = "id, name, kind, type, label, description, tags, fields, owner, \
                        expires_at, external_path, created_at, updated_at, nonce, ciphertext, \
-                       token_binding";
+                       token_binding, public_key";
 
 fn json_list(s: Option<String>) -> Vec<String> {
     s.and_then(|s| serde_json::from_str(&s).ok())
@@ -89,6 +91,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<SecretRow> {
         nonce: r.get(13)?,
         ciphertext: r.get(14)?,
         token_binding: r.get(15)?,
+        public_key: r.get(16)?,
     })
 }
 
@@ -175,7 +178,7 @@ pub fn list(
 pub fn insert(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
     let sql = format!(
         "INSERT INTO secret_metadata ({COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
     );
     let result = conn.prepare_cached(&sql)?.execute(params![
         row.id,
@@ -194,6 +197,7 @@ pub fn insert(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
         row.nonce,
         row.ciphertext,
         row.token_binding,
+        row.public_key,
     ]);
     match result {
         Ok(_) => Ok(()),
@@ -214,7 +218,8 @@ pub fn update(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
         "UPDATE secret_metadata SET
             name = ?2, kind = ?3, type = ?4, label = ?5, description = ?6, tags = ?7,
             fields = ?8, owner = ?9, expires_at = ?10, external_path = ?11,
-            updated_at = ?12, nonce = ?13, ciphertext = ?14, token_binding = ?15
+            updated_at = ?12, nonce = ?13, ciphertext = ?14, token_binding = ?15,
+            public_key = ?16
          WHERE id = ?1",
         params![
             row.id,
@@ -232,6 +237,7 @@ pub fn update(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
             row.nonce,
             row.ciphertext,
             row.token_binding,
+            row.public_key,
         ],
     )?;
     if n == 1 {
@@ -273,6 +279,7 @@ mod tests {
             nonce: Some(vec![0; 12]),
             ciphertext: Some(vec![1, 2, 3]),
             token_binding: None,
+            public_key: None,
         }
     }
 

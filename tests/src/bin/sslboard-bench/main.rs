@@ -15,6 +15,8 @@ use serde_json::json;
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
 mod dns;
+mod issue;
+mod keys;
 mod resolve;
 mod reveal;
 mod scale;
@@ -110,6 +112,12 @@ fn main() {
     }
     if want("dns") {
         dns::run();
+    }
+    if want("keys") {
+        keys::run();
+    }
+    if want("issue") {
+        issue::run();
     }
     if want("scale") {
         scale::run();

@@ -16,14 +16,16 @@ pub mod read;
 use std::path::Path;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
+use shared::protocol::keys::PublicKeyMeta;
 use shared::protocol::secrets::{
     ExternalSource, NewSecret, SecretData, SecretFilter, SecretKind, SecretMeta, SecretSelector,
-    SecretUpdate, TokenBinding, VaultStatus,
+    SecretType, SecretUpdate, TokenBinding, VaultStatus,
 };
 use shared::secret::Key32;
 use time::OffsetDateTime;
 
 use super::crypto;
+use super::db;
 use super::error::{VaultError, VaultResult};
 use super::locked_key::{KeyWatch, LockedKey};
 use super::masterkey::MasterKeySource;
@@ -68,6 +70,33 @@ fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
     t.replace_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
         .unwrap_or(t)
+}
+
+/// The public half of a key-kind secret whose `pem` parses as a key we use.
+fn public_half(
+    kind: SecretKind,
+    secret_type: SecretType,
+    data: &SecretData,
+) -> Option<PublicKeyMeta> {
+    let key_kind = matches!(
+        kind,
+        SecretKind::AcmeAccountKey | SecretKind::ManagedPrivateKey
+    );
+    if !key_kind || secret_type != SecretType::PrivateKey {
+        return None;
+    }
+    // EXPOSE: parsed inside vault-proc to derive the public half; never returned.
+    let pem = data.get("pem")?.expose();
+    crate::keys::import::from_pem(pem)
+        .ok()
+        .map(|k| k.public_meta())
+}
+
+fn public_json(public: Option<&PublicKeyMeta>) -> VaultResult<Option<String>> {
+    public
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| VaultError::internal(format!("cannot encode a public key: {e}")))
 }
 
 /// A timestamp strictly after `previous` (clocks can stand still or step back).
@@ -142,7 +171,10 @@ fn meta(row: &SecretRow) -> SecretMeta {
             .clone()
             .map(|path| ExternalSource { path }),
         has_local_value: row.ciphertext.is_some(),
-        public_key: None,
+        public_key: row
+            .public_key
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok()),
     }
 }
 
@@ -265,14 +297,30 @@ impl SecretStore {
         Ok(())
     }
 
-    /// Creates a secret and returns its metadata (never its value).
+    /// Creates a secret and returns its metadata (never its value). A key
+    /// kind whose `pem` is a usable private key gets its public half recorded.
     pub fn create(&mut self, new: NewSecret) -> VaultResult<SecretMeta> {
-        let staged = self.stage_create(new)?;
+        let public = public_half(new.kind, new.secret_type, &new.data);
+        self.create_with_public(new, public)
+    }
+
+    /// [`create`](Self::create) with the public half already known (the key
+    /// paths, which just built the key).
+    pub fn create_with_public(
+        &mut self,
+        new: NewSecret,
+        public: Option<PublicKeyMeta>,
+    ) -> VaultResult<SecretMeta> {
+        let staged = self.stage_create(new, public)?;
         self.commit(staged, |_, _| Ok(()))
     }
 
     /// Validates and seals a new secret without writing it.
-    pub fn stage_create(&mut self, new: NewSecret) -> VaultResult<Staged> {
+    pub fn stage_create(
+        &mut self,
+        new: NewSecret,
+        public: Option<PublicKeyMeta>,
+    ) -> VaultResult<Staged> {
         types::validate_name(&new.name)?;
         let label = types::validate_label(new.label.as_deref())?;
         let description = types::validate_description(new.description.as_deref())?;
@@ -312,6 +360,7 @@ impl SecretStore {
             nonce: None,
             ciphertext: None,
             token_binding,
+            public_key: public_json(public.as_ref())?,
         };
         if local {
             self.seal(&mut row, &new.data)?;
@@ -375,6 +424,7 @@ impl SecretStore {
         if let Some(data) = &update.data {
             let facts = types::validate_data(row.secret_type, data)?;
             row.expires_at = facts.expires_at;
+            row.public_key = public_json(public_half(row.kind, row.secret_type, data).as_ref())?;
             if binding.is_some() {
                 row.token_binding = binding;
             }
@@ -400,6 +450,81 @@ impl SecretStore {
         Ok(Staged { row, is_new: false })
     }
 
+    /// First half of a two-step replacement: validates and seals `update`
+    /// (data, and the pairing it comes with) but keeps the value in force
+    /// unchanged; [`Self::commit_pending`] swaps it in, [`Self::discard_pending`]
+    /// drops it. `guard` records the owner's state at preparation.
+    pub fn stage_pending(
+        &mut self,
+        selector: &SecretSelector,
+        update: SecretUpdate,
+        guard: &str,
+    ) -> VaultResult<SecretMeta> {
+        if update.data.is_none() {
+            return Err(VaultError::validation("data", "a staged update needs data"));
+        }
+        let current = self.find(selector)?;
+        let Staged { row, .. } = self.stage_update(selector, update)?;
+        let (Some(nonce), Some(ciphertext)) = (row.nonce.clone(), row.ciphertext.clone()) else {
+            return Err(VaultError::internal("a staged value was not sealed"));
+        };
+        let pending = db::PendingValue {
+            id: row.id.clone(),
+            nonce,
+            ciphertext,
+            token_binding: row.token_binding.clone(),
+            fields: serde_json::to_string(&row.fields)
+                .map_err(|e| VaultError::internal(format!("field names: {e}")))?,
+            expires_at: row.expires_at.clone(),
+            guard: guard.to_string(),
+        };
+        self.transact(|tx| db::pending_put(tx, &pending))?;
+        Ok(meta(&current))
+    }
+
+    /// Second half of a two-step replacement: the pending value takes effect
+    /// (one transaction); `not_found` when there is none.
+    pub fn commit_pending(&mut self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
+        let mut row = self.find(selector)?;
+        let Some(p) = db::pending_get(&self.conn, &row.id)? else {
+            return Err(VaultError::not_found(format!(
+                "a staged value for secret {}",
+                shown(&row.id)
+            )));
+        };
+        row.fields = serde_json::from_str(&p.fields)
+            .map_err(|e| VaultError::internal(format!("staged field names: {e}")))?;
+        row.nonce = Some(p.nonce);
+        row.ciphertext = Some(p.ciphertext);
+        row.token_binding = p.token_binding;
+        row.expires_at = p.expires_at;
+        row.updated_at = bumped(&row.updated_at);
+        let id = row.id.clone();
+        self.commit(Staged { row, is_new: false }, |tx, _| {
+            db::pending_delete(tx, &id)
+        })
+    }
+
+    /// Drops the pending value of a secret; the value in force stays.
+    pub fn discard_pending(&mut self, selector: &SecretSelector) -> VaultResult<()> {
+        let row = self.find(selector)?;
+        self.transact(|tx| db::pending_delete(tx, &row.id))
+    }
+
+    /// Secrets with a pending value, with their owner and guard.
+    pub fn list_pending(&self) -> VaultResult<Vec<(SecretMeta, String)>> {
+        let mut out = Vec::new();
+        for p in db::pending_list(&self.conn)? {
+            match self.find(&SecretSelector::Ref(p.id.clone())) {
+                Ok(row) => out.push((meta(&row), p.guard)),
+                // The secret is gone: its pending value goes with it.
+                Err(VaultError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+
     /// Deletes a secret; returns the metadata it had.
     pub fn delete(&mut self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
         self.delete_with(selector, |_| Ok(()))
@@ -416,6 +541,7 @@ impl SecretStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         rows::delete(&tx, &row.id)?;
+        db::pending_delete(&tx, &row.id)?;
         also(&tx)?;
         tx.commit()?;
         Ok(meta(&row))

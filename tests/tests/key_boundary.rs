@@ -1,0 +1,176 @@
+//! Key custody across the process tree: a key imported through the UI is in
+//! vault-proc's memory while the vault is unlocked and nowhere else, is gone
+//! from vault-proc after `vault_lock`, and its PEM never appears in UI output,
+//! logs, databases (in the clear), argv or the environment.
+//!
+//! Every absence is asserted next to a method check in the same process: the
+//! scan must find the data directory path, which each process holds for its
+//! whole life, and (while unlocked) vault-proc must show the key.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::json;
+use sslboard_tests::keys::{openssl_key, secret_parts};
+use sslboard_tests::procs::{memory_contains, memory_regions_with, proc_file};
+use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn files_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else if let Ok(b) = std::fs::read(&p) {
+            out.push((p.display().to_string(), b));
+        }
+    }
+    out
+}
+
+#[test]
+fn an_imported_key_lives_only_in_vault_proc_and_only_while_unlocked() {
+    let base = tempfile::tempdir().unwrap();
+    let opts = TreeOptions::new(base.path(), KeySource::random_env());
+    let data_dir = opts.data_dir.clone();
+    let mut tree = Tree::start(opts);
+    let pem = openssl_key(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+    ]);
+    let (scalar, der) = secret_parts(&pem);
+    let m = tree.ok(
+        "key_import",
+        json!({"kind": "acme_account_key", "pem": pem, "name": "imported", "label": "mine"}),
+    );
+    assert_eq!(m["kind"], json!("acme_account_key"));
+    assert_eq!(m["type"], json!("private_key"));
+    assert_eq!(m["publicKey"]["keyType"], json!("ec-p256"));
+    assert_eq!(
+        m["publicKey"]["jwkThumbprint"].as_str().map(str::len),
+        Some(43)
+    );
+    let made = tree.ok(
+        "key_create",
+        json!({"kind": "managed_private_key", "keyType": "rsa-2048"}),
+    );
+    assert_eq!(made["publicKey"]["keyType"], json!("rsa-2048"));
+    assert_eq!(made["owner"], json!(null));
+    let listed = tree.ok("secret_get", json!({"name": "imported"}));
+    assert_eq!(listed["publicKey"], m["publicKey"]);
+    // Bad input: a validation error that names why and does not echo the input.
+    let (code, err) = tree.err(
+        "key_import",
+        json!({"kind": "acme_account_key", "pem": format!("{pem}trailing")}),
+    );
+    assert_eq!(code, "validation");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("trailing garbage"),
+        "{err}"
+    );
+    let (code, _) = tree.err("key_create", json!({"kind": "generic"}));
+    assert_eq!(code, "validation");
+    let (code, _) = tree.err(
+        "key_create",
+        json!({"kind": "acme_account_key", "keyType": "ec-p521"}),
+    );
+    assert_eq!(code, "invalid_request");
+    // The UI has no command that signs.
+    let (code, _) = tree.err("acme_sign", json!({}));
+    assert_eq!(code, "invalid_request");
+
+    let marker = data_dir.to_str().unwrap().as_bytes().to_vec();
+    let vault = tree.pid_of("vault-proc");
+    for name in ["ui-bridge", "broker", "dns-proc"] {
+        let pid = if name == "ui-bridge" {
+            tree.pid()
+        } else {
+            tree.pid_of(name)
+        };
+        assert_eq!(
+            memory_contains(pid, &marker),
+            Some(true),
+            "method check in {name}"
+        );
+        assert_eq!(
+            memory_contains(pid, &scalar),
+            Some(false),
+            "private scalar in {name}: {:?}",
+            memory_regions_with(pid, &scalar)
+        );
+        assert_eq!(
+            memory_contains(pid, &der),
+            Some(false),
+            "PKCS#8 DER in {name}"
+        );
+    }
+    assert_eq!(
+        memory_contains(vault, &scalar),
+        Some(true),
+        "method check: the unlocked vault holds the key"
+    );
+    assert_eq!(
+        memory_contains(vault, &der),
+        Some(true),
+        "method check: the unlocked vault holds the PKCS#8 DER"
+    );
+    tree.ok("vault_lock", json!({}));
+    assert_eq!(
+        memory_contains(vault, &marker),
+        Some(true),
+        "method check in vault-proc after lock"
+    );
+    assert_eq!(
+        memory_contains(vault, &scalar),
+        Some(false),
+        "private scalar after lock: {:?}",
+        memory_regions_with(vault, &scalar)
+    );
+    assert_eq!(
+        memory_contains(vault, &der),
+        Some(false),
+        "PKCS#8 DER after lock: {:?}",
+        memory_regions_with(vault, &der)
+    );
+
+    // Canaries: the PEM (each base64 line of it), the DER and the scalar,
+    // nowhere outside vault-proc's sealed rows.
+    let lines: Vec<&str> = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() >= 40)
+        .collect();
+    assert!(!lines.is_empty());
+    let pids = tree.all_pids();
+    let out = tree.stdout_log.lock().unwrap().clone();
+    let logs = tree.stderr_log.lock().unwrap().clone();
+    let mut places: Vec<(String, Vec<u8>)> = vec![("ui output".into(), out), ("logs".into(), logs)];
+    for pid in &pids {
+        places.push((format!("argv of {pid}"), proc_file(*pid, "cmdline")));
+        places.push((format!("environ of {pid}"), proc_file(*pid, "environ")));
+    }
+    let files = files_under(&data_dir);
+    assert!(files.iter().any(|(p, _)| p.ends_with("secrets.sqlite")));
+    assert!(files.iter().any(|(p, _)| p.ends_with("dns.sqlite")));
+    places.extend(files);
+    // Method check: the canary search finds what is there.
+    assert!(places.iter().any(|(_, b)| contains(b, b"jwkThumbprint")));
+    for (what, bytes) in &places {
+        for l in &lines {
+            assert!(
+                !contains(bytes, l.as_bytes()),
+                "a line of the PEM in {what}"
+            );
+        }
+        assert!(!contains(bytes, &scalar), "the private scalar in {what}");
+        assert!(!contains(bytes, &der), "the PKCS#8 DER in {what}");
+    }
+}
