@@ -82,6 +82,10 @@ pub trait Supervised: Send + Sync + 'static {
 pub async fn supervise<S: Supervised>(parent: Arc<S>, mut child: Option<Child>) {
     let mut backoff = Backoff::default();
     while !parent.stopping() {
+        // A run's life counts from the start attempt (spawn, readiness and
+        // connection included), so a child that served is not mistaken for
+        // a crash loop because its start-up was slow.
+        let started = Instant::now();
         let mut running = match child.take() {
             Some(c) => c,
             None => match parent.start().await {
@@ -93,7 +97,6 @@ pub async fn supervise<S: Supervised>(parent: Arc<S>, mut child: Option<Child>) 
                 }
             },
         };
-        let started = Instant::now();
         let status = running.wait().await;
         parent.forget().await;
         if parent.stopping() {

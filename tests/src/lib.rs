@@ -55,3 +55,23 @@ pub fn assert_databases_intact(data_dir: &std::path::Path) {
         assert_eq!(r, "ok", "{db}");
     }
 }
+
+/// True when `needle` occurs in `hay`.
+pub fn bytes_contain(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every file under `dir` (recursively), with its path and bytes: for
+/// canary scans of a data dir.
+pub fn files_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else if let Ok(b) = std::fs::read(&p) {
+            out.push((p.display().to_string(), b));
+        }
+    }
+    out
+}

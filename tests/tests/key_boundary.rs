@@ -14,22 +14,7 @@ use sslboard_tests::keys::{openssl_key, secret_parts};
 use sslboard_tests::procs::{memory_contains, memory_regions_with, proc_file};
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else if let Ok(b) = std::fs::read(&p) {
-            out.push((p.display().to_string(), b));
-        }
-    }
-    out
-}
+use sslboard_tests::{bytes_contain as contains, files_under};
 
 #[test]
 fn an_imported_key_lives_only_in_vault_proc_and_only_while_unlocked() {

@@ -195,28 +195,14 @@ impl BrokerLink {
         // a late answer meant for an earlier request. Cancels name the UI's id,
         // so translate it to the running test's broker id.
         let request = match request {
-            UiRequest::DnsProviderTestCancel(ui_target) => {
-                let target = self
-                    .in_flight
-                    .lock()
-                    .ok()
-                    .and_then(|m| m.get(&ui_target).copied());
-                match target {
-                    Some(broker_id) => UiRequest::DnsProviderTestCancel(broker_id),
-                    None => return Ok(UiResponse::Cancelled(false)),
-                }
-            }
-            UiRequest::CertificateIssueCancel(ui_target) => {
-                let target = self
-                    .in_flight
-                    .lock()
-                    .ok()
-                    .and_then(|m| m.get(&ui_target).copied());
-                match target {
-                    Some(broker_id) => UiRequest::CertificateIssueCancel(broker_id),
-                    None => return Ok(UiResponse::Cancelled(false)),
-                }
-            }
+            UiRequest::DnsProviderTestCancel(ui_target) => match self.broker_id_of(ui_target) {
+                Some(broker_id) => UiRequest::DnsProviderTestCancel(broker_id),
+                None => return Ok(UiResponse::Cancelled(false)),
+            },
+            UiRequest::CertificateIssueCancel(ui_target) => match self.broker_id_of(ui_target) {
+                Some(broker_id) => UiRequest::CertificateIssueCancel(broker_id),
+                None => return Ok(UiResponse::Cancelled(false)),
+            },
             other => other,
         };
         let broker_id = client.alloc_id();
@@ -230,6 +216,14 @@ impl BrokerLink {
             }
         }
         result
+    }
+
+    /// The broker-hop id of the UI's request `ui_id`, while it is in flight.
+    fn broker_id_of(&self, ui_id: u64) -> Option<u64> {
+        self.in_flight
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&ui_id).copied())
     }
 
     /// Closes the broker's control pipe (it exits on EOF, taking its children

@@ -544,14 +544,15 @@ mod tests {
                 "key_import",
                 "external_provider_set",
                 "dns_provider_create",
-                "dns_provider_update"
+                "dns_provider_update",
+                "acme_account_create"
             ]
         );
     }
 
     #[test]
     fn every_parsed_request_maps_back_to_its_command() {
-        let samples: [(&str, &str); 23] = [
+        let samples: [(&str, &str); 31] = [
             ("ping", "{}"),
             ("vault_status", "{}"),
             ("vault_lock", "{}"),
@@ -587,6 +588,20 @@ mod tests {
             ("dns_provider_test", r#"{"id":"dns_prov_x"}"#),
             ("dns_provider_test_cancel", r#"{"requestId":1}"#),
             ("dns_resolve", r#"{"hostname":"a.test"}"#),
+            (
+                "acme_account_create",
+                r#"{"directoryUrl":"https://127.0.0.1:14000/dir","termsOfServiceAgreed":true}"#,
+            ),
+            ("acme_account_list", "{}"),
+            ("acme_account_delete", r#"{"id":"acct_x"}"#),
+            (
+                "certificate_issue",
+                r#"{"accountId":"acct_x","names":["a.example.test"]}"#,
+            ),
+            ("certificate_issue_cancel", r#"{"requestId":1}"#),
+            ("certificate_list", "{}"),
+            ("certificate_get", r#"{"id":"cert_x"}"#),
+            ("certificate_delete", r#"{"id":"cert_x"}"#),
         ];
         for (cmd, args) in samples {
             let raw: &RawValue = serde_json::from_str(args).unwrap();
