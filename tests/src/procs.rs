@@ -105,10 +105,45 @@ pub fn proc_file(pid: u32, file: &str) -> Vec<u8> {
 /// its bytes), skipping only the kernel's vvar/vsyscall pages, until `f`
 /// returns true. Fails when the memory cannot be opened, or when a region that
 /// is mapped readable cannot be read: "not found" must never mean "did not look".
+///
+/// The process keeps running while it is scanned, so a region listed in its
+/// maps may be unmapped before it is read (a thread that exits takes its
+/// stack and signal stack with it; a trimmed heap shrinks). Such a region no
+/// longer holds anything, but its contents may have moved (a `mremap`), so the
+/// whole scan starts again on fresh maps; `f` sees every region of the new
+/// scan too, so a hit in any pass counts. Only a region still mapped as it
+/// was, yet unreadable, is an error.
 fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Result<(), String> {
+    const PASSES: usize = 5;
+    let mut vanished = Vec::new();
+    for _ in 0..PASSES {
+        match scan_pass(pid, &mut f)? {
+            Pass::Complete => return Ok(()),
+            Pass::Vanished(lines) => vanished = lines,
+        }
+    }
+    Err(format!(
+        "the memory of {pid} kept changing under {PASSES} scans; last regions gone mid-scan: {}",
+        vanished.join("; ")
+    ))
+}
+
+/// How one pass over a process's maps ended.
+enum Pass {
+    /// Every region was read (or `f` stopped the scan).
+    Complete,
+    /// These regions were unmapped between listing and reading them.
+    Vanished(Vec<String>),
+}
+
+fn maps_of(pid: u32) -> Result<String, String> {
+    std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .map_err(|e| format!("/proc/{pid}/maps: {e}"))
+}
+
+fn scan_pass(pid: u32, f: &mut impl FnMut(&str, &[u8]) -> bool) -> Result<Pass, String> {
     use std::io::{Read, Seek, SeekFrom};
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps"))
-        .map_err(|e| format!("/proc/{pid}/maps: {e}"))?;
+    let maps = maps_of(pid)?;
     let mut mem = std::fs::File::open(format!("/proc/{pid}/mem"))
         .map_err(|e| format!("/proc/{pid}/mem: {e}"))?;
     let mut unreadable = Vec::new();
@@ -135,21 +170,29 @@ fn scan_memory(pid: u32, mut f: impl FnMut(&str, &[u8]) -> bool) -> Result<(), S
             .seek(SeekFrom::Start(a))
             .and_then(|_| mem.read_exact(&mut buf))
         {
-            unreadable.push(format!("{line}: {e}"));
+            unreadable.push((line.to_string(), e));
             continue;
         }
         if f(line, &buf) {
-            break;
+            return Ok(Pass::Complete);
         }
     }
     if unreadable.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "unreadable regions of {pid}: {}",
-            unreadable.join("; ")
-        ))
+        return Ok(Pass::Complete);
     }
+    // Still mapped exactly as listed, yet unreadable: the scan cannot see it.
+    let now = maps_of(pid)?;
+    let still: Vec<String> = unreadable
+        .iter()
+        .filter(|(line, _)| now.lines().any(|l| l == line))
+        .map(|(line, e)| format!("{line}: {e}"))
+        .collect();
+    if !still.is_empty() {
+        return Err(format!("unreadable regions of {pid}: {}", still.join("; ")));
+    }
+    Ok(Pass::Vanished(
+        unreadable.into_iter().map(|(line, _)| line).collect(),
+    ))
 }
 
 /// The maps lines of the regions of `pid`'s memory that contain `needle`,
@@ -172,14 +215,17 @@ pub fn memory_regions_with(pid: u32, needle: &[u8]) -> Vec<String> {
 }
 
 /// Searches the readable memory of `pid` for `needle`.
-/// Returns None when any readable region could not be read.
+/// Returns None (and says why on stderr) when any readable region could not
+/// be read.
 pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
     let mut found = false;
-    scan_memory(pid, |_, buf| {
+    if let Err(e) = scan_memory(pid, |_, buf| {
         found = buf.windows(needle.len()).any(|w| w == needle);
         found
-    })
-    .ok()?;
+    }) {
+        eprintln!("memory scan of {pid} incomplete: {e}");
+        return None;
+    }
     Some(found)
 }
 
