@@ -9,11 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use shared::error::{WireError, WireResult};
+use shared::error::WireResult;
 use shared::lifecycle::{sibling_binary, spawn_child, SpawnError, Spawned};
 use shared::protocol::control::{Bootstrap, PeerGrant};
 use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
-use shared::protocol::vault::{ExportDoc, EXPORT_VERSION};
 use shared::protocol::Role;
 use shared::rpc::RpcClient;
 use shared::secret::Key32;
@@ -25,64 +24,6 @@ use crate::BridgeError;
 
 /// Client of the broker.
 pub type UiClient = RpcClient<UiRequest, UiResponse, UiEvent>;
-
-/// Page size of the walks that build an export (the largest the broker allows).
-const EXPORT_PAGE: u32 = 2000;
-
-/// `config_export`, assembled here from pages: every secret (`secret_list`),
-/// every provider (`dns_provider_list`) and the external provider, each
-/// page one frame, so the export has no size limit but the UI's. The same
-/// metadata the broker's one-frame `ConfigExport` carries, references only.
-async fn export(client: &UiClient, timeout: Duration) -> WireResult<UiResponse> {
-    let unexpected =
-        || WireError::internal("the broker answered an export page with something else");
-    let mut secrets = Vec::new();
-    let mut after = None;
-    loop {
-        let page = UiRequest::SecretList {
-            filter: Default::default(),
-            after: after.take(),
-            limit: Some(EXPORT_PAGE),
-        };
-        match client.call(page, timeout).await? {
-            UiResponse::Secrets(items, next) => {
-                secrets.extend(items);
-                match next {
-                    Some(n) => after = Some(n),
-                    None => break,
-                }
-            }
-            _ => return Err(unexpected()),
-        }
-    }
-    let mut providers = Vec::new();
-    loop {
-        let page = UiRequest::DnsProviderList {
-            after: after.take(),
-            limit: Some(EXPORT_PAGE),
-        };
-        match client.call(page, timeout).await? {
-            UiResponse::Providers(items, next) => {
-                providers.extend(items);
-                match next {
-                    Some(n) => after = Some(n),
-                    None => break,
-                }
-            }
-            _ => return Err(unexpected()),
-        }
-    }
-    let external_provider = match client.call(UiRequest::ExternalProviderGet, timeout).await? {
-        UiResponse::ExternalProvider(m) => m,
-        _ => return Err(unexpected()),
-    };
-    Ok(UiResponse::Export(ExportDoc {
-        version: EXPORT_VERSION,
-        secrets,
-        providers,
-        external_provider,
-    }))
-}
 
 /// How long a request waits for a restarting broker.
 const RESTART_WAIT: Duration = Duration::from_secs(5);
@@ -171,6 +112,16 @@ impl BrokerLink {
             .await
     }
 
+    /// `config_export` for the stdio session: the response line to UI
+    /// request `ui_id`, rendered page by page into an anonymous temporary
+    /// file (see `crate::export`), rewound for copying to stdout.
+    pub async fn export_spooled(&self, ui_id: u64) -> WireResult<std::fs::File> {
+        let client = self.client().await?;
+        let mut spool = crate::export::Spool::new(ui_id)?;
+        crate::export::walk(&client, Duration::from_secs(120), &mut spool).await?;
+        spool.finish()
+    }
+
     /// Sends one request with the UI's request id, forwarding events.
     pub async fn call(
         &self,
@@ -189,7 +140,9 @@ impl BrokerLink {
         };
         let client = self.client().await?;
         if matches!(request, UiRequest::ConfigExport) {
-            return export(&client, timeout).await;
+            let mut doc = crate::export::InMemory::default();
+            crate::export::walk(&client, timeout, &mut doc).await?;
+            return Ok(doc.finish());
         }
         // A fresh id on the broker hop: a UI that reuses an id can never receive
         // a late answer meant for an earlier request. Cancels name the UI's id,

@@ -189,7 +189,13 @@ fn one(n: usize) -> Row {
 }
 
 pub fn run() {
-    let rows: Vec<Row> = [1_000, 10_000, 100_000].into_iter().map(one).collect();
+    // `SSLBOARD_BENCH_SCALE=1000,10000` picks the sizes (while iterating).
+    let sizes: Vec<usize> = std::env::var("SSLBOARD_BENCH_SCALE")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let rows: Vec<Row> = sizes.into_iter().map(one).collect();
     println!("scale: N secrets (provider tokens) and N providers, release build");
     println!(
         "| N | populate (both stores) | cold start → first secret_list | reveal p50 / p99 µs | secret_get by name p50 ms | secret_list first 500 / full walk ms | dns_provider_list first 500 / full walk ms | dns_resolve p50 ms | config_export ms (MB) | peak RSS MiB (ui-bridge, broker, vault-proc, dns-proc; vault-proc after reveals) | secrets.sqlite / dns.sqlite MiB |"
