@@ -65,6 +65,9 @@ pub struct ProviderRow {
     pub state: ProviderState,
 }
 
+/// One page of rows and the id that starts the next page (None on the last).
+pub type RowPage = (Vec<ProviderRow>, Option<String>);
+
 /// The provider table.
 pub struct ProviderStore {
     conn: Connection,
@@ -232,11 +235,7 @@ impl ProviderStore {
     /// starts the next page (None on the last). One range of the
     /// `providers_by_age` index per page, whatever the number of providers.
     /// `Ok(None)` when `after` names no active provider.
-    pub fn list_page(
-        &self,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<Option<(Vec<ProviderRow>, Option<String>)>, DnsError> {
+    pub fn list_page(&self, after: Option<&str>, limit: u32) -> Result<Option<RowPage>, DnsError> {
         let from = match after {
             None => None,
             Some(id) => {
