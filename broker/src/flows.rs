@@ -405,32 +405,69 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
     }
     // TXT records an interrupted issuance left (dns-proc's journal).
     crate::acme_flows::reconcile(router).await?;
-    let providers = match router.dns(DnsRequest::List).await? {
-        DnsResponse::Providers(p) => p,
-        other => return Err(unexpected(&other)),
-    };
-    for p in &providers {
-        if let Some(secret_ref) = &p.secret_ref {
-            bind_token(router, &p.id, secret_ref).await;
+    // Page by page: a whole list is one frame, which many providers or
+    // tokens would not fit (the reconcile would then never finish).
+    let mut live: HashSet<String> = HashSet::new();
+    let mut after = None;
+    loop {
+        let (page, next) = match router
+            .dns(DnsRequest::ListPage {
+                after: after.take(),
+                limit: RECONCILE_PAGE,
+            })
+            .await?
+        {
+            DnsResponse::ProviderPage(p, next) => (p, next),
+            other => return Err(unexpected(&other)),
+        };
+        for p in page {
+            if let Some(secret_ref) = &p.secret_ref {
+                bind_token(router, &p.id, secret_ref).await;
+            }
+            live.insert(p.id);
+        }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
         }
     }
-    let live: HashSet<String> = providers.iter().map(|p| p.id.clone()).collect();
     let filter = SecretFilter {
         kind: Some(SecretKind::DnsProviderToken),
         ..SecretFilter::default()
     };
-    let tokens = match router.vault(VaultRequest::List(filter)).await? {
-        VaultResponse::Metas(m) => m,
-        other => return Err(unexpected(&other)),
-    };
-    for t in tokens {
-        let orphan = t.owner.as_ref().is_none_or(|o| !live.contains(o));
-        if orphan {
-            tracing::info!(secret = %t.reference, "removing a provider token whose provider does not exist");
-            router
-                .vault(VaultRequest::Delete(SecretSelector::Ref(t.reference)))
-                .await?;
+    // Orphans are collected first and deleted after the walk, so a delete
+    // never moves the cursor of the walk.
+    let mut orphans = Vec::new();
+    loop {
+        let (page, next) = match router
+            .vault(VaultRequest::ListPage {
+                filter: filter.clone(),
+                after: after.take(),
+                limit: RECONCILE_PAGE,
+            })
+            .await?
+        {
+            VaultResponse::MetaPage(m, next) => (m, next),
+            other => return Err(unexpected(&other)),
+        };
+        for t in page {
+            if t.owner.as_ref().is_none_or(|o| !live.contains(o)) {
+                orphans.push(t.reference);
+            }
         }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    for reference in orphans {
+        tracing::info!(secret = %reference, "removing a provider token whose provider does not exist");
+        router
+            .vault(VaultRequest::Delete(SecretSelector::Ref(reference)))
+            .await?;
     }
     Ok(())
 }
+
+/// Page size of the start-up reconcile's walks (the broker's largest page).
+const RECONCILE_PAGE: u32 = crate::router::MAX_PAGE;

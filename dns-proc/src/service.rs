@@ -81,14 +81,7 @@ impl RegistryActor {
             DnsRequest::ListDeleting => DnsResponse::DeletingList(r.list_deleting()?),
             DnsRequest::List => DnsResponse::Providers(r.list()?),
             DnsRequest::ListPage { after, limit } => {
-                let all = r.list()?;
-                let (page, next) = shared::protocol::page::page(
-                    &all,
-                    |p| p.id.as_str(),
-                    after.as_deref(),
-                    limit,
-                    "provider",
-                )?;
+                let (page, next) = r.list_page(after.as_deref(), limit)?;
                 DnsResponse::ProviderPage(page, next)
             }
             DnsRequest::Get(id) => DnsResponse::Provider(r.get(&id)?),

@@ -6,21 +6,23 @@
 //! The client side multiplexes calls by request id; when the connection drops,
 //! every call in flight fails with `unavailable` instead of hanging.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::task::Poll;
 use std::time::Duration;
 
 use interprocess::local_socket::tokio::{Listener, Stream};
 use serde::{de::DeserializeOwned, Serialize};
 use thiserror::Error;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
 
 use crate::error::{WireError, WireResult};
 use crate::frame::{encode_frame, read_frame, FrameError};
@@ -40,7 +42,7 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// Sends progress events for one request back to its client.
 pub struct EventSink<E> {
     id: u64,
-    tx: mpsc::Sender<Vec<u8>>,
+    tx: Arc<FrameWriter>,
     _e: PhantomData<fn(E)>,
 }
 
@@ -74,6 +76,16 @@ pub trait Handler<Q, R, E>: Send + Sync + 'static {
     /// The allow-list: may `role` make this request at all? A refused request
     /// gets a `forbidden` answer and its connection is closed.
     fn permitted(&self, role: Role, request: &Q) -> bool;
+
+    /// Answers a cheap request on the connection's own task, without a task
+    /// spawn or a thread hand-off, or gives it back (`Err`) to go through
+    /// [`handle`](Self::handle). Called only after [`permitted`](Self::permitted)
+    /// admitted the request. It must not block for long: the connection reads
+    /// no further request meanwhile. By default nothing is answered inline.
+    fn handle_inline(&self, role: Role, request: Q) -> Result<WireResult<R>, Q> {
+        let _ = role;
+        Err(request)
+    }
 
     /// Handles one request from an authenticated peer of `role`.
     fn handle(
@@ -172,19 +184,7 @@ async fn connection<Q, R, E, H>(
         }
     };
     tracing::debug!(server = name, role = role.as_str(), "peer authenticated");
-    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(1024);
-    let writer_stream = stream.clone();
-    tokio::spawn(async move {
-        let mut w = &*writer_stream;
-        while let Some(mut buf) = rx.recv().await {
-            let ok = w.write_all(&buf).await.is_ok() && w.flush().await.is_ok();
-            // Answers may carry revealed values: wipe each frame once written.
-            zeroize::Zeroize::zeroize(&mut buf);
-            if !ok {
-                break;
-            }
-        }
-    });
+    let tx = FrameWriter::start(stream.clone());
     let slots = Arc::new(Semaphore::new(limits.max_in_flight));
     loop {
         let msg: ClientMsg<Q> = match read_frame(&mut r).await {
@@ -215,6 +215,23 @@ async fn connection<Q, R, E, H>(
             }
             break;
         }
+        let inline = if shortcuts().inline_answer {
+            handler.handle_inline(role, msg.request)
+        } else {
+            Err(msg.request)
+        };
+        let request = match inline {
+            Ok(result) => {
+                let reply: ServerMsg<R, E> = ServerMsg::Response { id, result };
+                if let Some(buf) = encode_reply(id, &reply) {
+                    if tx.send(buf).await.is_err() {
+                        break;
+                    }
+                }
+                continue;
+            }
+            Err(request) => request,
+        };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             let busy: ServerMsg<R, E> = ServerMsg::Response {
                 id,
@@ -235,26 +252,222 @@ async fn connection<Q, R, E, H>(
         let tx = tx.clone();
         let handler = handler.clone();
         tokio::spawn(async move {
-            let result = handler.handle(role, msg.request, sink).await;
+            let result = handler.handle(role, request, sink).await;
             let reply: ServerMsg<R, E> = ServerMsg::Response { id, result };
-            let buf = match encode_frame(&reply) {
-                Ok(b) => b,
-                Err(e) => {
-                    let fallback: ServerMsg<R, E> = ServerMsg::Response {
-                        id,
-                        result: Err(WireError::internal(format!(
-                            "response could not be encoded: {e}"
-                        ))),
-                    };
-                    match encode_frame(&fallback) {
-                        Ok(b) => b,
-                        Err(_) => return,
-                    }
-                }
-            };
-            let _ = tx.send(buf).await;
+            if let Some(buf) = encode_reply(id, &reply) {
+                let _ = tx.send(buf).await;
+            }
             drop(slot);
         });
+    }
+}
+
+/// The frame of `reply`, or of an `internal` error when it cannot be encoded
+/// (e.g. larger than a frame).
+fn encode_reply<R: Serialize, E: Serialize>(id: u64, reply: &ServerMsg<R, E>) -> Option<Vec<u8>> {
+    match encode_frame(reply) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            let fallback: ServerMsg<R, E> = ServerMsg::Response {
+                id,
+                result: Err(WireError::internal(format!(
+                    "response could not be encoded: {e}"
+                ))),
+            };
+            encode_frame(&fallback).ok()
+        }
+    }
+}
+
+/// The two hot-path shortcuts of this module, each on unless named in
+/// `SSLBOARD_BENCH_OFF` (comma-separated: `inline-write`, `inline-answer`).
+/// They change where work runs, never what is checked or answered, so the
+/// benchmark turns them off to measure the path without them in the same run.
+#[derive(Debug, Clone, Copy)]
+struct Shortcuts {
+    /// Frames written by the sending task (else always by the writer task).
+    inline_write: bool,
+    /// [`Handler::handle_inline`] consulted (else every request is spawned).
+    inline_answer: bool,
+}
+
+fn shortcuts() -> Shortcuts {
+    static ONCE: std::sync::OnceLock<Shortcuts> = std::sync::OnceLock::new();
+    *ONCE.get_or_init(|| {
+        let off = std::env::var("SSLBOARD_BENCH_OFF").unwrap_or_default();
+        let is_off = |name: &str| off.split(',').any(|o| o.trim() == name);
+        Shortcuts {
+            inline_write: !is_off("inline-write"),
+            inline_answer: !is_off("inline-answer"),
+        }
+    })
+}
+
+/// Frames waiting for the writer task, at most this many per connection
+/// (then senders wait: backpressure on a peer that does not read).
+const MAX_QUEUED: usize = 1024;
+
+/// The write side of one connection, shared by every task that sends on it.
+///
+/// A frame is written inline, by the sending task itself, when nothing is
+/// queued and the socket takes the whole frame at once: one `poll_write`
+/// with a no-op waker, no `.await` in between, so a caller that is cancelled
+/// can never leave half a frame behind. Whatever the socket does not take at
+/// once (a full socket buffer) goes to the connection's writer task, which
+/// keeps frame order: while it has work, every frame queues behind it. Every
+/// frame is wiped once written (answers may carry revealed values, requests
+/// new ones).
+struct FrameWriter {
+    stream: Arc<Stream>,
+    state: Mutex<WriteState>,
+    /// Wakes the writer task (work queued, or the writer dropped).
+    work: Arc<tokio::sync::Notify>,
+    /// Wakes senders waiting for queue space.
+    space: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct WriteState {
+    queue: VecDeque<Zeroizing<Vec<u8>>>,
+    /// Bytes of the front frame already written (by an inline attempt).
+    front_written: usize,
+    /// The writer task holds the front frame and is writing it.
+    busy: bool,
+    closed: bool,
+}
+
+/// The connection can no longer be written to.
+#[derive(Debug)]
+struct WriteClosed;
+
+impl FrameWriter {
+    /// A writer on `stream` and its writer task.
+    fn start(stream: Arc<Stream>) -> Arc<Self> {
+        let work = Arc::new(tokio::sync::Notify::new());
+        let writer = Arc::new(Self {
+            stream,
+            state: Mutex::new(WriteState::default()),
+            work: work.clone(),
+            space: tokio::sync::Notify::new(),
+        });
+        let weak = Arc::downgrade(&writer);
+        tokio::spawn(async move {
+            loop {
+                work.notified().await;
+                let Some(w) = weak.upgrade() else { break };
+                if w.drain().await.is_err() {
+                    break;
+                }
+            }
+        });
+        writer
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, WriteState> {
+        // A panic while holding the lock cannot leave a half-updated state
+        // that matters more than losing the connection: take it as it is.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state().closed
+    }
+
+    /// One write attempt that never waits: `Ok(n)` bytes taken (0 when the
+    /// socket is full), `Err` when the connection is broken.
+    fn try_write(&self, buf: &[u8]) -> Result<usize, WriteClosed> {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut w = &*self.stream;
+        let mut done = 0;
+        while done < buf.len() {
+            match Pin::new(&mut w).poll_write(&mut cx, &buf[done..]) {
+                Poll::Ready(Ok(0)) => return Err(WriteClosed),
+                Poll::Ready(Ok(n)) => done += n,
+                Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(_)) => return Err(WriteClosed),
+                Poll::Pending => break,
+            }
+        }
+        Ok(done)
+    }
+
+    /// Sends one frame (length prefix included): inline when possible,
+    /// otherwise queued for the writer task. Waits only for queue space,
+    /// before anything of the frame is written or queued.
+    async fn send(&self, buf: Vec<u8>) -> Result<(), WriteClosed> {
+        let mut buf = Zeroizing::new(buf);
+        loop {
+            let space = self.space.notified();
+            {
+                let mut st = self.state();
+                if st.closed {
+                    return Err(WriteClosed);
+                }
+                if shortcuts().inline_write && st.queue.is_empty() && !st.busy {
+                    match self.try_write(&buf) {
+                        Ok(n) if n == buf.len() => return Ok(()),
+                        Ok(n) => {
+                            st.front_written = n;
+                            st.queue.push_back(std::mem::take(&mut buf));
+                            drop(st);
+                            self.work.notify_one();
+                            return Ok(());
+                        }
+                        Err(e) => {
+                            st.closed = true;
+                            st.queue.clear();
+                            drop(st);
+                            self.space.notify_waiters();
+                            return Err(e);
+                        }
+                    }
+                }
+                if st.queue.len() < MAX_QUEUED {
+                    st.queue.push_back(std::mem::take(&mut buf));
+                    drop(st);
+                    self.work.notify_one();
+                    return Ok(());
+                }
+            }
+            space.await;
+        }
+    }
+
+    /// Writes the queued frames in order (the writer task's job).
+    async fn drain(&self) -> Result<(), WriteClosed> {
+        loop {
+            let (buf, from) = {
+                let mut st = self.state();
+                if st.busy {
+                    return Ok(());
+                }
+                let Some(buf) = st.queue.pop_front() else {
+                    return Ok(());
+                };
+                st.busy = true;
+                (buf, std::mem::take(&mut st.front_written))
+            };
+            self.space.notify_waiters();
+            let mut w = &*self.stream;
+            let ok = w.write_all(&buf[from..]).await.is_ok() && w.flush().await.is_ok();
+            drop(buf);
+            let mut st = self.state();
+            st.busy = false;
+            if !ok {
+                st.closed = true;
+                st.queue.clear();
+                drop(st);
+                self.space.notify_waiters();
+                return Err(WriteClosed);
+            }
+        }
+    }
+}
+
+impl Drop for FrameWriter {
+    fn drop(&mut self) {
+        // Let the writer task see that nobody can send any more.
+        self.work.notify_one();
     }
 }
 
@@ -281,7 +494,7 @@ type PendingMap<R, E> = Arc<Mutex<HashMap<u64, PendingCall<R, E>>>>;
 
 /// A multiplexing client of one hop.
 pub struct RpcClient<Q, R, E> {
-    tx: mpsc::Sender<Vec<u8>>,
+    tx: Arc<FrameWriter>,
     pending: PendingMap<R, E>,
     next_id: AtomicU64,
     closed: Arc<AtomicBool>,
@@ -324,23 +537,9 @@ where
             .await
             .map_err(|_| ConnectError::Timeout)??;
         }
-        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(1024);
+        let tx = FrameWriter::start(stream.clone());
         let pending: PendingMap<R, E> = Arc::new(Mutex::new(HashMap::new()));
         let closed = Arc::new(AtomicBool::new(false));
-        let ws = stream.clone();
-        let wclosed = closed.clone();
-        tokio::spawn(async move {
-            let mut w = &*ws;
-            while let Some(mut buf) = rx.recv().await {
-                let ok = w.write_all(&buf).await.is_ok() && w.flush().await.is_ok();
-                // Requests may carry secret values (create/update): wipe once written.
-                zeroize::Zeroize::zeroize(&mut buf);
-                if !ok {
-                    wclosed.store(true, Ordering::SeqCst);
-                    break;
-                }
-            }
-        });
         let rpending = pending.clone();
         let rclosed = closed.clone();
         let reader = tokio::spawn(async move {

@@ -247,6 +247,13 @@ pub fn token_scope(provider_id: &str, secret_ref: &str) -> PermitScope {
     }
 }
 
+impl DirectVault {
+    /// vault-proc's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, |c| c.pid)
+    }
+}
+
 impl Drop for DirectVault {
     fn drop(&mut self) {
         if let Some(c) = self.child.take() {

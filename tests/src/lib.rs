@@ -10,6 +10,7 @@ pub mod direct;
 pub mod dns;
 pub mod keys;
 pub mod procs;
+pub mod seed;
 pub mod session;
 pub mod tree;
 pub mod web;

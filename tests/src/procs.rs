@@ -226,11 +226,13 @@ pub fn memory_regions_with(pid: u32, needle: &[u8]) -> Vec<String> {
 /// Returns None when any readable region could not be read.
 pub fn memory_contains(pid: u32, needle: &[u8]) -> Option<bool> {
     let mut found = false;
-    scan_memory(pid, |_, buf| {
+    if let Err(e) = scan_memory(pid, |_, buf| {
         found = buf.windows(needle.len()).any(|w| w == needle);
         found
-    })
-    .ok()?;
+    }) {
+        eprintln!("memory scan of {pid} incomplete: {e}");
+        return None;
+    }
     Some(found)
 }
 

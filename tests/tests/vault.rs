@@ -272,3 +272,47 @@ fn call_mode_lists_secrets_across_restarts() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["secrets"][0]["name"], json!("x"));
 }
+
+#[test]
+fn config_export_of_5000_secrets_is_assembled_from_pages() {
+    use base64::Engine;
+    use shared::error::ErrorCode;
+    use shared::protocol::vault::VaultRequest;
+    use sslboard_tests::direct::DirectVault;
+    use sslboard_tests::seed;
+
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let key = [0x24u8; 32];
+    let b64 = base64::engine::general_purpose::STANDARD.encode(key);
+    // 300-byte descriptions: the metadata alone is well past one 1 MiB frame.
+    seed::provider_tokens(&data, key, 5000, &"d".repeat(300));
+    {
+        // Positive control: vault-proc's one-frame export fails at this size.
+        let v = DirectVault::open(&data, &b64);
+        let err = v
+            .as_broker(VaultRequest::Export {
+                providers: vec![],
+                workflows: vec![],
+            })
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Internal, "{err:?}");
+        assert!(err.message.contains("could not be encoded"), "{err:?}");
+    }
+    let mut tree = Tree::start(TreeOptions::new(t.path(), KeySource::Env(b64)));
+    let doc = tree.ok("config_export", json!({}));
+    let secrets = doc["secrets"].as_array().unwrap();
+    assert_eq!(secrets.len(), 5000);
+    let names: Vec<&str> = secrets
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..5000).map(seed::secret_name).collect();
+    assert_eq!(names, expected, "every secret once, in name order");
+    assert_eq!(doc["version"], json!(1));
+    // References only: the seeded values are absent, their references present.
+    let text = doc.to_string();
+    assert!(text.contains(&seed::secret_id(4999)), "method check");
+    assert!(!text.contains("token-4999") && !text.contains("token-0"));
+}

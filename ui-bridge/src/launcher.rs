@@ -112,6 +112,16 @@ impl BrokerLink {
             .await
     }
 
+    /// `config_export` for the stdio session: the response line to UI
+    /// request `ui_id`, rendered page by page into an anonymous temporary
+    /// file (see `crate::export`), rewound for copying to stdout.
+    pub async fn export_spooled(&self, ui_id: u64) -> WireResult<std::fs::File> {
+        let client = self.client().await?;
+        let mut spool = crate::export::Spool::new(ui_id)?;
+        crate::export::walk(&client, Duration::from_secs(120), &mut spool).await?;
+        spool.finish()
+    }
+
     /// Sends one request with the UI's request id, forwarding events.
     pub async fn call(
         &self,
@@ -129,6 +139,11 @@ impl BrokerLink {
             _ => Duration::from_secs(120),
         };
         let client = self.client().await?;
+        if matches!(request, UiRequest::ConfigExport) {
+            let mut doc = crate::export::InMemory::default();
+            crate::export::walk(&client, timeout, &mut doc).await?;
+            return Ok(doc.finish());
+        }
         // A fresh id on the broker hop: a UI that reuses an id can never receive
         // a late answer meant for an earlier request. Cancels name the UI's id,
         // so translate it to the running test's broker id.

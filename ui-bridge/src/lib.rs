@@ -5,6 +5,7 @@
 //! decrypted secret: answers are rendered only from metadata types.
 
 pub mod cli;
+pub mod export;
 pub mod json;
 pub mod launcher;
 pub mod stdio;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use shared::protocol::ui::UiEvent;
+use shared::protocol::ui::{UiEvent, UiRequest};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use zeroize::Zeroize;
@@ -18,6 +18,20 @@ use crate::launcher::BrokerLink;
 
 /// Requests one session may have in flight; more get `unavailable` at once.
 pub const MAX_IN_FLIGHT: usize = 512;
+
+/// What the writer task puts on stdout.
+enum Out {
+    /// One JSON line.
+    Line(Value),
+    /// A response line already rendered into a file (`config_export`).
+    Spooled(std::fs::File),
+}
+
+impl From<Value> for Out {
+    fn from(v: Value) -> Self {
+        Out::Line(v)
+    }
+}
 
 /// Outcome of reading one line.
 enum Line {
@@ -74,13 +88,22 @@ where
     R: tokio::io::AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let (out_tx, mut out_rx) = mpsc::channel::<Value>(1024);
+    let (out_tx, mut out_rx) = mpsc::channel::<Out>(1024);
     let writer = tokio::spawn(async move {
         let mut output = output;
-        while let Some(v) = out_rx.recv().await {
-            let mut line = v.to_string();
-            line.push('\n');
-            if output.write_all(line.as_bytes()).await.is_err() || output.flush().await.is_err() {
+        while let Some(out) = out_rx.recv().await {
+            let written = match out {
+                Out::Line(v) => {
+                    let mut line = v.to_string();
+                    line.push('\n');
+                    output.write_all(line.as_bytes()).await
+                }
+                Out::Spooled(file) => {
+                    let mut file = tokio::fs::File::from_std(file);
+                    tokio::io::copy(&mut file, &mut output).await.map(drop)
+                }
+            };
+            if written.is_err() || output.flush().await.is_err() {
                 break;
             }
         }
@@ -94,7 +117,7 @@ where
                 let err = shared::error::WireError::invalid_request(format!(
                     "line exceeds {MAX_LINE} bytes"
                 ));
-                let _ = out_tx.send(error_line(None, &err)).await;
+                let _ = out_tx.send(Out::from(error_line(None, &err))).await;
                 continue;
             }
             Ok(Line::Text(t)) => t,
@@ -105,7 +128,7 @@ where
                 let mut bytes = e.into_bytes();
                 bytes.zeroize();
                 let err = shared::error::WireError::invalid_request("line is not valid UTF-8");
-                let _ = out_tx.send(error_line(None, &err)).await;
+                let _ = out_tx.send(Out::from(error_line(None, &err))).await;
                 continue;
             }
         };
@@ -118,7 +141,7 @@ where
         let (id, request) = match parsed {
             Ok(x) => x,
             Err(rej) => {
-                let _ = out_tx.send(error_line(rej.id, &rej.error)).await;
+                let _ = out_tx.send(Out::from(error_line(rej.id, &rej.error))).await;
                 continue;
             }
         };
@@ -129,7 +152,7 @@ where
             let err = shared::error::WireError::unavailable(format!(
                 "too many requests in flight (limit {MAX_IN_FLIGHT})"
             ));
-            let _ = out_tx.send(error_line(Some(id), &err)).await;
+            let _ = out_tx.send(Out::from(error_line(Some(id), &err))).await;
             continue;
         }
         let link = link.clone();
@@ -139,16 +162,27 @@ where
             let ev_out = out.clone();
             let events = tokio::spawn(async move {
                 while let Some(ev) = ev_rx.recv().await {
-                    let _ = ev_out.send(event_line(id, &ev)).await;
+                    let _ = ev_out.send(event_line(id, &ev).into()).await;
                 }
             });
+            if matches!(request, UiRequest::ConfigExport) {
+                // Not held in memory: the line is rendered page by page.
+                drop(ev_tx);
+                let _ = events.await;
+                let line = match link.export_spooled(id).await {
+                    Ok(file) => Out::Spooled(file),
+                    Err(e) => error_line(Some(id), &e).into(),
+                };
+                let _ = out.send(line).await;
+                return;
+            }
             let result = link.call(id, request, Some(ev_tx)).await;
             let _ = events.await;
             let line = match result {
                 Ok(resp) => ok_line(id, &resp),
                 Err(e) => error_line(Some(id), &e),
             };
-            let _ = out.send(line).await;
+            let _ = out.send(line.into()).await;
         });
     }
     let _ = tokio::time::timeout(drain, async {

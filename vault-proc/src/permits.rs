@@ -40,6 +40,25 @@ pub struct Permits {
     live: HashMap<PermitScope, Live>,
 }
 
+/// A copy of the live provider-token permits (secret → providers and
+/// expiries), taken by [`Permits::token_permits`].
+#[derive(Debug, Default, Clone)]
+pub struct TokenPermits {
+    by_secret: HashMap<String, Vec<(String, Instant)>>,
+}
+
+impl TokenPermits {
+    /// True when a live permit lets dns-proc reveal `secret_ref` for
+    /// `provider_id` (the rule of [`Permits::covers_token`]: held, not expired).
+    pub fn covers(&self, provider_id: &str, secret_ref: &str) -> bool {
+        let now = Instant::now();
+        self.by_secret.get(secret_ref).is_some_and(|v| {
+            v.iter()
+                .any(|(p, expiry)| p == provider_id && *expiry > now)
+        })
+    }
+}
+
 /// An ACME permit as checked by a key operation: the grant plus the keys added to it.
 pub struct AcmeView<'a> {
     /// The grant as the broker made it.
@@ -161,6 +180,29 @@ impl Permits {
         }
     }
 
+    /// The live provider-token permits as they stand, for checks made off the
+    /// store thread ([`TokenPermits::covers`] is [`covers_token`](Self::covers_token)
+    /// on this copy). Take a fresh one after every grant and revoke.
+    pub fn token_permits(&mut self) -> TokenPermits {
+        self.prune();
+        let mut by_secret: HashMap<String, Vec<(String, Instant)>> = HashMap::new();
+        for (scope, live) in &self.live {
+            if let PermitScope::ProviderToken {
+                provider_id,
+                secret_ref,
+            } = scope
+            {
+                if live.holders > 0 {
+                    by_secret
+                        .entry(secret_ref.clone())
+                        .or_default()
+                        .push((provider_id.clone(), live.expiry));
+                }
+            }
+        }
+        TokenPermits { by_secret }
+    }
+
     /// How many permits are live (tests and diagnostics).
     pub fn live_count(&mut self) -> usize {
         self.prune();
@@ -176,6 +218,32 @@ impl Permits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_permits_copy_agrees_with_covers_token() {
+        let mut p = Permits::default();
+        p.grant(token("p1", "s1"), Duration::from_secs(60));
+        p.grant(token("p2", "s2"), Duration::from_millis(1));
+        p.revoke(&token("p3", "s3"));
+        std::thread::sleep(Duration::from_millis(5));
+        let copy = p.token_permits();
+        for (prov, sec) in [
+            ("p1", "s1"),
+            ("p2", "s2"),
+            ("p3", "s3"),
+            ("p1", "s2"),
+            ("p2", "s1"),
+        ] {
+            assert_eq!(
+                copy.covers(prov, sec),
+                p.covers_token(prov, sec),
+                "{prov} {sec}"
+            );
+        }
+        assert!(copy.covers("p1", "s1"), "positive control");
+        p.revoke(&token("p1", "s1"));
+        assert!(!p.token_permits().covers("p1", "s1"));
+    }
 
     fn token(p: &str, s: &str) -> PermitScope {
         PermitScope::ProviderToken {

@@ -3,15 +3,24 @@
 //! `SecretStore` (SQLite + keyring) does blocking work, so it lives in an actix
 //! `SyncArbiter` thread of its own: requests are serialized through its mailbox
 //! and the async side (sockets, handshakes) never blocks on SQLite or D-Bus.
+//!
+//! The cheap reads (`Status`, `Get`, `ListPage`, `Reveal`) are answered on the
+//! socket thread itself when they can be ([`FastReads`]): a read-only
+//! connection, the cached key while the store holds it, and a copy of the
+//! live token permits, all published by the actor after every request it
+//! runs. Same checks, same answers; whatever needs the store (a locked vault,
+//! a busy database, a store not yet opened) goes to the actor as before.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::{Actor, Addr, Handler as ActixHandler, Message, SyncContext};
 use shared::error::{WireError, WireResult};
-use shared::protocol::secrets::{KeySourceState, SecretKind, SecretSelector};
+use shared::protocol::secrets::{
+    KeySourceState, SecretKind, SecretMeta, SecretSelector, VaultStatus,
+};
 use shared::protocol::vault::{ExportDoc, VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::{BoxFuture, EventSink, Handler};
@@ -21,14 +30,103 @@ use crate::external::fetch::ExternalCache;
 use crate::keys::cache::KeyCache;
 use crate::keys::grant;
 use crate::keys::ops::KeyOps;
-use crate::permits::Permits;
+use crate::permits::{Permits, TokenPermits};
 use crate::policy;
 use crate::resolve::{self, RunCache};
+use crate::secrets::locked_key::KeyWatch;
 use crate::secrets::masterkey;
+use crate::secrets::store::read::{Outcome, Reader};
 use crate::secrets::store::SecretStore;
 
 /// Version of the export document format.
-pub const EXPORT_VERSION: u32 = 1;
+pub const EXPORT_VERSION: u32 = shared::protocol::vault::EXPORT_VERSION;
+
+/// Refusal of a reveal no live permit covers.
+const NO_PERMIT: &str = "no live permit covers this secret for this provider";
+
+/// The reveal rule on the secret itself: only a provider token, only for the
+/// provider that owns it (checked after the permit, on both paths).
+fn provider_token_rule(meta: &SecretMeta, provider_id: &str) -> WireResult<()> {
+    if meta.kind != SecretKind::DnsProviderToken || meta.owner.as_deref() != Some(provider_id) {
+        return Err(WireError::forbidden(
+            "this secret is not the provider's token",
+        ));
+    }
+    Ok(())
+}
+
+/// What the socket thread needs to answer cheap reads itself, as the store
+/// actor last published it.
+#[derive(Default)]
+pub struct FastReads {
+    state: Mutex<FastState>,
+}
+
+#[derive(Default)]
+struct FastState {
+    /// Set once the store has opened (and migrated) the database.
+    reader: Option<Reader>,
+    /// The store's cached key, while it has one.
+    key: KeyWatch,
+    /// Set with the reader.
+    key_source: Option<KeySourceState>,
+    tokens: TokenPermits,
+}
+
+impl FastReads {
+    /// The answer to `request` from the socket thread, or `None` when the
+    /// store must give it.
+    fn answer(&self, request: &VaultRequest) -> Option<WireResult<VaultResponse>> {
+        let st = self.state.lock().ok()?;
+        let reader = st.reader.as_ref()?;
+        let outcome = match request {
+            VaultRequest::Status => {
+                return Some(Ok(VaultResponse::Status(VaultStatus {
+                    unlocked: st.key.is_live(),
+                    key_source: st.key_source?,
+                })))
+            }
+            VaultRequest::Get(selector) => match reader.get_meta(selector) {
+                Outcome::Answer(r) => Outcome::Answer(r.map(VaultResponse::Meta)),
+                Outcome::Defer => Outcome::Defer,
+            },
+            VaultRequest::ListPage {
+                filter,
+                after,
+                limit,
+            } => match reader.list_page(filter, after.as_deref(), *limit) {
+                Outcome::Answer(Ok(Ok((page, next)))) => {
+                    Outcome::Answer(Ok(VaultResponse::MetaPage(page, next)))
+                }
+                Outcome::Answer(Ok(Err(e)) | Err(e)) => Outcome::Answer(Err(e)),
+                Outcome::Defer => Outcome::Defer,
+            },
+            VaultRequest::Reveal {
+                provider_id,
+                secret_ref,
+            } => {
+                if !st.tokens.covers(provider_id, secret_ref) {
+                    return Some(Err(WireError::forbidden(NO_PERMIT)));
+                }
+                match reader.reveal_token(
+                    &st.key,
+                    &SecretSelector::Ref(secret_ref.clone()),
+                    |meta| provider_token_rule(meta, provider_id),
+                ) {
+                    Outcome::Answer(r) => Outcome::Answer(
+                        r.map(|(data, binding)| VaultResponse::RevealedToken { data, binding }),
+                    ),
+                    Outcome::Defer => Outcome::Defer,
+                }
+            }
+            _ => Outcome::Defer,
+        };
+        match outcome {
+            Outcome::Answer(r) => Some(r),
+            Outcome::Defer => None,
+        }
+    }
+}
 
 /// Owns the secret store; runs on its own thread.
 pub struct StoreActor {
@@ -36,6 +134,7 @@ pub struct StoreActor {
     store: Option<SecretStore>,
     permits: Permits,
     external: ExternalCache,
+    fast: Arc<FastReads>,
     /// Keys loaded while unlocked; emptied on lock.
     keys: KeyCache,
     /// Values decrypted for running workflows, by run id; each dropped
@@ -44,13 +143,15 @@ pub struct StoreActor {
 }
 
 impl StoreActor {
-    /// An actor that opens the store under `data_dir` on first use.
-    pub fn new(data_dir: PathBuf) -> Self {
+    /// An actor that opens the store under `data_dir` on first use and
+    /// publishes to `fast` what the socket thread may answer itself.
+    pub fn new(data_dir: PathBuf, fast: Arc<FastReads>) -> Self {
         Self {
             data_dir,
             store: None,
             permits: Permits::default(),
             external: ExternalCache::default(),
+            fast,
             keys: KeyCache::default(),
             runs: HashMap::new(),
         }
@@ -66,6 +167,31 @@ impl StoreActor {
             }
             live
         });
+    }
+
+    /// Publishes the reader (once the store is open), the key's view and the
+    /// live token permits for the socket thread's fast reads.
+    fn publish(&mut self) {
+        let Some(store) = self.store.as_ref() else {
+            return;
+        };
+        let tokens = self.permits.token_permits();
+        let key = store.key_watch();
+        let key_source = store.status().key_source;
+        let Ok(mut st) = self.fast.state.lock() else {
+            return;
+        };
+        if st.reader.is_none() {
+            match Reader::open(&self.data_dir) {
+                Ok(r) => st.reader = Some(r),
+                Err(e) => {
+                    tracing::debug!(error = %e, "no read connection; reads go through the store")
+                }
+            }
+        }
+        st.key = key;
+        st.key_source = Some(key_source);
+        st.tokens = tokens;
     }
 
     /// Opens the store if needed. A failure (e.g. no credential store) is
@@ -162,14 +288,10 @@ impl StoreActor {
                 after,
                 limit,
             } => {
-                let all = self.store()?.list(&filter).map_err(WireError::from)?;
-                let (page, next) = shared::protocol::page::page(
-                    &all,
-                    |m| m.name.as_str(),
-                    after.as_deref(),
-                    limit,
-                    "secret",
-                )?;
+                let (page, next) = self
+                    .store()?
+                    .list_page(&filter, after.as_deref(), limit)
+                    .map_err(WireError::from)??;
                 Ok(VaultResponse::MetaPage(page, next))
             }
             VaultRequest::List(filter) => Ok(VaultResponse::Metas(
@@ -287,21 +409,13 @@ impl StoreActor {
                 secret_ref,
             } => {
                 if !self.permits.covers_token(&provider_id, &secret_ref) {
-                    return Err(WireError::forbidden(
-                        "no live permit covers this secret for this provider",
-                    ));
+                    return Err(WireError::forbidden(NO_PERMIT));
                 }
                 let meta = self
                     .store()?
                     .get_meta(&SecretSelector::Ref(secret_ref.clone()))
                     .map_err(WireError::from)?;
-                if meta.kind != SecretKind::DnsProviderToken
-                    || meta.owner.as_deref() != Some(provider_id.as_str())
-                {
-                    return Err(WireError::forbidden(
-                        "this secret is not the provider's token",
-                    ));
-                }
+                provider_token_rule(&meta, &provider_id)?;
                 // Provider tokens are always local; the pairing they were
                 // sealed with (owner, endpoint) goes back with the value.
                 let (_, data, binding) = self
@@ -356,6 +470,7 @@ impl ActixHandler<Exec> for StoreActor {
     fn handle(&mut self, msg: Exec, _ctx: &mut SyncContext<Self>) -> Self::Result {
         let locking = matches!(msg.request, VaultRequest::Lock);
         let result = self.dispatch(msg.role, msg.request);
+        self.publish();
         if locking {
             // Moves of the key left copies in this thread's dead stack frames.
             shared::secret::scrub_stack();
@@ -364,21 +479,37 @@ impl ActixHandler<Exec> for StoreActor {
     }
 }
 
-/// The IPC handler: checks the allow-list and forwards to the store actor.
+/// The IPC handler: checks the allow-list, answers the cheap reads it can
+/// on the socket thread and forwards everything else to the store actor.
 pub struct VaultService {
     store: Addr<StoreActor>,
+    fast: Arc<FastReads>,
 }
 
 impl VaultService {
-    /// A service in front of `store`.
-    pub fn new(store: Addr<StoreActor>) -> Arc<Self> {
-        Arc::new(Self { store })
+    /// A service in front of `store`, answering from what it publishes to `fast`.
+    pub fn new(store: Addr<StoreActor>, fast: Arc<FastReads>) -> Arc<Self> {
+        Arc::new(Self { store, fast })
     }
 }
 
 impl Handler<VaultRequest, VaultResponse, NoEvent> for VaultService {
     fn permitted(&self, role: Role, request: &VaultRequest) -> bool {
         policy::permitted(role, request)
+    }
+
+    fn handle_inline(
+        &self,
+        role: Role,
+        request: VaultRequest,
+    ) -> Result<WireResult<VaultResponse>, VaultRequest> {
+        if !policy::permitted(role, &request) {
+            return Err(request);
+        }
+        match self.fast.answer(&request) {
+            Some(answer) => Ok(answer),
+            None => Err(request),
+        }
     }
 
     fn handle(
@@ -388,12 +519,18 @@ impl Handler<VaultRequest, VaultResponse, NoEvent> for VaultService {
         _events: EventSink<NoEvent>,
     ) -> BoxFuture<WireResult<VaultResponse>> {
         Box::pin(async move {
-            match self.store.send(Exec { role, request }).await {
+            let locking = matches!(request, VaultRequest::Lock);
+            let result = match self.store.send(Exec { role, request }).await {
                 Ok(r) => r,
                 Err(e) => Err(WireError::unavailable(format!(
                     "secret store is not running: {e}"
                 ))),
+            };
+            if locking {
+                // Fast reveals ran on this thread: wipe their dead stack frames too.
+                shared::secret::scrub_stack();
             }
+            result
         })
     }
 }

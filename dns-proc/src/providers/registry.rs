@@ -372,6 +372,23 @@ impl ProviderRegistry {
             .collect())
     }
 
+    /// One page of active providers, oldest first, after the provider `after`,
+    /// with the cursor of the next page: the same items and cursors as
+    /// paging [`Self::list`], read one index range at a time.
+    pub fn list_page(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<ProviderMeta>, Option<String>), DnsError> {
+        let Some((rows, next)) = self.store.list_page(after, limit)? else {
+            return Err(DnsError::validation(
+                "after",
+                "`after` does not name an item of this provider list",
+            ));
+        };
+        Ok((rows.iter().map(|r| self.meta(r)).collect(), next))
+    }
+
     /// One active provider, with its ambiguity warnings.
     pub fn get(&self, id: &str) -> Result<ProviderWithWarnings, DnsError> {
         Ok(self.with_warnings(&self.active(id)?))

@@ -340,3 +340,40 @@ proptest! {
         prop_assert_eq!(resolved_id(&r, &query), want);
     }
 }
+
+/// Keyset pages are exactly the pages of the whole list, in order, for any
+/// page size; a provider being deleted is skipped and is no cursor; an
+/// unknown cursor is a validation error on `after`.
+#[test]
+fn list_pages_are_the_whole_list_in_order() {
+    let (_t, mut r) = registry();
+    for i in 0..23 {
+        create(&mut r, "manual", &format!("P{i}"), &format!("p{i}.example"));
+    }
+    // Two providers on one suffix: the ambiguity flag is the same on pages.
+    create(&mut r, "manual", "Dup", "p3.example");
+    let gone = r.list().unwrap()[5].id.clone();
+    r.delete_begin(&gone).unwrap();
+    let all = r.list().unwrap();
+    assert_eq!(all.len(), 23);
+    assert!(all.iter().any(|p| p.ambiguous));
+    for limit in [1, 2, 7, 23, 24, 500] {
+        let mut walked = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (page, next) = r.list_page(after.as_deref(), limit).unwrap();
+            assert!(page.len() <= limit as usize);
+            walked.extend(page);
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(walked, all, "page size {limit}");
+    }
+    assert_eq!(r.list_page(None, 0).unwrap(), (vec![], None));
+    for bad in [gone.as_str(), "dns_prov_nope"] {
+        let (code, f, _) = field(r.list_page(Some(bad), 5).unwrap_err());
+        assert_eq!((code, f.as_deref()), (ErrorCode::Validation, Some("after")));
+    }
+}

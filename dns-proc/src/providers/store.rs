@@ -65,6 +65,9 @@ pub struct ProviderRow {
     pub state: ProviderState,
 }
 
+/// One page of rows and the id that starts the next page (None on the last).
+pub type RowPage = (Vec<ProviderRow>, Option<String>);
+
 /// The provider table.
 pub struct ProviderStore {
     conn: Connection,
@@ -225,6 +228,61 @@ impl ProviderStore {
     /// Every active provider, oldest first (created_at, then id).
     pub fn list(&self) -> Result<Vec<ProviderRow>, DnsError> {
         self.list_in(ProviderState::Active)
+    }
+
+    /// One page of active providers, oldest first, after the provider `after`
+    /// (by its place in that order), at most `limit` long, with the id that
+    /// starts the next page (None on the last). One range of the
+    /// `providers_by_age` index per page, whatever the number of providers.
+    /// `Ok(None)` when `after` names no active provider.
+    pub fn list_page(&self, after: Option<&str>, limit: u32) -> Result<Option<RowPage>, DnsError> {
+        let from = match after {
+            None => None,
+            Some(id) => {
+                let mut st = self.conn.prepare_cached(
+                    "SELECT created_at FROM providers WHERE id = ?1 AND state = 'active'",
+                )?;
+                match st
+                    .query_row(params![id], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
+                    Some(created_at) => Some((created_at, id.to_string())),
+                    None => return Ok(None),
+                }
+            }
+        };
+        if limit == 0 {
+            return Ok(Some((Vec::new(), None)));
+        }
+        // One row past the page says whether there is a next one.
+        let take = i64::from(limit) + 1;
+        let mut rows = match &from {
+            None => {
+                let mut st = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM providers WHERE state = 'active'
+                     ORDER BY created_at, id LIMIT ?1"
+                ))?;
+                let rows = st.query_map(params![take], row)?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            }
+            Some((created_at, id)) => {
+                let mut st = self.conn.prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM providers WHERE state = 'active'
+                     AND (created_at, id) > (?1, ?2)
+                     ORDER BY created_at, id LIMIT ?3"
+                ))?;
+                let rows = st.query_map(params![created_at, id, take], row)?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|r| r.id.clone())
+        } else {
+            None
+        };
+        Ok(Some((rows, next)))
     }
 
     /// Every provider whose delete began and did not finish, oldest first.

@@ -197,6 +197,9 @@ pub struct FileExport {
     pub overwrite: bool,
 }
 
+/// Version of the export document format.
+pub const EXPORT_VERSION: u32 = 1;
+
 /// The export document (references only).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExportDoc {

@@ -307,7 +307,8 @@ pub fn provider(p: &ProviderMeta) -> Value {
     })
 }
 
-fn external(m: Option<&ExternalProviderMeta>) -> Value {
+/// An external provider's metadata (or `null`).
+pub fn external(m: Option<&ExternalProviderMeta>) -> Value {
     match m {
         None => json!({ "configured": false }),
         Some(m) => json!({

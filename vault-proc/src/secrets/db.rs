@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use shared::protocol::secrets::ExternalProviderKind;
 
 use super::error::{VaultError, VaultResult};
@@ -158,6 +160,20 @@ pub fn open(data_dir: &Path) -> VaultResult<Connection> {
          PRAGMA foreign_keys=ON;",
     )?;
     init_schema(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens a second, read-only connection to an existing `secrets.sqlite`
+/// (after [`open`] created and migrated it) for the socket thread's fast
+/// reads. It never waits for a lock: a busy database is an error its caller
+/// answers by asking the store instead.
+pub fn open_reader(data_dir: &Path) -> VaultResult<Connection> {
+    let conn = Connection::open_with_flags(
+        db_path(data_dir),
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    conn.execute_batch("PRAGMA query_only=ON;")?;
     Ok(conn)
 }
 

@@ -118,6 +118,42 @@ pub fn by_name(conn: &Connection, name: &str) -> VaultResult<Option<SecretRow>> 
         .optional()?)
 }
 
+/// Rows named after `after` (all when `None`), optionally of one kind and/or
+/// type, in name order, handed to `each` until it returns false: a page reads
+/// only its own range of the name index. Old-format rows still lacking a
+/// name, kind or type are skipped, as in [`list`].
+pub fn scan_after(
+    conn: &Connection,
+    kind: Option<SecretKind>,
+    secret_type: Option<SecretType>,
+    after: Option<&str>,
+    mut each: impl FnMut(SecretRow) -> bool,
+) -> VaultResult<()> {
+    let range = if after.is_some() {
+        "name > ?3"
+    } else {
+        "?3 IS NULL"
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM secret_metadata
+         WHERE {range} AND (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR type = ?2)
+           AND name IS NOT NULL AND kind IS NOT NULL AND type IS NOT NULL
+         ORDER BY name"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params![
+        kind.map(SecretKind::as_str),
+        secret_type.map(SecretType::as_str),
+        after
+    ])?;
+    while let Some(r) = rows.next()? {
+        if !each(from_row(r)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Rows, optionally of one kind and/or type, ordered by name. Old-format rows
 /// still lacking a name, kind or type (awaiting migration) are skipped.
 pub fn list(
@@ -148,29 +184,26 @@ pub fn insert(conn: &Connection, row: &SecretRow) -> VaultResult<()> {
         "INSERT INTO secret_metadata ({COLUMNS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
     );
-    let result = conn.execute(
-        &sql,
-        params![
-            row.id,
-            row.name,
-            row.kind.as_str(),
-            row.secret_type.as_str(),
-            row.label,
-            row.description,
-            to_json(&row.tags)?,
-            to_json(&row.fields)?,
-            row.owner,
-            row.expires_at,
-            row.external_path,
-            row.created_at,
-            row.updated_at,
-            row.nonce,
-            row.ciphertext,
-            row.token_binding,
-            row.public_key,
-            row.allowed_hosts,
-        ],
-    );
+    let result = conn.prepare_cached(&sql)?.execute(params![
+        row.id,
+        row.name,
+        row.kind.as_str(),
+        row.secret_type.as_str(),
+        row.label,
+        row.description,
+        to_json(&row.tags)?,
+        to_json(&row.fields)?,
+        row.owner,
+        row.expires_at,
+        row.external_path,
+        row.created_at,
+        row.updated_at,
+        row.nonce,
+        row.ciphertext,
+        row.token_binding,
+        row.public_key,
+        row.allowed_hosts,
+    ]);
     match result {
         Ok(_) => Ok(()),
         Err(rusqlite::Error::SqliteFailure(e, _))

@@ -19,6 +19,7 @@ mod issue;
 mod keys;
 mod resolve;
 mod reveal;
+mod scale;
 
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -90,6 +91,12 @@ fn cold_start() {
 
 fn main() {
     let which: Vec<String> = std::env::args().skip(1).collect();
+    // Child processes of the reveal and scale benchmarks.
+    match which.first().map(String::as_str) {
+        Some("floor-echo-server") => return reveal::echo_server(&which[1]),
+        Some("reveal-variant") => return reveal::variant(&which[1]),
+        _ => {}
+    }
     let want = |n: &str| which.is_empty() || which.iter().any(|w| w == n);
     if want("ping") {
         ui_ping();
@@ -111,5 +118,8 @@ fn main() {
     }
     if want("issue") {
         issue::run();
+    }
+    if want("scale") {
+        scale::run();
     }
 }

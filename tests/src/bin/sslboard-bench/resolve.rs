@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use dns_proc::providers::resolve::{Entry, SuffixIndex};
 use serde_json::json;
 
-fn suffix(i: usize) -> String {
+pub fn suffix(i: usize) -> String {
     format!("zone{i}.tenant{}.example", i % 997)
 }
 
-fn seed_db(data_dir: &std::path::Path, n: usize) {
+pub fn seed_db(data_dir: &std::path::Path, n: usize) {
     std::fs::create_dir_all(data_dir).unwrap();
     drop(dns_proc::providers::store::ProviderStore::open(data_dir).unwrap());
     let mut conn = rusqlite::Connection::open(data_dir.join("dns.sqlite")).unwrap();

@@ -11,6 +11,7 @@
 //! Every method blocks (SQLite, and the OS credential store on unlock).
 
 mod key_policy;
+pub mod read;
 
 use std::path::Path;
 
@@ -26,7 +27,7 @@ use time::OffsetDateTime;
 use super::crypto;
 use super::db;
 use super::error::{VaultError, VaultResult};
-use super::locked_key::LockedKey;
+use super::locked_key::{KeyWatch, LockedKey};
 use super::masterkey::MasterKeySource;
 use super::migration::{self, LegacyEntries, MigrationReport};
 use super::plaintext;
@@ -298,17 +299,13 @@ impl SecretStore {
     }
 
     fn find(&self, selector: &SecretSelector) -> VaultResult<SecretRow> {
-        let (row, what) = match selector {
-            SecretSelector::Ref(id) => (
-                rows::by_id(&self.conn, id)?,
-                format!("secret {}", shown(id)),
-            ),
-            SecretSelector::Name(n) => (
-                rows::by_name(&self.conn, n)?,
-                format!("secret named \"{}\"", shown(n)),
-            ),
-        };
-        row.ok_or_else(|| VaultError::not_found(what))
+        find_in(&self.conn, selector)
+    }
+
+    /// A view of the cached master key for the socket thread's fast reads
+    /// ([`read::Reader`]); it finds nothing once the vault is locked.
+    pub fn key_watch(&self) -> KeyWatch {
+        self.key.as_ref().map(LockedKey::watch).unwrap_or_default()
     }
 
     fn seal(&mut self, row: &mut SecretRow, data: &SecretData) -> VaultResult<()> {
@@ -631,6 +628,18 @@ impl SecretStore {
             .collect())
     }
 
+    /// One page of [`list`](Self::list): at most `limit` secrets named after
+    /// `after` (which must name a secret the filter admits), and the cursor of
+    /// the next page. Reads only the rows of the page (one index range).
+    pub fn list_page(
+        &self,
+        filter: &SecretFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> VaultResult<ListPage> {
+        list_page_in(&self.conn, filter, after, limit)
+    }
+
     /// Metadata of one secret.
     pub fn get_meta(&self, selector: &SecretSelector) -> VaultResult<SecretMeta> {
         self.find(selector).map(|r| meta(&r))
@@ -645,17 +654,10 @@ impl SecretStore {
     /// Decrypts a secret's local value (Rust-internal; never sent to the UI).
     pub fn reveal(&mut self, selector: &SecretSelector) -> VaultResult<(SecretMeta, SecretData)> {
         let row = self.find(selector)?;
-        let (Some(nonce), Some(ciphertext)) = (&row.nonce, &row.ciphertext) else {
-            return Err(VaultError::not_found(format!(
-                "a local value for secret \"{}\" (it is sourced externally)",
-                row.name
-            )));
-        };
+        let (nonce, ciphertext) = local_value(&row)?;
         self.unlock()?;
         self.decrypts += 1;
-        let aad = row_aad(&row);
-        let plain = crypto::open(cached(&self.key)?, &aad, nonce, ciphertext, &row.id)?;
-        let data = plaintext::decode(&plain)?;
+        let data = open_row(cached(&self.key)?, &row, nonce, ciphertext)?;
         Ok((meta(&row), data))
     }
 
@@ -668,12 +670,100 @@ impl SecretStore {
     ) -> VaultResult<(SecretMeta, SecretData, Option<TokenBinding>)> {
         let row = self.find(selector)?;
         let (meta, data) = self.reveal(selector)?;
-        let binding = row.token_binding.map(|b| TokenBinding {
-            owner: row.owner.clone().unwrap_or_default(),
-            endpoint: (!b.is_empty()).then_some(b),
-        });
-        Ok((meta, data, binding))
+        Ok((meta, data, binding_of(&row)))
     }
+}
+
+/// A page of secret metadata: the items and the next page's cursor, or the
+/// cursor was not an item of the list.
+pub type ListPage = Result<(Vec<SecretMeta>, Option<String>), shared::error::WireError>;
+
+fn admits(filter: &SecretFilter, row: &SecretRow) -> bool {
+    filter.kind.is_none_or(|k| row.kind == k)
+        && filter.secret_type.is_none_or(|t| row.secret_type == t)
+        && filter.tag.as_ref().is_none_or(|t| row.tags.contains(t))
+}
+
+fn list_page_in(
+    conn: &Connection,
+    filter: &SecretFilter,
+    after: Option<&str>,
+    limit: u32,
+) -> VaultResult<ListPage> {
+    if let Some(cursor) = after {
+        // Same rule as `shared::protocol::page::page`: the cursor names an item of this list.
+        if !rows::by_name(conn, cursor)?.is_some_and(|r| admits(filter, &r)) {
+            return Ok(Err(shared::error::WireError::validation(
+                "`after` does not name an item of this secret list",
+            )
+            .with_field("after")));
+        }
+    }
+    if limit == 0 {
+        return Ok(Ok((Vec::new(), None)));
+    }
+    let mut items = Vec::new();
+    let mut more = false;
+    rows::scan_after(conn, filter.kind, filter.secret_type, after, |row| {
+        if !admits(filter, &row) {
+            return true;
+        }
+        if items.len() == limit as usize {
+            more = true;
+            return false;
+        }
+        items.push(meta(&row));
+        true
+    })?;
+    let next = match items.last() {
+        Some(last) if more => Some(last.name.clone()),
+        _ => None,
+    };
+    Ok(Ok((items, next)))
+}
+
+/// The row `selector` names, or `not_found`.
+fn find_in(conn: &Connection, selector: &SecretSelector) -> VaultResult<SecretRow> {
+    let (row, what) = match selector {
+        SecretSelector::Ref(id) => (rows::by_id(conn, id)?, format!("secret {}", shown(id))),
+        SecretSelector::Name(n) => (
+            rows::by_name(conn, n)?,
+            format!("secret named \"{}\"", shown(n)),
+        ),
+    };
+    row.ok_or_else(|| VaultError::not_found(what))
+}
+
+/// The sealed local value of `row`, or `not_found` for an external-only secret.
+fn local_value(row: &SecretRow) -> VaultResult<(&[u8], &[u8])> {
+    match (&row.nonce, &row.ciphertext) {
+        (Some(nonce), Some(ciphertext)) => Ok((nonce, ciphertext)),
+        _ => Err(VaultError::not_found(format!(
+            "a local value for secret \"{}\" (it is sourced externally)",
+            row.name
+        ))),
+    }
+}
+
+/// Opens `row`'s sealed value under `key` (the AAD binds id, kind, type,
+/// owner and pairing) and decodes it.
+fn open_row(
+    key: &Key32,
+    row: &SecretRow,
+    nonce: &[u8],
+    ciphertext: &[u8],
+) -> VaultResult<SecretData> {
+    let aad = row_aad(row);
+    let plain = crypto::open(key, &aad, nonce, ciphertext, &row.id)?;
+    plaintext::decode(&plain)
+}
+
+/// The pairing a provider token was sealed with (`None` before bindings existed).
+fn binding_of(row: &SecretRow) -> Option<TokenBinding> {
+    row.token_binding.as_ref().map(|b| TokenBinding {
+        owner: row.owner.clone().unwrap_or_default(),
+        endpoint: (!b.is_empty()).then(|| b.clone()),
+    })
 }
 
 #[cfg(test)]
