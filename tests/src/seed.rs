@@ -90,3 +90,28 @@ pub fn provider_tokens(data_dir: &Path, key: [u8; 32], n: usize, description: &s
         })
         .unwrap();
 }
+
+/// `n` manual DNS providers `provider_id(0..n)` in `data_dir/dns.sqlite`
+/// (one transaction), so the tokens of [`provider_tokens`] have their owners
+/// and the broker's start-up reconcile keeps them.
+pub fn providers(data_dir: &Path, n: usize) {
+    drop(dns_proc::providers::store::ProviderStore::open(data_dir).unwrap());
+    let mut conn = rusqlite::Connection::open(data_dir.join("dns.sqlite")).unwrap();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut st = tx
+            .prepare("INSERT INTO providers (id, type, label, suffixes, secret_ref, config, created_at, updated_at, state) VALUES (?1, 'manual', ?2, ?3, NULL, '{}', ?4, ?4, 'active')")
+            .unwrap();
+        for i in 0..n {
+            let suffixes = format!("[\"p{i}.seed.example\"]");
+            st.execute(rusqlite::params![
+                provider_id(i),
+                format!("P{i}"),
+                suffixes,
+                format!("2026-01-01T00:00:00.{i:06}Z")
+            ])
+            .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+}

@@ -288,6 +288,8 @@ fn config_export_of_5000_secrets_is_assembled_from_pages() {
     let b64 = base64::engine::general_purpose::STANDARD.encode(key);
     // 300-byte descriptions: the metadata alone is well past one 1 MiB frame.
     seed::provider_tokens(&data, key, 5000, &"d".repeat(300));
+    // Their providers, so the start-up reconcile does not remove them as orphans.
+    seed::providers(&data, 5000);
     {
         // Positive control: vault-proc's one-frame export fails at this size.
         let v = DirectVault::open(&data, &b64);
@@ -304,6 +306,7 @@ fn config_export_of_5000_secrets_is_assembled_from_pages() {
     let doc = tree.ok("config_export", json!({}));
     let secrets = doc["secrets"].as_array().unwrap();
     assert_eq!(secrets.len(), 5000);
+    assert_eq!(doc["providers"].as_array().map(Vec::len), Some(5000));
     let names: Vec<&str> = secrets
         .iter()
         .map(|s| s["name"].as_str().unwrap())
