@@ -164,8 +164,17 @@ fn filters_updates_and_expiry() {
             (a["ref"].clone(), a["name"].clone(), a["createdAt"].clone())
         );
     }
-    assert!(by_name["updatedAt"].as_str() > a["updatedAt"].as_str());
-    assert!(by_ref["updatedAt"].as_str() > by_name["updatedAt"].as_str());
+    // RFC 3339 with trimmed fractions ("…:05Z", "…:05.001Z") does not sort
+    // as text: compare the times.
+    let at = |v: &serde_json::Value| {
+        time::OffsetDateTime::parse(
+            v["updatedAt"].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    assert!(at(&by_name) > at(&a), "{by_name} after {a}");
+    assert!(at(&by_ref) > at(&by_name), "{by_ref} after {by_name}");
     assert_eq!(by_ref["description"], json!("d"));
     assert_eq!(
         tree.err("secret_update", json!({"name": "a", "data": {"nope": "x"}}))

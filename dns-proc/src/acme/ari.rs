@@ -53,9 +53,13 @@ pub fn parse_renewal_info(body: &[u8]) -> AcmeResult<Window> {
             e.column()
         ))
     })?;
+    // In UTC, so arithmetic on a window near year 9999 with a positive
+    // offset cannot leave the representable range (fuzzing found it).
     let parse = |s: &str| {
         OffsetDateTime::parse(s, &Rfc3339)
-            .map_err(|_| AcmeError::Protocol("a renewal window time is not RFC 3339".into()))
+            .ok()
+            .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+            .ok_or_else(|| AcmeError::Protocol("a renewal window time is not RFC 3339".into()))
     };
     let start = parse(&w.suggested_window.start)?;
     let end = parse(&w.suggested_window.end)?;
@@ -73,7 +77,9 @@ pub fn pick(w: Window, unit: f64) -> OffsetDateTime {
     let span = (w.end - w.start).whole_milliseconds() as f64;
     let offset = (span * unit.clamp(0.0, 1.0)) as i64;
     let last = (span as i64 - 1).max(0);
-    w.start + time::Duration::milliseconds(offset.clamp(0, last))
+    w.start
+        .checked_add(time::Duration::milliseconds(offset.clamp(0, last)))
+        .unwrap_or(w.start)
 }
 
 /// A random number in [0, 1) (OS randomness; 0.5 if there is none).
@@ -111,6 +117,18 @@ pub fn next_poll(retry_after: Option<&str>, now: OffsetDateTime) -> Duration {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_window_at_the_end_of_year_9999_is_picked_from_without_overflow() {
+        // The fuzzer's find: a +02:00 start whose additions crossed year 9999.
+        let w = parse_renewal_info(br#"{"suggestedWindow":{"start":"9896-01-02T04:05:00.123456789+02:00","end":"9999-12-31T23:59:59Z"}}"#).unwrap();
+        for unit in [0.0, 0.5, 0.999_999] {
+            let t = pick(w, unit);
+            assert!(t >= w.start && t < w.end);
+        }
+        // A time that is representable only in its own offset is refused.
+        assert!(parse_renewal_info(br#"{"suggestedWindow":{"start":"9999-12-31T20:00:00Z","end":"9999-12-31T23:59:59-05:00"}}"#).is_err());
+    }
 
     #[test]
     fn windows_parse_and_bad_ones_are_refused() {
