@@ -316,7 +316,7 @@ pub async fn issue(
     };
     let outcome = run_plan(router, &plan, timeout_secs, Some(events)).await?;
     if let Some(c) = outcome.certificate.as_ref().filter(|_| outcome.success) {
-        after_certificate(router, &c.id, CertChange::Issued).await;
+        after_certificate(router, c, CertChange::Issued).await;
     }
     Ok(UiResponse::IssueOutcome(outcome))
 }
@@ -346,7 +346,7 @@ pub async fn renew(
     };
     let outcome = run_plan(router, &plan, timeout_secs, events).await?;
     if let Some(c) = outcome.certificate.as_ref().filter(|_| outcome.success) {
-        after_certificate(router, &c.id, CertChange::Renewed).await;
+        after_certificate(router, c, CertChange::Renewed).await;
     }
     Ok(outcome)
 }

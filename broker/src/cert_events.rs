@@ -7,7 +7,7 @@
 //! recorded in its runs and logged; neither is returned.
 
 use shared::error::WireResult;
-use shared::protocol::acme::{ExportRequest, RenewalEvent, RenewalStatus};
+use shared::protocol::acme::{CertificateMeta, ExportRequest, RenewalEvent, RenewalStatus};
 use shared::protocol::dnsproc::{DnsRequest, DnsResponse};
 use shared::protocol::ui::UiEvent;
 use shared::protocol::workflow::{RunCause, TriggerEvent};
@@ -26,8 +26,9 @@ pub enum CertChange {
 
 /// Runs everything that follows a new certificate: re-export to its
 /// `deployTo` (lifecycle), then the matching workflows (workflows).
-pub async fn after_certificate(router: &Router, cert_id: &str, change: CertChange) {
-    if let Err(e) = redeploy(router, cert_id).await {
+pub async fn after_certificate(router: &Router, cert: &CertificateMeta, change: CertChange) {
+    let cert_id = cert.id.as_str();
+    if let Err(e) = redeploy(router, cert).await {
         tracing::warn!(certificate = %cert_id, ?change, error = %e, "re-export to deployTo failed");
         router
             .events()
@@ -45,20 +46,13 @@ pub async fn after_certificate(router: &Router, cert_id: &str, change: CertChang
 
 /// Writes the certificate's files to its `deployTo` (inherited from the
 /// certificate it renewed), replacing the previous ones.
-async fn redeploy(router: &Router, cert_id: &str) -> WireResult<()> {
-    let cert = match router
-        .dns(DnsRequest::CertificateGet(cert_id.to_string()))
-        .await?
-    {
-        DnsResponse::Certificate(c) => c,
-        other => return Err(unexpected(&other)),
-    };
-    if let Some(d) = cert.meta.deploy_to {
+async fn redeploy(router: &Router, cert: &CertificateMeta) -> WireResult<()> {
+    if let Some(d) = &cert.deploy_to {
         export_certificate(
             router,
             ExportRequest {
-                certificate_id: cert_id.to_string(),
-                dir: d.dir,
+                certificate_id: cert.id.clone(),
+                dir: d.dir.clone(),
                 include_key: d.include_key,
                 overwrite: true,
             },
