@@ -87,7 +87,7 @@ async fn run_workflows(router: &Router, cert_id: &str, change: CertChange) {
         }
     };
     for wf in matching {
-        match crate::workflows::run(router, &wf.id, cert_id, cause, None).await {
+        match crate::workflow_run::run(router, &wf.id, cert_id, cause, None).await {
             Ok(r) if r.success => {
                 tracing::info!(workflow = %wf.id, run = %r.id, certificate = %cert_id, "workflow ran")
             }

@@ -9,14 +9,15 @@
 //! re-exports there (`crate::cert_events`).
 
 use shared::error::WireResult;
-use shared::protocol::acme::DeployTarget;
+use shared::protocol::acme::{CertificateWithChain, DeployTarget, ExportedFile};
 pub use shared::protocol::acme::{ExportOutcome, ExportRequest};
 use shared::protocol::dnsproc::{DnsRequest, DnsResponse};
 use shared::protocol::vault::{FileExport, VaultRequest, VaultResponse};
 
 use crate::router::{unexpected, Router};
 
-/// Exports certificate `req.certificate_id` into `req.dir`.
+/// Exports certificate `req.certificate_id` into `req.dir` and keeps the
+/// target as its `deployTo`.
 pub async fn export_certificate(router: &Router, req: ExportRequest) -> WireResult<ExportOutcome> {
     let cert = match router
         .dns(DnsRequest::CertificateGet(req.certificate_id.clone()))
@@ -25,19 +26,7 @@ pub async fn export_certificate(router: &Router, req: ExportRequest) -> WireResu
         DnsResponse::Certificate(c) => c,
         other => return Err(unexpected(&other)),
     };
-    let files = match router
-        .vault(VaultRequest::ExportFiles(FileExport {
-            certificate_id: req.certificate_id.clone(),
-            chain_pem: cert.chain_pem,
-            key_ref: req.include_key.then(|| cert.meta.key_ref.clone()),
-            dir: req.dir.clone(),
-            overwrite: req.overwrite,
-        }))
-        .await?
-    {
-        VaultResponse::Exported(f) => f,
-        other => return Err(unexpected(&other)),
-    };
+    let files = write_files(router, &cert, &req.dir, req.include_key, req.overwrite).await?;
     let deploy_to = DeployTarget {
         dir: req.dir,
         include_key: req.include_key,
@@ -53,4 +42,28 @@ pub async fn export_certificate(router: &Router, req: ExportRequest) -> WireResu
         other => return Err(unexpected(&other)),
     }
     Ok(ExportOutcome { files, deploy_to })
+}
+
+/// Has vault-proc write `cert`'s files (and its key, with `include_key`)
+/// into `dir`; also the `export_files` workflow node.
+pub async fn write_files(
+    router: &Router,
+    cert: &CertificateWithChain,
+    dir: &str,
+    include_key: bool,
+    overwrite: bool,
+) -> WireResult<Vec<ExportedFile>> {
+    match router
+        .vault(VaultRequest::ExportFiles(FileExport {
+            certificate_id: cert.meta.id.clone(),
+            chain_pem: cert.chain_pem.clone(),
+            key_ref: include_key.then(|| cert.meta.key_ref.clone()),
+            dir: dir.to_string(),
+            overwrite,
+        }))
+        .await?
+    {
+        VaultResponse::Exported(f) => Ok(f),
+        other => Err(unexpected(&other)),
+    }
 }

@@ -190,9 +190,7 @@ async fn renew_one(router: &Router, id: &str, period: Duration) {
     let failures = failures.saturating_add(1);
     let wait = backoff(period, failures);
     let next = time::OffsetDateTime::now_utc() + wait;
-    let next = next
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let next = shared::clock::format_utc(next);
     tracing::warn!(certificate = %id, failures, wait_secs = wait.as_secs(), error = %error, "automatic renewal failed; backing off");
     record(
         router,

@@ -309,7 +309,7 @@ impl Router {
             UiRequest::WorkflowValidate(draft) => crate::workflows::check(&self, &draft)
                 .await
                 .map(UiResponse::WorkflowCheck),
-            UiRequest::WorkflowRun { id, certificate_id } => crate::workflows::run(
+            UiRequest::WorkflowRun { id, certificate_id } => crate::workflow_run::run(
                 &self,
                 &id,
                 &certificate_id,

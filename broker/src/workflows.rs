@@ -3,30 +3,18 @@
 //! Saving: dns-proc checks the structure and names the texts that may hold
 //! secret references; vault-proc checks those references
 //! (`template_validate`: format, secret and field exist), so a bad
-//! reference is refused at save with its node, field and offset. Running:
-//! the broker grants a workflow permit for exactly the secrets the workflow
-//! references, for this run only (through [`crate::permit::PermitGuard`]),
-//! and dns-proc executes the nodes; vault-proc resolves each reference under
-//! that permit. The broker never sees a value.
-
-use std::time::Duration;
+//! reference is refused at save with its node, field and offset. Running
+//! is [`crate::workflow_run`]. The broker never sees a value.
 
 use shared::error::{ErrorCode, WireError, WireResult};
-use shared::protocol::dnsproc::{DnsEvent, DnsRequest, DnsResponse};
+use shared::protocol::dnsproc::{DnsRequest, DnsResponse};
 use shared::protocol::secrets::{SecretKind, SecretSelector, SecretType};
-use shared::protocol::ui::{UiEvent, UiResponse};
-use shared::protocol::vault::{PermitScope, VaultRequest, VaultResponse};
+use shared::protocol::vault::{VaultRequest, VaultResponse};
 use shared::protocol::workflow::{
-    NodeKind, NodeReference, RunCause, WorkflowCheck, WorkflowDraft, WorkflowIssue, WorkflowMeta,
-    WorkflowRun,
+    NodeReference, WorkflowCheck, WorkflowDraft, WorkflowIssue, WorkflowMeta,
 };
-use shared::rpc::EventSink;
-use tokio::sync::mpsc;
 
 use crate::router::{unexpected, Router};
-
-/// Extra time a run's permit and call get beyond its nodes' timeouts.
-const RUN_SLACK: Duration = Duration::from_secs(60);
 
 /// Checks a workflow: structure (dns-proc) and references (vault-proc).
 pub async fn check(router: &Router, draft: &WorkflowDraft) -> WireResult<WorkflowCheck> {
@@ -127,7 +115,8 @@ fn refused(c: &WorkflowCheck) -> Option<WireError> {
     Some(e)
 }
 
-fn workflow(r: DnsResponse) -> WireResult<WorkflowMeta> {
+/// The workflow in a dns-proc answer.
+pub(crate) fn workflow(r: DnsResponse) -> WireResult<WorkflowMeta> {
     match r {
         DnsResponse::Workflow(w) => Ok(w),
         other => Err(unexpected(&other)),
@@ -165,86 +154,6 @@ pub async fn update(router: &Router, id: String, draft: WorkflowDraft) -> WireRe
             })
             .await?,
     )
-}
-
-/// How long a run of `wf` may take (its nodes' timeouts plus slack, capped
-/// by the longest permit vault-proc grants).
-fn run_budget(wf: &WorkflowMeta) -> Duration {
-    let nodes: u64 = wf
-        .draft
-        .nodes
-        .iter()
-        .map(|n| match &n.kind {
-            NodeKind::HttpRequest(h) => h.timeout_secs.unwrap_or(30).clamp(1, 300) + 5,
-        })
-        .sum();
-    (Duration::from_secs(nodes) + RUN_SLACK).min(Duration::from_secs(900))
-}
-
-/// Runs workflow `id` for certificate `certificate_id` under a permit for
-/// exactly its references; progress goes to `events` when there is a UI
-/// request to send it to.
-pub async fn run(
-    router: &Router,
-    id: &str,
-    certificate_id: &str,
-    cause: RunCause,
-    events: Option<EventSink<UiEvent>>,
-) -> WireResult<WorkflowRun> {
-    let wf = workflow(router.dns(DnsRequest::WorkflowGet(id.to_string())).await?)?;
-    // The certificate must exist before anything is granted.
-    match router
-        .dns(DnsRequest::CertificateGet(certificate_id.to_string()))
-        .await?
-    {
-        DnsResponse::Certificate(_) => {}
-        other => return Err(unexpected(&other)),
-    }
-    let run_id = shared::ids::random_hex::<16>()
-        .map(|h| format!("wfr_{h}"))
-        .map_err(|e| WireError::internal(e.to_string()))?;
-    let budget = run_budget(&wf);
-    // vault-proc resolves these names for this run only, while this guard
-    // lives; its values are zeroized when the permit ends.
-    let permit = router
-        .grant_permit(
-            PermitScope::Workflow {
-                run_id: run_id.clone(),
-                names: wf.secret_names(),
-            },
-            budget,
-        )
-        .await?;
-    let dns = router.dns_client().await?;
-    let (tx, mut rx) = mpsc::unbounded_channel::<DnsEvent>();
-    let forward = tokio::spawn(async move {
-        while let Some(ev) = rx.recv().await {
-            if let (DnsEvent::WorkflowProgress(p), Some(events)) = (ev, events.as_ref()) {
-                events
-                    .send::<UiResponse>(UiEvent::WorkflowProgress(p))
-                    .await;
-            }
-        }
-    });
-    let result = dns
-        .call_as(
-            dns.alloc_id(),
-            DnsRequest::WorkflowRun {
-                workflow_id: wf.id.clone(),
-                certificate_id: certificate_id.to_string(),
-                run_id,
-                cause,
-            },
-            budget,
-            Some(tx),
-        )
-        .await;
-    let _ = forward.await;
-    permit.revoke().await;
-    match result? {
-        DnsResponse::WorkflowRun(r) => Ok(r),
-        other => Err(unexpected(&other)),
-    }
 }
 
 /// `workflow_list` / export: every workflow (pages of `page` at a time).

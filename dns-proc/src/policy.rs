@@ -47,7 +47,8 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         | DnsRequest::WorkflowList { .. }
         | DnsRequest::WorkflowGet(_)
         | DnsRequest::WorkflowMatch { .. }
-        | DnsRequest::WorkflowRun { .. }
+        | DnsRequest::WorkflowNode { .. }
+        | DnsRequest::WorkflowRecord(_)
         | DnsRequest::WorkflowRuns { .. } => role == Role::Broker,
     }
 }

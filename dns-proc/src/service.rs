@@ -459,22 +459,26 @@ impl Handler<DnsRequest, DnsResponse, DnsEvent> for DnsService {
                 } => Ok(DnsResponse::WorkflowMatches(
                     workflow::requests::matching(&self.acme, &certificate_id, event).await?,
                 )),
-                DnsRequest::WorkflowRun {
-                    workflow_id,
-                    certificate_id,
+                DnsRequest::WorkflowNode {
                     run_id,
-                    cause,
+                    certificate_id,
+                    name,
+                    node,
                 } => {
-                    workflow::requests::execute(
+                    workflow::requests::execute_node(
                         &self.acme,
                         &self.vault,
-                        &workflow_id,
-                        &certificate_id,
                         &run_id,
-                        cause,
+                        &certificate_id,
+                        &name,
+                        &node,
                         events,
                     )
                     .await
+                }
+                DnsRequest::WorkflowRecord(run) => {
+                    workflow::requests::record(&self.acme, run).await?;
+                    Ok(DnsResponse::Done)
                 }
                 DnsRequest::WorkflowRuns { id, after, limit } => {
                     workflow::requests::runs(&self.acme, &id, after.as_deref(), limit).await

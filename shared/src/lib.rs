@@ -4,8 +4,10 @@
 //! logging. Defined once here so that each boundary has exactly one definition.
 
 pub mod child;
+pub mod clock;
 pub mod codec;
 pub mod error;
+pub mod export_dir;
 pub mod failpoint;
 pub mod frame;
 pub mod handshake;

@@ -8,7 +8,6 @@
 use rusqlite::{params, Connection};
 use shared::error::{WireError, WireResult};
 use shared::protocol::acme::{AuditAction, AuditEntry};
-use time::format_description::well_known::Rfc3339;
 
 fn db(e: rusqlite::Error) -> WireError {
     WireError::internal(format!("audit log: {e}"))
@@ -21,9 +20,7 @@ pub fn append(
     certificate_id: &str,
     path: &str,
 ) -> WireResult<i64> {
-    let at = time::OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .map_err(|e| WireError::internal(format!("clock: {e}")))?;
+    let at = shared::clock::now();
     conn.execute(
         "INSERT INTO audit_log (at, action, certificate_id, path) VALUES (?1, ?2, ?3, ?4)",
         params![at, action.as_str(), certificate_id, path],

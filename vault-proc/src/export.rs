@@ -92,21 +92,9 @@ pub fn export(ops: KeyOps<'_>, req: FileExport) -> WireResult<Vec<ExportedFile>>
 }
 
 fn check_dir(dir: &str) -> WireResult<Vec<String>> {
-    let bad = |why: &str| WireError::validation(why.to_string()).with_field("dir");
-    if dir.is_empty() || dir.len() > 4096 || dir.contains('\0') {
-        return Err(bad("dir must be an absolute path of at most 4096 bytes"));
-    }
-    if !dir.starts_with('/') {
-        return Err(bad("dir must be an absolute path"));
-    }
-    let mut out = Vec::new();
-    for c in dir.split('/').filter(|c| !c.is_empty()) {
-        if c == "." || c == ".." {
-            return Err(bad("dir must not contain . or .. components"));
-        }
-        out.push(c.to_string());
-    }
-    Ok(out)
+    shared::export_dir::components(dir)
+        .map(|parts| parts.into_iter().map(str::to_string).collect())
+        .map_err(|why| WireError::validation(why).with_field("dir"))
 }
 
 /// The certificate blocks of a PEM chain: (normalized PEM text, DER).

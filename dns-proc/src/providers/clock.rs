@@ -8,18 +8,14 @@
 //! microsecond after the latest one issued or stored.
 
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
 use super::DnsError;
 
-/// Formats `t` (converted to UTC) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+/// Formats `t` (converted to UTC) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`
+/// ([`shared::clock::format_utc`], the one format every process stores).
 pub fn format_utc(t: OffsetDateTime) -> Result<String, DnsError> {
-    let fmt =
-        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    t.to_offset(UtcOffset::UTC)
-        .format(fmt)
-        .map_err(|e| DnsError::Internal(format!("timestamp formatting: {e}")))
+    Ok(shared::clock::format_utc(t))
 }
 
 /// Parses any RFC 3339 time.

@@ -226,6 +226,14 @@ pub fn check(draft: &WorkflowDraft) -> (WorkflowCheck, Vec<Text>) {
                     ));
                 }
             }
+            // No template: the directory is literal and checked here for
+            // syntax; vault-proc checks it again, and the filesystem, when
+            // it writes.
+            NodeKind::ExportFiles(e) => {
+                if let Err(why) = shared::export_dir::components(&e.dir) {
+                    errors.push(issue(n, "dir", None, why));
+                }
+            }
         }
     }
     (

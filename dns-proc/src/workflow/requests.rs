@@ -1,9 +1,11 @@
-//! dns-proc's workflow requests: check, store, list, match, run, runs.
+//! dns-proc's workflow requests: check, store, list, match, execute a
+//! node, record a run, list runs.
 
 use shared::error::{WireError, WireResult};
 use shared::protocol::dnsproc::{DnsEvent, DnsResponse};
 use shared::protocol::workflow::{
-    NodeReference, RunCause, TriggerEvent, WorkflowDraft, WorkflowMeta, WorkflowProgress,
+    HttpRequestNode, NodeReference, TriggerEvent, WorkflowDraft, WorkflowMeta, WorkflowProgress,
+    WorkflowRun,
 };
 use shared::rpc::EventSink;
 use tokio::sync::mpsc;
@@ -133,20 +135,18 @@ pub async fn matching(
         .collect())
 }
 
-/// Runs a workflow (the broker holds its permit) and records the run.
-pub async fn execute(
+/// Executes one `http_request` node of a run (the broker holds the run's
+/// permit and orders its nodes).
+pub async fn execute_node(
     acme: &AcmeState,
     vault: &VaultLink,
-    workflow_id: &str,
-    certificate_id: &str,
     run_id: &str,
-    cause: RunCause,
+    certificate_id: &str,
+    name: &str,
+    node: &HttpRequestNode,
     events: EventSink<DnsEvent>,
 ) -> WireResult<DnsResponse> {
-    if !run_id.starts_with("wfr_") || run_id.len() > 64 {
-        return Err(WireError::validation("a run id is `wfr_…`"));
-    }
-    let wf = get(acme, workflow_id).await?;
+    check_run_id(run_id)?;
     let cert = acme.certificate_row(certificate_id).await?;
     let (tx, mut rx) = mpsc::unbounded_channel::<WorkflowProgress>();
     let forward = tokio::spawn(async move {
@@ -158,16 +158,29 @@ pub async fn execute(
                 .await;
         }
     });
-    let result = run::run(vault, &wf, &cert, run_id, cause, &tx).await;
+    let (mut result, decrypts) = run::node(vault, run_id, name, node, &cert, &tx).await;
     drop(tx);
     let _ = forward.await;
-    store::add_run(acme.store().await?, result.clone())
-        .await
-        .map_err(store_err)?;
-    if !result.success {
-        tracing::warn!(workflow = %wf.id, run = %result.id, certificate = %cert.id, "a workflow node failed; the run is recorded");
+    if let Some(e) = result.error.as_mut() {
+        scrub::in_place(e);
     }
-    Ok(DnsResponse::WorkflowRun(result))
+    Ok(DnsResponse::WorkflowNode(result, decrypts))
+}
+
+fn check_run_id(run_id: &str) -> WireResult<()> {
+    if !run_id.starts_with("wfr_") || run_id.len() > 64 {
+        return Err(WireError::validation("a run id is `wfr_…`"));
+    }
+    Ok(())
+}
+
+/// Stores a finished run (its workflow must exist).
+pub async fn record(acme: &AcmeState, run: WorkflowRun) -> WireResult<()> {
+    check_run_id(&run.id)?;
+    get(acme, &run.workflow_id).await?;
+    store::add_run(acme.store().await?, run)
+        .await
+        .map_err(store_err)
 }
 
 /// A workflow's runs, newest first.

@@ -1,7 +1,8 @@
-//! Running a workflow: its nodes in order, each `http_request` resolved by
+//! Executing one `http_request` node of a workflow run (the broker orders
+//! the nodes and stops a run at its first failure): its texts resolved by
 //! vault-proc under the run's permit, rendered with the certificate's
 //! public fields, and sent with the adapters' HTTP rules (rustls, no
-//! redirects, timeouts, a body cap). The first failed node stops the run.
+//! redirects, timeouts, a body cap).
 //!
 //! Values exist here only while their node runs: the resolved parts are
 //! zeroizing, the rendered texts are dropped (and the global allocator
@@ -15,8 +16,8 @@ use std::time::{Duration, Instant};
 use shared::error::WireError;
 use shared::protocol::vault::{VaultRequest, VaultResponse};
 use shared::protocol::workflow::{
-    HttpMethod, HttpRequestNode, NodeKind, NodeResult, NodeStatus, ResolvedPart, ResolvedText,
-    RunCause, WorkflowMeta, WorkflowProgress, WorkflowRun,
+    HttpMethod, HttpRequestNode, NodeResult, NodeStatus, ResolvedPart, ResolvedText,
+    WorkflowProgress,
 };
 use tokio::sync::mpsc;
 use zeroize::Zeroizing;
@@ -297,76 +298,51 @@ fn resolve_error(e: &WireError, fields: &[String]) -> String {
     }
 }
 
-/// Runs `wf` for `cert`; progress goes to `progress`. Always returns a run
-/// (a failure is a result, recorded by the caller).
-pub async fn run(
+/// Executes the `http_request` node `name` of run `run_id` for `cert`;
+/// its start and its outcome go to `progress`. A failure is a result (the
+/// broker records it and stops the run), with how many secrets vault-proc
+/// decrypted for the node.
+pub async fn node(
     vault: &VaultLink,
-    wf: &WorkflowMeta,
-    cert: &CertRow,
     run_id: &str,
-    cause: RunCause,
+    name: &str,
+    h: &HttpRequestNode,
+    cert: &CertRow,
     progress: &mpsc::UnboundedSender<WorkflowProgress>,
-) -> WorkflowRun {
+) -> (NodeResult, u32) {
     let fields = CertFields::of(cert);
-    let started_at = crate::acme::store::now();
-    let mut nodes = Vec::with_capacity(wf.draft.nodes.len());
-    let mut decrypts = 0u32;
-    let mut failed = false;
-    for node in &wf.draft.nodes {
-        if failed {
-            nodes.push(NodeResult {
-                name: node.name.clone(),
-                status: NodeStatus::Skipped,
-                http_status: None,
-                duration_ms: 0,
-                error: None,
-            });
-            continue;
-        }
-        let _ = progress.send(WorkflowProgress {
-            node: node.name.clone(),
-            status: NodeStatus::Running,
-            detail: String::new(),
-        });
-        let t = Instant::now();
-        let done = match &node.kind {
-            NodeKind::HttpRequest(h) => http_node(vault, run_id, h, &fields).await,
-        };
-        decrypts = decrypts.saturating_add(done.decrypts);
-        let status = if done.error.is_some() {
-            failed = true;
-            NodeStatus::Failed
-        } else {
-            NodeStatus::Succeeded
-        };
-        let detail = match (&done.error, done.status) {
-            (Some(e), _) => e.clone(),
-            (None, Some(s)) => format!("HTTP {s}"),
-            (None, None) => String::new(),
-        };
-        let _ = progress.send(WorkflowProgress {
-            node: node.name.clone(),
-            status,
-            detail,
-        });
-        nodes.push(NodeResult {
-            name: node.name.clone(),
+    let _ = progress.send(WorkflowProgress {
+        node: name.to_string(),
+        status: NodeStatus::Running,
+        detail: String::new(),
+    });
+    let t = Instant::now();
+    let done = http_node(vault, run_id, h, &fields).await;
+    let status = if done.error.is_some() {
+        NodeStatus::Failed
+    } else {
+        NodeStatus::Succeeded
+    };
+    let detail = match (&done.error, done.status) {
+        (Some(e), _) => e.clone(),
+        (None, Some(s)) => format!("HTTP {s}"),
+        (None, None) => String::new(),
+    };
+    let _ = progress.send(WorkflowProgress {
+        node: name.to_string(),
+        status,
+        detail,
+    });
+    (
+        NodeResult {
+            name: name.to_string(),
             status,
             http_status: done.status,
             duration_ms: u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX),
             error: done.error,
-        });
-    }
-    WorkflowRun {
-        id: run_id.to_string(),
-        workflow_id: wf.id.clone(),
-        certificate_id: cert.id.clone(),
-        cause,
-        success: !failed,
-        nodes,
-        secret_decrypts: decrypts,
-        started_at,
-    }
+        },
+        done.decrypts,
+    )
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use super::dns::{
     TestOutcome, TestParams, TestProgress,
 };
 use super::workflow::{
-    RunCause, TriggerEvent, WorkflowCheck, WorkflowDraft, WorkflowMeta, WorkflowProgress,
-    WorkflowRun,
+    HttpRequestNode, NodeResult, TriggerEvent, WorkflowCheck, WorkflowDraft, WorkflowMeta,
+    WorkflowProgress, WorkflowRun,
 };
 
 /// A provider that passed validation and has an id, waiting for its secret.
@@ -271,18 +271,22 @@ pub enum DnsRequest {
         /// What happened.
         event: TriggerEvent,
     },
-    /// Runs a workflow for a certificate; the broker holds the run's
-    /// workflow permit. Progress as [`DnsEvent::WorkflowProgress`].
-    WorkflowRun {
-        /// `wf_…`.
-        workflow_id: String,
-        /// `cert_…`.
-        certificate_id: String,
+    /// Executes one `http_request` node of run `run_id` for a certificate:
+    /// the broker orders a run's nodes and holds its workflow permit, under
+    /// which vault-proc resolves the node's references. Progress as
+    /// [`DnsEvent::WorkflowProgress`]; answers [`DnsResponse::WorkflowNode`].
+    WorkflowNode {
         /// `wfr_…` (the permit's run).
         run_id: String,
-        /// What started it.
-        cause: RunCause,
+        /// `cert_…`.
+        certificate_id: String,
+        /// The node's name.
+        name: String,
+        /// The node.
+        node: HttpRequestNode,
     },
+    /// Stores a finished run (assembled by the broker).
+    WorkflowRecord(WorkflowRun),
     /// A workflow's past runs, newest first, after run `after`.
     WorkflowRuns {
         /// `wf_…`.
@@ -355,8 +359,8 @@ pub enum DnsResponse {
     Workflows(Vec<WorkflowMeta>, Option<String>),
     /// Matching workflows.
     WorkflowMatches(Vec<WorkflowMeta>),
-    /// A finished run.
-    WorkflowRun(WorkflowRun),
+    /// One node's result and how many secrets vault-proc decrypted for it.
+    WorkflowNode(NodeResult, u32),
     /// A page of runs and the next cursor.
     WorkflowRuns(Vec<WorkflowRun>, Option<String>),
 }

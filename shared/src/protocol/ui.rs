@@ -249,4 +249,6 @@ pub enum UiEvent {
     CertificateRenewal(RenewalEvent),
     /// A workflow node started or ended.
     WorkflowProgress(WorkflowProgress),
+    /// A workflow run finished (failed or not), whatever started it.
+    WorkflowRun(WorkflowRun),
 }

@@ -105,12 +105,26 @@ pub struct HttpRequestNode {
     pub timeout_secs: Option<u64>,
 }
 
-/// What a node does. A closed set: the lead adds `export_files`.
+/// `export_files`: the certificate's files written into `dir` by vault-proc
+/// (`fullchain.pem`, `cert.pem`, `chain.pem` and, with `include_key`,
+/// `privkey.pem`), replacing what is there, under the same rules as
+/// `certificate_export`. Holds no template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportFilesNode {
+    /// Absolute directory.
+    pub dir: String,
+    /// Whether `privkey.pem` is written too.
+    pub include_key: bool,
+}
+
+/// What a node does. A closed set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
 pub enum NodeKind {
-    /// An HTTP request.
+    /// An HTTP request (executed by dns-proc).
     HttpRequest(HttpRequestNode),
+    /// Certificate files written by vault-proc (ordered by the broker).
+    ExportFiles(ExportFilesNode),
 }
 
 /// One step of a workflow.

@@ -51,6 +51,9 @@ pub fn event_line(id: u64, ev: &UiEvent) -> Value {
         UiEvent::WorkflowProgress(p) => {
             json!({ "event": "workflow_progress", "id": id, "data": super::workflow::progress(p) })
         }
+        UiEvent::WorkflowRun(r) => {
+            json!({ "event": "workflow_run", "id": id, "data": super::workflow::run(r) })
+        }
     }
 }
 

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use shared::error::WireError;
 use shared::protocol::workflow::{
-    Header, HttpMethod, HttpRequestNode, Node, NodeKind, NodeReference, Trigger, TriggerEvent,
-    WorkflowCheck, WorkflowDraft, WorkflowIssue, WorkflowMeta, WorkflowProgress, WorkflowRun,
+    ExportFilesNode, Header, HttpMethod, HttpRequestNode, Node, NodeKind, NodeReference, Trigger,
+    TriggerEvent, WorkflowCheck, WorkflowDraft, WorkflowIssue, WorkflowMeta, WorkflowProgress,
+    WorkflowRun,
 };
 
 /// A trigger as the UI writes it.
@@ -46,6 +47,16 @@ pub enum NodeArgs {
         /// Timeout.
         #[serde(rename = "timeoutSecs")]
         timeout_secs: Option<u64>,
+    },
+    /// `export_files`.
+    ExportFiles {
+        /// Node name.
+        name: String,
+        /// Absolute directory.
+        dir: String,
+        /// Whether `privkey.pem` is written too.
+        #[serde(rename = "includeKey", default)]
+        include_key: bool,
     },
 }
 
@@ -161,6 +172,14 @@ fn draft(
                     }),
                 })
             }
+            NodeArgs::ExportFiles {
+                name,
+                dir,
+                include_key,
+            } => Ok(Node {
+                name,
+                kind: NodeKind::ExportFiles(ExportFilesNode { dir, include_key }),
+            }),
         })
         .collect::<Result<_, WireError>>()?;
     Ok(WorkflowDraft {
@@ -207,6 +226,12 @@ fn node_json(n: &Node) -> Value {
                 "timeoutSecs": h.timeout_secs,
             })
         }
+        NodeKind::ExportFiles(e) => json!({
+            "name": n.name,
+            "type": "export_files",
+            "dir": e.dir,
+            "includeKey": e.include_key,
+        }),
     }
 }
 

@@ -193,7 +193,7 @@ pub fn run(
         report.completed = true;
         return Ok(report);
     }
-    let now = types::format_utc(time::OffsetDateTime::now_utc());
+    let now = shared::clock::now();
     for row in legacy_rows(conn)? {
         if row.sealed {
             // Committed by an earlier run that stopped before deleting the entry.

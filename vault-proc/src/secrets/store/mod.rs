@@ -65,10 +65,10 @@ fn cached(key: &Option<LockedKey>) -> VaultResult<&Key32> {
         .ok_or_else(|| VaultError::internal("master key not cached after unlock"))
 }
 
-/// Current time, millisecond precision, UTC.
+/// Current time, microsecond precision (what a stamp keeps), UTC.
 fn now() -> OffsetDateTime {
     let t = OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1_000_000 * 1_000_000)
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
         .unwrap_or(t)
 }
 
@@ -103,10 +103,10 @@ fn public_json(public: Option<&PublicKeyMeta>) -> VaultResult<Option<String>> {
 fn bumped(previous: &str) -> String {
     let t = now();
     let t = match types::parse_rfc3339(previous) {
-        Ok(p) if p >= t => p + time::Duration::milliseconds(1),
+        Ok(p) if p >= t => p + time::Duration::microseconds(1),
         _ => t,
     };
-    types::format_utc(t)
+    shared::clock::format_utc(t)
 }
 
 fn shown(s: &str) -> String {
@@ -379,7 +379,7 @@ impl SecretStore {
             )?),
             None => None,
         };
-        let at = types::format_utc(now());
+        let at = shared::clock::format_utc(now());
         let mut row = SecretRow {
             id: shared::ids::new_secret_id()?,
             name: new.name,
