@@ -72,7 +72,7 @@ fn dns_allowed(variant: &str) -> &'static [Role] {
         }
         // Workflows: the broker checks references and holds each run's permit.
         "WorkflowCheck" | "WorkflowCreate" | "WorkflowUpdate" | "WorkflowDelete" | "WorkflowList"
-        | "WorkflowGet" | "WorkflowMatch" | "WorkflowRun" | "WorkflowRuns" => &[Role::Broker],
+        | "WorkflowGet" | "WorkflowMatch" | "WorkflowNode" | "WorkflowRecord" | "WorkflowRuns" => &[Role::Broker],
         other => panic!("DnsRequest::{other} has no allow-list entry: decide it here and in dns-proc/src/policy.rs"),
     }
 }

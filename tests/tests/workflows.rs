@@ -743,3 +743,154 @@ fn vault_resolves_only_under_the_run_permit_and_never_a_token_or_key() {
     let e = resolve("{{secrets.cdn.value}}").unwrap_err();
     assert_eq!(e.code.as_str(), "forbidden", "{e:?}");
 }
+
+/// The `workflow_run` events seen on subscription `sid` (from the backlog
+/// and whatever arrives within `timeout`) until `want` of them came.
+fn run_events(tree: &mut Tree, sid: u64, want: usize, timeout: Duration) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + timeout;
+    let mut seen = Vec::new();
+    while seen.len() < want {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let Some(v) = tree.next_line(left) else {
+            panic!("workflow_run events so far: {seen:#?}");
+        };
+        if v["event"] == json!("workflow_run") && v["id"] == json!(sid) {
+            seen.push(v["data"].clone());
+        }
+    }
+    seen
+}
+
+fn read(dir: &std::path::Path, file: &str) -> String {
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+#[test]
+fn issuance_and_renewal_each_run_the_workflow_once_and_export_files_deploys_the_new_certificate() {
+    use std::os::unix::fs::PermissionsExt;
+    let (t, mut tree, account) = setup();
+    let rx = Receiver::start(200);
+    let deploy = t.path().join("deploy/site");
+    let wf = tree.ok(
+        "workflow_create",
+        json!({
+            "name": "deploy-and-reload",
+            "trigger": {"on": ["issued", "renewed"]},
+            "nodes": [
+                {"name": "files", "type": "export_files", "dir": deploy.to_str().unwrap(), "includeKey": true},
+                node("reload", "POST", &rx.url("/reload"), json!({}), Some("{{certificate.id}} {{certificate.names}}")),
+            ],
+        }),
+    );
+    assert_eq!(wf["nodes"][0]["type"], json!("export_files"), "{wf}");
+    assert_eq!(wf["nodes"][0]["includeKey"], json!(true), "{wf}");
+    // A relative directory is refused at save, at its node and field.
+    let (code, e) = tree.err(
+        "workflow_create",
+        json!({"name": "bad", "nodes": [{"name": "f", "type": "export_files", "dir": "relative/dir"}]}),
+    );
+    assert_eq!(code, "validation", "{e}");
+    assert_eq!(e["details"]["node"], json!("f"), "{e}");
+    assert_eq!(e["details"]["field"], json!("dir"), "{e}");
+
+    let sid = tree.send("events_subscribe", json!({}));
+    let name = format!("{}.example.test", acme::label());
+    let (r, _) = acme::issue(&mut tree, &account, &[&name], 60);
+    assert_eq!(r["success"], json!(true), "{r}");
+    let first = r["certificate"].clone();
+    let first_id = first["id"].as_str().unwrap().to_string();
+    // Exactly once after the issuance: files first, then the reload.
+    let got = rx.got();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].body, format!("{first_id} {name}"));
+    let chain = tree.ok("certificate_get", json!({"id": first_id}))["chainPem"].clone();
+    let chain = chain.as_str().unwrap().to_string();
+    assert_eq!(read(&deploy, "fullchain.pem"), chain);
+    assert!(chain.starts_with(&read(&deploy, "cert.pem")));
+    let key_mode = std::fs::metadata(deploy.join("privkey.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(key_mode & 0o777, 0o600);
+    let first_key = read(&deploy, "privkey.pem");
+    assert!(first_key.starts_with("-----BEGIN PRIVATE KEY-----"));
+    let announced = run_events(&mut tree, sid, 1, Duration::from_secs(30));
+    assert_eq!(announced[0]["cause"], json!("issued"), "{announced:#?}");
+    assert_eq!(announced[0]["success"], json!(true), "{announced:#?}");
+    assert_eq!(announced[0]["nodes"][0]["status"], json!("succeeded"));
+
+    // Renewal (new key): the workflow runs again and the files are replaced.
+    let rid = tree.send(
+        "certificate_renew",
+        json!({"id": first_id, "timeoutSecs": 60}),
+    );
+    let (r, _) = acme::finish(&mut tree, rid, 60);
+    assert_eq!(r["success"], json!(true), "{r}");
+    let second_id = r["certificate"]["id"].as_str().unwrap().to_string();
+    assert_ne!(second_id, first_id);
+    let got = rx.got();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(got[1].body, format!("{second_id} {name}"));
+    let chain2 = tree.ok("certificate_get", json!({"id": second_id}))["chainPem"].clone();
+    assert_eq!(read(&deploy, "fullchain.pem"), chain2.as_str().unwrap());
+    assert_ne!(
+        read(&deploy, "privkey.pem"),
+        first_key,
+        "the new key is deployed"
+    );
+    let announced = run_events(&mut tree, sid, 1, Duration::from_secs(30));
+    assert_eq!(announced[0]["cause"], json!("renewed"), "{announced:#?}");
+    assert_eq!(announced[0]["certificateId"], json!(second_id));
+
+    let runs = tree.ok("workflow_runs", json!({"id": wf["id"]}))["runs"].clone();
+    let causes: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(causes, ["renewed", "issued"], "{runs:#}");
+
+    // A directory through a symlink is refused by vault-proc when it
+    // writes: the node fails, the reload is skipped, the run is recorded.
+    let real = t.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = t.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let wf2 = tree.ok(
+        "workflow_create",
+        json!({"name": "through-a-link", "nodes": [
+            {"name": "files", "type": "export_files", "dir": link.join("site").to_str().unwrap(), "includeKey": true},
+            node("reload", "POST", &rx.url("/never"), json!({}), None),
+        ]}),
+    );
+    let (run, events) = run(&mut tree, wf2["id"].as_str().unwrap(), &second_id);
+    assert_eq!(run["success"], json!(false), "{run}");
+    assert_eq!(run["nodes"][0]["status"], json!("failed"), "{run}");
+    assert!(
+        run["nodes"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link"),
+        "{run}"
+    );
+    assert_eq!(run["nodes"][1]["status"], json!("skipped"), "{run}");
+    let statuses: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["data"]["node"].as_str().unwrap(),
+                e["data"]["status"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(statuses, ["files:running", "files:failed"], "{events:#?}");
+    assert!(
+        std::fs::read_dir(&real).unwrap().next().is_none(),
+        "nothing written through the link"
+    );
+    assert_eq!(rx.got().len(), 2, "the skipped node sent nothing");
+    let c = tree.ok("certificate_get", json!({"id": second_id}));
+    assert_eq!(c["status"], json!("valid"), "{c}");
+}
