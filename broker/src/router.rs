@@ -170,24 +170,11 @@ impl Router {
                 meta(self.vault(VaultRequest::KeyCreate(new)).await?)
             }
             UiRequest::KeyImport(imp) => meta(self.vault(VaultRequest::KeyImport(imp)).await?),
-            UiRequest::ConfigExport => {
-                let providers = match self.dns(DnsRequest::List).await? {
-                    DnsResponse::Providers(p) => p,
-                    other => return Err(unexpected(&other)),
-                };
-                // Workflows carry references only (spec 001 "Secret not in exports").
-                let workflows = crate::workflows::all(&self).await?;
-                match self
-                    .vault(VaultRequest::Export {
-                        providers,
-                        workflows,
-                    })
-                    .await?
-                {
-                    VaultResponse::Export(doc) => Ok(UiResponse::Export(doc)),
-                    other => Err(unexpected(&other)),
-                }
-            }
+            // ui-bridge assembles the export from pages (`ui-bridge/src/export.rs`):
+            // one frame could not hold it.
+            UiRequest::ConfigExport => Err(WireError::validation(
+                "config_export is assembled by ui-bridge from secret_list, dns_provider_list and workflow_list pages",
+            )),
             UiRequest::ExternalProviderSet(cfg) => {
                 self.external(VaultRequest::ExternalSet(cfg)).await
             }

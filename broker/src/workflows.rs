@@ -155,24 +155,3 @@ pub async fn update(router: &Router, id: String, draft: WorkflowDraft) -> WireRe
             .await?,
     )
 }
-
-/// `workflow_list` / export: every workflow (pages of `page` at a time).
-pub async fn all(router: &Router) -> WireResult<Vec<WorkflowMeta>> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        match router
-            .dns(DnsRequest::WorkflowList { after, limit: 200 })
-            .await?
-        {
-            DnsResponse::Workflows(page, next) => {
-                out.extend(page);
-                match next {
-                    Some(n) => after = Some(n),
-                    None => return Ok(out),
-                }
-            }
-            other => return Err(unexpected(&other)),
-        }
-    }
-}

@@ -38,7 +38,7 @@ fn vault_allowed(variant: &str) -> &'static [Role] {
     match variant {
         "Status" | "Lock" | "Unlock" | "Create" | "Update" | "Delete" | "StageUpdate"
         | "CommitStaged" | "DiscardStaged" | "ListStaged" | "List" | "ListPage"
-        | "Get" | "ValidateTemplate" | "Export" | "ExternalSet" | "ExternalGet"
+        | "Get" | "ValidateTemplate" | "ExternalSet" | "ExternalGet"
         | "ExternalDelete" | "GrantPermit" | "RevokePermit" | "KeyCreate" | "KeyImport" => {
             &[Role::Broker]
         }

@@ -2,8 +2,8 @@
 //! (`secret_list`), every provider (`dns_provider_list`), every workflow
 //! (`workflow_list`, references intact, never values) and the external
 //! provider, each page one frame, so an export has no size limit but the
-//! UI's. References and metadata only, as the broker's one-frame
-//! `ConfigExport` carries.
+//! UI's. References and metadata only: every page it reads is one the UI
+//! may read anyway. This is the only place an export is assembled.
 //!
 //! The stdio session does not hold the document in memory: each page is
 //! rendered as it arrives into an anonymous temporary file (unlinked at

@@ -21,7 +21,6 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::ListPage { .. }
         | VaultRequest::Get(_)
         | VaultRequest::ValidateTemplate(_)
-        | VaultRequest::Export { .. }
         | VaultRequest::ExternalSet(_)
         | VaultRequest::ExternalGet
         | VaultRequest::ExternalDelete

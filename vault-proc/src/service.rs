@@ -21,7 +21,7 @@ use shared::error::{WireError, WireResult};
 use shared::protocol::secrets::{
     KeySourceState, SecretKind, SecretMeta, SecretSelector, VaultStatus,
 };
-use shared::protocol::vault::{ExportDoc, VaultRequest, VaultResponse};
+use shared::protocol::vault::{VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::{BoxFuture, EventSink, Handler};
 
@@ -303,21 +303,6 @@ impl StoreActor {
             VaultRequest::ValidateTemplate(text) => {
                 let refs = crate::templates::validate(self.store()?, &text)?;
                 Ok(VaultResponse::References(refs))
-            }
-            VaultRequest::Export {
-                providers,
-                workflows,
-            } => {
-                let store = self.store()?;
-                let secrets = store.list(&Default::default()).map_err(WireError::from)?;
-                let external_provider = external_config::get(store).map_err(WireError::from)?;
-                Ok(VaultResponse::Export(ExportDoc {
-                    version: EXPORT_VERSION,
-                    secrets,
-                    providers,
-                    external_provider,
-                    workflows,
-                }))
             }
             VaultRequest::ExternalSet(cfg) => {
                 self.external.reset();

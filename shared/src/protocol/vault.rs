@@ -72,14 +72,6 @@ pub enum VaultRequest {
     Get(SecretSelector),
     /// Check a template's format and that its references exist.
     ValidateTemplate(String),
-    /// Export metadata and references (never values); providers and
-    /// workflows come from the broker.
-    Export {
-        /// Provider metadata to include (the broker fetched it from dns-proc).
-        providers: Vec<ProviderMeta>,
-        /// Workflows to include (references only).
-        workflows: Vec<WorkflowMeta>,
-    },
     /// Configure the external secret provider.
     ExternalSet(ExternalProviderConfig),
     /// External provider metadata.
@@ -211,7 +203,7 @@ pub struct ExportDoc {
     pub providers: Vec<ProviderMeta>,
     /// External provider metadata, when configured.
     pub external_provider: Option<ExternalProviderMeta>,
-    /// Workflows, with their references (the broker fetched them from dns-proc).
+    /// Workflows, with their references.
     pub workflows: Vec<WorkflowMeta>,
 }
 
@@ -230,8 +222,6 @@ pub enum VaultResponse {
     Deleted,
     /// References found in a valid template.
     References(Vec<TemplateReference>),
-    /// Export document.
-    Export(ExportDoc),
     /// External provider metadata (`None` = not configured).
     External(Option<ExternalProviderMeta>),
     /// Generic acknowledgement.
