@@ -3,16 +3,16 @@
 //! Provider create: dns-proc validates and assigns the id → vault-proc stores
 //! the token owned by that id → dns-proc stores the provider; a failure after
 //! the token was stored deletes it again. A crash in between leaves at most a
-//! token whose owner does not exist, which [`reconcile`] removes at the next
-//! start. Provider delete is marked first and finished later if interrupted.
+//! token whose owner does not exist, which the token sweep
+//! (`crate::token_sweep`) removes after the next start. Provider delete is marked first and finished later if interrupted.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use shared::error::{ErrorCode, WireError, WireResult};
 use shared::protocol::dns::{NewProvider, ProviderUpdate, ProviderWithWarnings};
 use shared::protocol::dnsproc::{DnsRequest, DnsResponse, PreparedUpdate, ProviderDraft};
 use shared::protocol::secrets::{
-    NewSecret, SecretFilter, SecretKind, SecretSelector, SecretType, SecretUpdate, TokenBinding,
+    NewSecret, SecretKind, SecretSelector, SecretType, SecretUpdate, TokenBinding,
 };
 use shared::protocol::vault::{VaultRequest, VaultResponse};
 
@@ -80,6 +80,8 @@ pub async fn create_provider(
         DnsResponse::Prepared(p) => p,
         other => return Err(unexpected(&other)),
     };
+    // Until the commit or the undo, the token sweep leaves this id's token alone.
+    let _in_flight = router.creates().hold(&prepared.id);
     let secret_ref = match api_token {
         Some(token) if prepared.needs_token => {
             let secret = NewSecret {
@@ -345,7 +347,7 @@ async fn finish_delete(router: &Router, id: &str, secret_ref: Option<String>) ->
 /// vault-proc does nothing for a token already paired so, and refuses to
 /// re-pair one paired with another endpoint; either way the start goes on,
 /// and a token that stays unpaired or mispaired is refused at its next use.
-async fn bind_token(router: &Router, provider_id: &str, secret_ref: &str) {
+pub async fn bind_token(router: &Router, provider_id: &str, secret_ref: &str) {
     let unchanged = ProviderUpdate {
         id: provider_id.to_string(),
         label: None,
@@ -392,9 +394,12 @@ async fn bind_token(router: &Router, provider_id: &str, secret_ref: &str) {
     }
 }
 
-/// Repairs what an interrupted flow may have left: finishes marked deletes and
-/// removes provider tokens whose provider does not exist. Runs at start-up,
-/// before the UI is served, so no flow is in progress.
+/// Repairs what an interrupted flow left that the UI could trip over:
+/// settles interrupted token replacements, finishes marked deletes and
+/// removes an interrupted issuance's TXT records. Runs at start-up, before
+/// the UI is served, so no flow is in progress; its cost follows what was
+/// interrupted, not the number of providers. Orphan tokens and unpaired
+/// tokens are the background sweep's (`crate::token_sweep`).
 pub async fn reconcile(router: &Router) -> WireResult<()> {
     settle_interrupted_updates(router).await?;
     if let DnsResponse::DeletingList(list) = router.dns(DnsRequest::ListDeleting).await? {
@@ -403,71 +408,38 @@ pub async fn reconcile(router: &Router) -> WireResult<()> {
             finish_delete(router, &id, secret_ref).await?;
         }
     }
+    pair_unpaired_tokens(router).await?;
     // TXT records an interrupted issuance left (dns-proc's journal).
-    crate::acme_flows::reconcile(router).await?;
-    // Page by page: a whole list is one frame, which many providers or
-    // tokens would not fit (the reconcile would then never finish).
-    let mut live: HashSet<String> = HashSet::new();
-    let mut after = None;
-    loop {
-        let (page, next) = match router
-            .dns(DnsRequest::ListPage {
-                after: after.take(),
-                limit: RECONCILE_PAGE,
-            })
-            .await?
-        {
-            DnsResponse::ProviderPage(p, next) => (p, next),
-            other => return Err(unexpected(&other)),
-        };
-        for p in page {
-            if let Some(secret_ref) = &p.secret_ref {
-                bind_token(router, &p.id, secret_ref).await;
-            }
-            live.insert(p.id);
-        }
-        match next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
-    let filter = SecretFilter {
-        kind: Some(SecretKind::DnsProviderToken),
-        ..SecretFilter::default()
-    };
-    // Orphans are collected first and deleted after the walk, so a delete
-    // never moves the cursor of the walk.
-    let mut orphans = Vec::new();
-    loop {
-        let (page, next) = match router
-            .vault(VaultRequest::ListPage {
-                filter: filter.clone(),
-                after: after.take(),
-                limit: RECONCILE_PAGE,
-            })
-            .await?
-        {
-            VaultResponse::MetaPage(m, next) => (m, next),
-            other => return Err(unexpected(&other)),
-        };
-        for t in page {
-            if t.owner.as_ref().is_none_or(|o| !live.contains(o)) {
-                orphans.push(t.reference);
-            }
-        }
-        match next {
-            Some(n) => after = Some(n),
-            None => break,
-        }
-    }
-    for reference in orphans {
-        tracing::info!(secret = %reference, "removing a provider token whose provider does not exist");
-        router
-            .vault(VaultRequest::Delete(SecretSelector::Ref(reference)))
-            .await?;
-    }
-    Ok(())
+    crate::acme_flows::reconcile(router).await
 }
 
-/// Page size of the start-up reconcile's walks (the broker's largest page).
-const RECONCILE_PAGE: u32 = crate::router::MAX_PAGE;
+/// Pairs every provider token sealed before pairings existed (the one-time
+/// migration of [`bind_token`]), so its first use after the start finds it
+/// paired. One empty index range once every token is paired.
+async fn pair_unpaired_tokens(router: &Router) -> WireResult<()> {
+    const PAGE: u32 = 500;
+    let mut after = None;
+    loop {
+        let page = match router
+            .vault(VaultRequest::UnpairedTokens {
+                after: after.take(),
+                limit: PAGE,
+            })
+            .await?
+        {
+            VaultResponse::Unpaired(p) => p,
+            other => return Err(unexpected(&other)),
+        };
+        let full = page.len() == PAGE as usize;
+        for (secret_ref, owner) in &page {
+            // A token without an owner is the token sweep's.
+            if let Some(owner) = owner {
+                bind_token(router, owner, secret_ref).await;
+            }
+        }
+        match page.last() {
+            Some((last, _)) if full => after = Some(last.clone()),
+            _ => return Ok(()),
+        }
+    }
+}

@@ -15,6 +15,7 @@ pub mod renewal;
 pub mod router;
 pub mod run;
 pub mod supervisor;
+pub mod token_sweep;
 pub mod workflow_run;
 pub mod workflows;
 

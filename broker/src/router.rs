@@ -44,6 +44,8 @@ pub struct Router {
     issues: Mutex<HashMap<u64, u64>>,
     /// `events_subscribe` subscriptions.
     events: crate::events::Broadcast,
+    /// Provider creates between their id and their commit (`crate::token_sweep`).
+    creates: crate::token_sweep::CreatesInFlight,
 }
 
 impl Router {
@@ -55,7 +57,13 @@ impl Router {
             tests: Mutex::new(HashMap::new()),
             issues: Mutex::new(HashMap::new()),
             events: crate::events::Broadcast::default(),
+            creates: crate::token_sweep::CreatesInFlight::default(),
         })
+    }
+
+    /// Provider creates in flight (their tokens are not orphans yet).
+    pub fn creates(&self) -> &crate::token_sweep::CreatesInFlight {
+        &self.creates
     }
 
     /// Events for every subscribed UI (`certificate_renewal`).

@@ -60,6 +60,18 @@ pub async fn run() -> Result<(), BrokerError> {
         .await
         .map_err(|e| BrokerError::Startup(e.to_string()))?;
     let renewals = crate::renewal::spawn(router.clone());
+    let sweep = tokio::spawn({
+        let router = router.clone();
+        async move {
+            match crate::token_sweep::sweep(&router).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "provider token sweep done"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "provider token sweep did not complete; it runs again next start")
+                }
+            }
+        }
+    });
     let mut shutdown = ctx.shutdown.clone();
     let server = tokio::spawn(serve(
         ctx.listener,
@@ -72,6 +84,7 @@ pub async fn run() -> Result<(), BrokerError> {
     shared::child::wait_shutdown(&mut shutdown).await;
     tracing::info!("broker shutting down");
     server.abort();
+    sweep.abort();
     if let Some(r) = renewals {
         r.abort();
     }

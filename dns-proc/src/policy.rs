@@ -15,6 +15,7 @@ pub fn permitted(role: Role, request: &DnsRequest) -> bool {
         | DnsRequest::DeleteBegin(_)
         | DnsRequest::DeleteFinish(_)
         | DnsRequest::ListDeleting
+        | DnsRequest::Existing(_)
         | DnsRequest::List
         | DnsRequest::ListPage { .. }
         | DnsRequest::Get(_)

@@ -79,6 +79,7 @@ impl RegistryActor {
                 DnsResponse::Done
             }
             DnsRequest::ListDeleting => DnsResponse::DeletingList(r.list_deleting()?),
+            DnsRequest::Existing(ids) => DnsResponse::ProviderIds(r.existing(&ids)?),
             DnsRequest::List => DnsResponse::Providers(r.list()?),
             DnsRequest::ListPage { after, limit } => {
                 let (page, next) = r.list_page(after.as_deref(), limit)?;

@@ -256,6 +256,48 @@ impl Tree {
         }
     }
 
+    /// Waits (at most 60 s) until every provider token's owner is a listed
+    /// provider: the broker's background token sweep
+    /// (`broker/src/token_sweep.rs`) removes orphans after the start.
+    /// Returns the provider tokens then listed.
+    pub fn await_no_orphan_tokens(&mut self) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let tokens = self.all(
+                "secret_list",
+                json!({"kind": "dns_provider_token"}),
+                "secrets",
+            );
+            let providers = self.all("dns_provider_list", json!({}), "providers");
+            let orphans: Vec<&Value> = tokens
+                .iter()
+                .filter(|t| !providers.iter().any(|p| p["id"] == t["owner"]))
+                .collect();
+            if orphans.is_empty() {
+                return tokens;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "orphan tokens still listed after 60 s: {orphans:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Every item of a paged list command (`key` names the array).
+    pub fn all(&mut self, cmd: &str, args: Value, key: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut args = args;
+        loop {
+            let page = self.ok(cmd, args.clone());
+            out.extend(page[key].as_array().cloned().unwrap_or_default());
+            match page["next"].as_str() {
+                Some(n) => args["after"] = json!(n),
+                None => return out,
+            }
+        }
+    }
+
     /// Sends a request and waits for its response (30 s).
     pub fn request(&mut self, cmd: &str, args: Value) -> Value {
         let id = self.send(cmd, args);

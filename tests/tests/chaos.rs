@@ -311,8 +311,10 @@ fn ten_thousand_operations_under_fifty_kills_lose_nothing() {
     let elapsed = started.elapsed();
     session.close();
 
-    // A fresh tree reconciles interrupted flows at start.
+    // A fresh tree reconciles interrupted flows at start (orphan tokens in
+    // the background, right after).
     let mut tree = Tree::start(opts);
+    tree.await_no_orphan_tokens();
     let listed = all_pages(&mut tree, "secret_list", json!({}), "secrets");
     let provs = all_pages(&mut tree, "dns_provider_list", json!({}), "providers");
     tree.close();

@@ -328,7 +328,8 @@ fn a_broker_crash_between_token_and_provider_leaves_no_orphan() {
     let mut tree = Tree::start(opts);
     let r = tree.request("dns_provider_create", json!({"type": "cloudflare", "label": "CF", "domainSuffixes": "a.com", "apiToken": "orphan-canary"}));
     assert_eq!(r["error"]["code"], json!("unavailable"), "{r}");
-    // ui-bridge restarted the broker, whose start-up reconcile removed the orphan token.
+    // ui-bridge restarted the broker, whose token sweep removes the orphan token.
+    tree.await_no_orphan_tokens();
     let list = tree.ok("secret_list", json!({}));
     assert_eq!(list["secrets"], json!([]), "orphan token left: {list}");
     assert_eq!(

@@ -37,7 +37,7 @@ fn every_variant<T: DeserializeOwned + Serialize>() -> Vec<(String, T)> {
 fn vault_allowed(variant: &str) -> &'static [Role] {
     match variant {
         "Status" | "Lock" | "Unlock" | "Create" | "Update" | "Delete" | "StageUpdate"
-        | "CommitStaged" | "DiscardStaged" | "ListStaged" | "List" | "ListPage"
+        | "CommitStaged" | "DiscardStaged" | "ListStaged" | "UnpairedTokens" | "List" | "ListPage"
         | "Get" | "ValidateTemplate" | "ExternalSet" | "ExternalGet"
         | "ExternalDelete" | "GrantPermit" | "RevokePermit" | "KeyCreate" | "KeyImport" => {
             &[Role::Broker]
@@ -58,7 +58,7 @@ fn vault_allowed(variant: &str) -> &'static [Role] {
 fn dns_allowed(variant: &str) -> &'static [Role] {
     match variant {
         "PrepareCreate" | "CommitCreate" | "PrepareUpdate" | "CommitUpdate" | "DropApproval"
-        | "DeleteBegin" | "DeleteFinish" | "ListDeleting" | "List" | "ListPage" | "Get" | "Resolve" | "Test"
+        | "DeleteBegin" | "DeleteFinish" | "ListDeleting" | "Existing" | "List" | "ListPage" | "Get" | "Resolve" | "Test"
         | "CancelTest" => &[Role::Broker],
         // ACME: accounts, orders, certificates; the broker grants the permits.
         "AcmeDirectory" | "AcmeAccountRegister" | "AcmeAccountList" | "AcmeAccountGet"

@@ -285,7 +285,7 @@ fn config_export_of_5000_secrets_is_assembled_from_pages() {
     let b64 = base64::engine::general_purpose::STANDARD.encode(key);
     // 300-byte descriptions: the metadata alone is well past one 1 MiB frame.
     seed::provider_tokens(&data, key, 5000, &"d".repeat(300));
-    // Their providers, so the start-up reconcile does not remove them as orphans.
+    // Their providers, so the token sweep does not remove them as orphans.
     seed::providers(&data, 5000);
     let mut tree = Tree::start(TreeOptions::new(t.path(), KeySource::Env(b64)));
     let doc = tree.ok("config_export", json!({}));

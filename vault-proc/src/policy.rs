@@ -17,6 +17,7 @@ pub fn permitted(role: Role, request: &VaultRequest) -> bool {
         | VaultRequest::CommitStaged(_)
         | VaultRequest::DiscardStaged(_)
         | VaultRequest::ListStaged
+        | VaultRequest::UnpairedTokens { .. }
         | VaultRequest::List(_)
         | VaultRequest::ListPage { .. }
         | VaultRequest::Get(_)

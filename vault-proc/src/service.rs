@@ -280,6 +280,14 @@ impl StoreActor {
                     .map_err(WireError::from)?;
                 Ok(VaultResponse::Done)
             }
+            VaultRequest::UnpairedTokens { after, limit } => Ok(VaultResponse::Unpaired(
+                crate::secrets::db::unpaired_tokens(
+                    self.store()?.connection(),
+                    after.as_deref(),
+                    limit.min(5000),
+                )
+                .map_err(WireError::from)?,
+            )),
             VaultRequest::ListStaged => Ok(VaultResponse::Staged(
                 self.store()?.list_pending().map_err(WireError::from)?,
             )),

@@ -36,6 +36,9 @@ use super::suffix::{normalize_hostname, parse_suffixes};
 use super::validate::{check_label, check_token, check_value, manual_instructions, parse_type};
 use super::DnsError;
 
+/// Most ids one [`ProviderRegistry::existing`] call checks.
+pub const MAX_EXISTING: usize = 5000;
+
 /// Providers, persisted and indexed.
 pub struct ProviderRegistry {
     store: ProviderStore,
@@ -345,6 +348,24 @@ impl ProviderRegistry {
                 Ok(())
             }
         }
+    }
+
+    /// The ids among `ids` that have a row, active or being deleted (at
+    /// most [`MAX_EXISTING`] asked at once).
+    pub fn existing(&self, ids: &[String]) -> Result<Vec<String>, DnsError> {
+        if ids.len() > MAX_EXISTING {
+            return Err(DnsError::validation(
+                "ids",
+                format!("at most {MAX_EXISTING} ids at once"),
+            ));
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            if self.store.get(id)?.is_some() {
+                out.push(id.clone());
+            }
+        }
+        Ok(out)
     }
 
     /// Providers whose delete did not finish, with their secret refs.

@@ -106,6 +106,9 @@ pub enum DnsRequest {
     DeleteFinish(String),
     /// Providers whose delete did not finish.
     ListDeleting,
+    /// Which of these provider ids have a row (active or being deleted):
+    /// the token sweep's batch check. Answers [`DnsResponse::ProviderIds`].
+    Existing(Vec<String>),
     /// All providers.
     List,
     /// One page of providers, oldest first, after provider id `after`.
@@ -318,6 +321,8 @@ pub enum DnsResponse {
     Deleting(Option<String>),
     /// Provider ids with their secret refs whose delete did not finish.
     DeletingList(Vec<(String, Option<String>)>),
+    /// Provider ids (those of [`DnsRequest::Existing`] that have a row).
+    ProviderIds(Vec<String>),
     /// Generic acknowledgement.
     Done,
     /// Hostname resolution.

@@ -57,6 +57,15 @@ pub enum VaultRequest {
     DiscardStaged(SecretSelector),
     /// Secrets with a staged value, with their guards (start-up reconcile).
     ListStaged,
+    /// Provider tokens sealed before pairings existed, as (reference,
+    /// owner), by reference after `after` (start-up reconcile pairs them).
+    /// Answers [`VaultResponse::Unpaired`].
+    UnpairedTokens {
+        /// Cursor: the last reference of the previous page.
+        after: Option<String>,
+        /// Page size (at most 5000).
+        limit: u32,
+    },
     /// List metadata (internal: everything at once).
     List(SecretFilter),
     /// One page of metadata, ordered by name, after the secret named `after`.
@@ -228,6 +237,8 @@ pub enum VaultResponse {
     Done,
     /// Secrets with a staged value and the guard each was staged with.
     Staged(Vec<(SecretMeta, String)>),
+    /// Unpaired provider tokens: (reference, owner).
+    Unpaired(Vec<(String, Option<String>)>),
     /// dns-proc only: a provider token's fields and the pairing it was
     /// sealed with (`None` for a token sealed before bindings existed).
     RevealedToken {

@@ -203,7 +203,9 @@ fn init_schema(conn: &mut Connection) -> VaultResult<()> {
     }
     tx.execute_batch(
         "CREATE UNIQUE INDEX IF NOT EXISTS secret_metadata_name ON secret_metadata(name);
-         CREATE INDEX IF NOT EXISTS secret_metadata_owner ON secret_metadata(owner);",
+         CREATE INDEX IF NOT EXISTS secret_metadata_owner ON secret_metadata(owner);
+         CREATE INDEX IF NOT EXISTS secret_metadata_unpaired ON secret_metadata(id)
+           WHERE kind = 'dns_provider_token' AND token_binding IS NULL;",
     )?;
     if meta_get(&tx, META_SCHEMA_VERSION)?.is_none() {
         let rows: i64 = tx.query_row("SELECT COUNT(*) FROM secret_metadata", [], |r| r.get(0))?;
@@ -491,6 +493,25 @@ pub fn pending_get(conn: &Connection, id: &str) -> VaultResult<Option<PendingVal
             pending_row,
         )
         .optional()?)
+}
+
+/// Up to `limit` provider tokens sealed before pairings existed, after id
+/// `after`, as (id, owner): one range of the partial index
+/// `secret_metadata_unpaired`, so the start-up check costs nothing once
+/// every token is paired.
+pub fn unpaired_tokens(
+    conn: &Connection,
+    after: Option<&str>,
+    limit: u32,
+) -> VaultResult<Vec<(String, Option<String>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, owner FROM secret_metadata
+         WHERE kind = 'dns_provider_token' AND token_binding IS NULL
+           AND (?1 IS NULL OR id > ?1)
+         ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Every pending value (interrupted replacements, for start-up reconcile).
