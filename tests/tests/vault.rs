@@ -303,7 +303,7 @@ fn config_export_of_5000_secrets_is_assembled_from_pages() {
     let text = doc.to_string();
     // Positive control: the document is larger than one frame could carry.
     assert!(
-        text.len() > shared::codec::MAX_PAYLOAD as usize,
+        text.len() > shared::codec::MAX_PAYLOAD,
         "{} bytes fit in one frame: the test proves nothing",
         text.len()
     );
