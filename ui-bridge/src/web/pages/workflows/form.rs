@@ -246,7 +246,7 @@ fn http_inputs(i: usize, n: &NodeForm, issues: &[WorkflowIssue]) -> Markup {
             }
             (problems(&id("headers"), "headers", &header_group))
             div.actions {
-                (action_button(FormAction::AddHeader(i), "Add header", Some(&format!("Add a header to node {}", n.name)), "secondary small"))
+                (action_button(FormAction::AddHeader(i), "Add header", Some(&format!("Add header ({})", n.name)), "secondary small"))
             }
         }
         (In { id: &id("body"), name: &node_input(i, "body"), key: "body", label: "Body", value: &n.body,
@@ -292,8 +292,8 @@ fn node_fieldset(i: usize, n: &NodeForm, count: usize, issues: &[WorkflowIssue])
                 NodeType::ExportFiles => (export_inputs(i, n, issues)),
             }
             div.actions.node-actions {
-                @if i > 0 { (action_button(FormAction::MoveUp(i), "Move up", Some(&format!("Move {title} up")), "secondary small")) }
-                @if count > 1 { (action_button(FormAction::RemoveNode(i), "Remove step", Some(&format!("Remove {title}")), "secondary small")) }
+                @if i > 0 { (action_button(FormAction::MoveUp(i), "Move up", Some(&format!("Move up ({title})")), "secondary small")) }
+                @if count > 1 { (action_button(FormAction::RemoveNode(i), "Remove step", Some(&format!("Remove step ({title})")), "secondary small")) }
             }
         }
     }
@@ -316,26 +316,31 @@ fn field_label(field: &str) -> String {
     }
 }
 
-/// The input id an issue points at, when the form has one.
-fn anchor(f: &WorkflowForm, issue: &WorkflowIssue) -> Option<String> {
+/// Where an issue points in the form: the input's id and, for a node's
+/// text, the text as typed (to turn its byte offset into a character).
+fn anchor<'a>(f: &'a WorkflowForm, issue: &WorkflowIssue) -> Option<(String, Option<&'a str>)> {
     let Some(node) = &issue.node else {
-        return match issue.field.as_str() {
-            "name" => Some("wf-name".into()),
-            "trigger.names" => Some("wf-names".into()),
-            "trigger.certificates" => Some("wf-certificates".into()),
-            "nodes" => Some("nodes".into()),
-            _ => None,
+        let id = match issue.field.as_str() {
+            "name" => "wf-name",
+            "trigger.names" => "wf-names",
+            "trigger.certificates" => "wf-certificates",
+            "nodes" => "nodes",
+            _ => return None,
         };
+        return Some((id.to_string(), None));
     };
     let i = f.nodes.iter().position(|n| &n.name == node)?;
     let n = &f.nodes[i];
-    match issue.field.strip_prefix("headers.") {
-        Some(h) => {
-            let j = n.headers.iter().position(|(name, _)| name == h)?;
-            Some(format!("n{i}-h{j}-value"))
-        }
-        None => Some(format!("n{i}-{}", issue.field)),
+    if let Some(h) = issue.field.strip_prefix("headers.") {
+        let j = n.headers.iter().position(|(name, _)| name == h)?;
+        return Some((format!("n{i}-h{j}-value"), Some(n.headers[j].1.as_str())));
     }
+    let text = match issue.field.as_str() {
+        "url" => Some(n.url.as_str()),
+        "body" => Some(n.body.as_str()),
+        _ => None,
+    };
+    Some((format!("n{i}-{}", issue.field), text))
 }
 
 /// The list of every problem at the top, each linked to its input.
@@ -350,10 +355,10 @@ fn summary(f: &WorkflowForm, issues: &[WorkflowIssue]) -> Markup {
                 @for x in issues {
                     li data-issue-node=[x.node.as_deref()] data-issue-field=(x.field) data-issue-offset=[x.offset] {
                         @if let Some(n) = &x.node { "Step " strong { (n) } ", " }
-                        (field_label(&x.field))
-                        @if let Some(o) = x.offset { " (byte " (o) ")" }
-                        ": " (x.message)
-                        @if let Some(a) = anchor(f, x) { " " a href={"#" (a)} { "Go to the field" } }
+                        @let place = anchor(f, x);
+                        (field_label(&x.field)) @if x.offset.is_none() { ":" } " "
+                        (problem(x, place.as_ref().and_then(|p| p.1)).message)
+                        @if let Some((id, _)) = &place { " " a href={"#" (id)} { "Go to the field" } }
                     }
                 }
             }
