@@ -291,13 +291,15 @@ await test("first run: where the key lives, values never shown again, what to ad
 
 // ---- only the chosen type's inputs ----
 const COMMON_SECRET = ["type", "name", "label", "description", "tags", "external_path"];
+// Every generic type also asks where a workflow may send it (allowedHosts);
+// a private key never goes into a request.
 const SECRET_INPUTS = {
-  api_key: ["data.api_key.value"],
-  basic_auth: ["data.basic_auth.username", "data.basic_auth.password"],
-  bearer_token: ["data.bearer_token.token", "data.bearer_token.expiresAt"],
+  api_key: ["data.api_key.value", "allowed_hosts"],
+  basic_auth: ["data.basic_auth.username", "data.basic_auth.password", "allowed_hosts"],
+  bearer_token: ["data.bearer_token.token", "data.bearer_token.expiresAt", "allowed_hosts"],
   oauth: ["data.oauth.clientId", "data.oauth.clientSecret", "data.oauth.accessToken", "data.oauth.refreshToken",
-    "data.oauth.tokenUrl", "data.oauth.scopes"],
-  custom: ["custom.0.name", "custom.0.value", "custom.1.name", "custom.1.value", "custom.2.name", "custom.2.value"],
+    "data.oauth.tokenUrl", "data.oauth.scopes", "allowed_hosts"],
+  custom: ["custom.0.name", "custom.0.value", "custom.1.name", "custom.1.value", "custom.2.name", "custom.2.value", "allowed_hosts"],
   private_key: ["kind", "data.private_key.pem"],
 };
 const COMMON_PROVIDER = ["type", "label", "domainSuffixes"];
@@ -377,6 +379,7 @@ await test("switching the secret type (JS: on change) keeps non-secret inputs, s
   await page.getByLabel("Label").fill("switch label");
   await page.getByLabel("Tags").fill("a, b");
   await page.getByLabel("Description").fill("kept description");
+  await page.getByLabel("Allowed hosts").fill("api.example.test");
   await page.locator("#secret-form").getByLabel("API key").fill(canary("switch"));
   const posted = page.waitForRequest((r) => r.method() === "POST" && r.url() === `${BASE}/secrets`);
   await page.getByLabel("Type", { exact: true }).selectOption("basic_auth");
@@ -387,6 +390,7 @@ await test("switching the secret type (JS: on change) keeps non-secret inputs, s
   assert(await page.getByLabel("Label").inputValue() === "switch label", "label lost");
   assert(await page.getByLabel("Tags").inputValue() === "a, b", "tags lost");
   assert(await page.getByLabel("Description").inputValue() === "kept description", "description lost");
+  assert(await page.getByLabel("Allowed hosts").inputValue() === "api.example.test", "allowed hosts lost");
   const c = await controls(page.locator("#secret-form"));
   assert(same(c.all, [...COMMON_SECRET, ...SECRET_INPUTS.basic_auth]), `after the switch: ${c.all}`);
   for (const input of await page.locator("[data-secret-input]").all()) {
@@ -1441,6 +1445,19 @@ await test("workflows: a missing secret is shown at its node, field and characte
     assert(await page.getByLabel("Allowed hosts").inputValue() === "127.0.0.1\nhooks.example.test", "the value form does not start from the current hosts");
     assert((await page.locator("#v-hosts-hint").textContent()).includes("needs the value again"), "the form does not say a new list needs the value");
     await shot("secret-allowed-hosts");
+    // A new list without the value: refused, the list unchanged.
+    await page.getByLabel("Allowed hosts").fill("127.0.0.1");
+    await page.getByRole("button", { name: "Replace value" }).click();
+    assert(await page.locator('#value-form [aria-invalid="true"]').count() + await page.locator("[data-form-error]").count() >= 1, "a new list without the value was not refused");
+    assert(await page.getByLabel("Allowed hosts").inputValue() === "127.0.0.1", "the typed list was lost");
+    assert((await page.locator("[data-allowed-hosts]").textContent()).includes("hooks.example.test"), "the list changed without the value");
+    await shot("secret-allowed-hosts-refused");
+    // With the value: the list is replaced.
+    await page.locator('fieldset[data-value="api_key"]').getByLabel("API key").fill(wfValue);
+    await page.getByRole("button", { name: "Replace value" }).click();
+    await page.waitForURL(/\/secrets\/sec_[0-9a-f]+\/edit$/);
+    const now = (await page.locator("[data-allowed-hosts]").textContent()).trim();
+    assert(now === "127.0.0.1", `allowed hosts after the change: ${now}`);
 
     // 3. The same workflow again: Check finds the reference, Save saves.
     await fillWorkflow(dir);

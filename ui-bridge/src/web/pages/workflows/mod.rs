@@ -267,6 +267,23 @@ pub fn details(
     )
 }
 
+fn steps(log: &WorkflowLog) -> Markup {
+    let last = |name: &str| log.events.iter().rev().find(|e| e.node == name);
+    html! {
+    ol.steps.workflow-steps {
+        @for n in &log.nodes {
+            @let e = last(n);
+            @let status = e.map(|e| status_str(e.status)).unwrap_or("pending");
+            li data-step=(n) data-status=(status) {
+                span.step { (n) }
+                span class={"status " (status)} { (status) }
+                span.detail.muted.small { (e.map(|e| e.detail.as_str()).unwrap_or_default()) }
+            }
+        }
+    }
+    }
+}
+
 /// The section showing a run started here (re-rendered in place by the script).
 pub fn run_section(run: u64, log: &WorkflowLog) -> Markup {
     let done = log.outcome.is_some();
@@ -285,16 +302,10 @@ pub fn run_section(run: u64, log: &WorkflowLog) -> Markup {
             @if !done {
                 progress #run-progress max=(log.nodes.len()) value=(finished) aria-label="Workflow progress" {}
             }
-            ol.steps.workflow-steps {
-                @for n in &log.nodes {
-                    @let e = last(n);
-                    @let status = e.map(|e| status_str(e.status)).unwrap_or("pending");
-                    li data-step=(n) data-status=(status) {
-                        span.step { (n) }
-                        span class={"status " (status)} { (status) }
-                        span.detail.muted.small { (e.map(|e| e.detail.as_str()).unwrap_or_default()) }
-                    }
-                }
+            // Once the run has answered, its table says it all (skipped
+            // steps included, which send no progress).
+            @if !matches!(log.outcome, Some(Ok(_))) {
+                (steps(log))
             }
             div #run-live.small.muted role="status" aria-live="polite" data-live {}
             @match &log.outcome {
@@ -352,4 +363,62 @@ pub fn confirm_delete(chrome: &Chrome<'_>, w: &WorkflowMeta) -> Markup {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::protocol::workflow::WorkflowProgress;
+
+    fn node(name: &str, status: NodeStatus, error: Option<&str>) -> NodeResult {
+        NodeResult {
+            name: name.into(),
+            status,
+            http_status: (status != NodeStatus::Skipped).then_some(200),
+            duration_ms: 5,
+            error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_run_shows_live_steps_then_each_steps_outcome() {
+        let mut log = WorkflowLog {
+            workflow_id: "wf_1".into(),
+            workflow_name: "w".into(),
+            certificate_id: "cert_1".into(),
+            nodes: vec!["a".into(), "b".into()],
+            events: vec![WorkflowProgress {
+                node: "a".into(),
+                status: NodeStatus::Running,
+                detail: "POST".into(),
+            }],
+            outcome: None,
+        };
+        let running = run_section(7, &log).into_string();
+        assert!(running.contains("data-done=\"false\""));
+        assert!(running.contains("data-step=\"a\" data-status=\"running\""));
+        assert!(running.contains("data-step=\"b\" data-status=\"pending\""));
+        assert!(running.contains("/workflows/wf_1/runs/7/events"));
+        log.outcome = Some(Ok(WorkflowRun {
+            id: "wfr_1".into(),
+            workflow_id: "wf_1".into(),
+            certificate_id: "cert_1".into(),
+            cause: RunCause::Manual,
+            success: false,
+            nodes: vec![
+                node("a", NodeStatus::Failed, Some("HTTP 500")),
+                node("b", NodeStatus::Skipped, None),
+            ],
+            secret_decrypts: 1,
+            started_at: "2026-01-01T00:00:00Z".into(),
+        }));
+        let done = run_section(7, &log).into_string();
+        assert!(done.contains("data-outcome=\"failure\""));
+        assert!(done.contains("The run failed: HTTP 500"));
+        assert!(done.contains("data-node=\"b\" data-status=\"skipped\""));
+        assert!(
+            !done.contains("data-step="),
+            "the live list stays after the answer"
+        );
+    }
 }
