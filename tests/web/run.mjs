@@ -1409,7 +1409,8 @@ await test("workflows: a missing secret is shown at its node, field and characte
     // 1. The secret does not exist yet: refused at its node, field and offset.
     await fillWorkflow(dir);
     await shot("workflow-new-two-steps");
-    await page.getByRole("button", { name: "Save workflow" }).click();
+    // Enter in a text input saves (not the first step button of the form).
+    await page.locator("#wf-name").press("Enter");
     const err = page.locator('#node-0 [data-error-for="headers.Authorization"]');
     await err.waitFor();
     const msg = (await err.locator("p.error").textContent()).trim();
@@ -1420,6 +1421,7 @@ await test("workflows: a missing secret is shown at its node, field and characte
     const [shown, mark] = caret.split("\n");
     assert(shown.startsWith("Bearer {{secrets.") && mark === " ".repeat(7) + "^", `caret: ${JSON.stringify(caret)}`);
     assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "n0-h0-value", "focus not on the field in error");
+    assert(await page.locator("#node-1").count() === 1 && await page.locator("#n0-h1-name").count() === 0, "Enter changed the steps instead of saving");
     const summary = await page.locator("#workflow-problems").textContent();
     assert(summary.includes(`header Authorization at character 8: secret \`${wfSecret}\` does not exist`), `summary: ${summary}`);
     assert(await page.locator("#n1-dir").inputValue() === dir && await page.locator("#n0-url").inputValue().then((u) => u.includes("{{certificate.id}}")), "the form lost what was typed");
@@ -1662,7 +1664,7 @@ await test("refusals: no cookie, foreign Host, foreign Origin, no CSRF token", a
   assert((await post({ Host: host, Cookie: cookie, Origin: "http://evil.example" })).status === 403, "foreign Origin");
   assert((await post({ Host: host, Cookie: cookie })).status === 403, "no Origin");
   assert((await post({ Host: host, Cookie: cookie, Origin: BASE }, form.replace(/^_csrf=[0-9a-f]+&/, ""))).status === 403, "no CSRF token");
-  assert((await post({ Host: host, Cookie: cookie, Origin: BASE }, form.replace(/^_csrf=[0-9a-f]/, "_csrf=0"))).status === 403, "wrong CSRF token");
+  assert((await post({ Host: host, Cookie: cookie, Origin: BASE }, form.replace(/^_csrf=([0-9a-f])/, (_, c) => `_csrf=${c === "0" ? "1" : "0"}`))).status === 403, "wrong CSRF token");
   const fromPage = await page.evaluate(async () => { const r = await fetch("/vault/lock", { method: "POST" }); await r.text(); return r.status; });
   assert(fromPage === 403, `same-origin POST without a CSRF token gave ${fromPage}`);
   const ok = await post({ Host: host, Cookie: cookie, Origin: BASE });

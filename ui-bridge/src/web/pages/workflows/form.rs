@@ -251,7 +251,7 @@ fn http_inputs(i: usize, n: &NodeForm, issues: &[WorkflowIssue]) -> Markup {
         }
         (In { id: &id("body"), name: &node_input(i, "body"), key: "body", label: "Body", value: &n.body,
               hint: TEXT_HINT, kind: Kind::Lines, required: false }.render(&list("body", Some(&n.body))))
-        div.node-grid {
+        div.node-grid.numbers {
             (In { id: &id("expectStatus"), name: &node_input(i, "expectStatus"), key: "expectStatus", label: "Expected status",
                   value: &n.expect_status, hint: "Blank: any 2xx.", kind: Kind::Number, required: false }.render(&list("expectStatus", None)))
             (In { id: &id("timeoutSecs"), name: &node_input(i, "timeoutSecs"), key: "timeoutSecs", label: "Timeout (seconds)",
