@@ -51,6 +51,15 @@ pub struct IssueLog {
     pub outcome: Option<Result<IssueOutcome, WireError>>,
 }
 
+/// A node of a workflow run, as its page lists it.
+#[derive(Debug, Clone, Default)]
+pub struct LoggedNode {
+    /// Node name.
+    pub name: String,
+    /// What it does, in a few words (`POST https://…`, `files to /srv/tls`).
+    pub what: String,
+}
+
 /// What a workflow run started from the pages has seen so far.
 #[derive(Debug, Clone, Default)]
 pub struct WorkflowLog {
@@ -60,8 +69,8 @@ pub struct WorkflowLog {
     pub workflow_name: String,
     /// The certificate it runs for.
     pub certificate_id: String,
-    /// The nodes' names, in order (what the page lists before they run).
-    pub nodes: Vec<String>,
+    /// The nodes, in order (what the page lists before they run).
+    pub nodes: Vec<LoggedNode>,
     /// Every `workflow_progress` event so far.
     pub events: Vec<WorkflowProgress>,
     /// The finished run, or why it could not run.

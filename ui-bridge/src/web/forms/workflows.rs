@@ -246,7 +246,7 @@ pub fn parse(form: &FormData) -> WorkflowForm {
     }
 }
 
-/// A name for a new node that no node has yet (`step-3`).
+/// A name for a new node that no node has yet (`request-2`, `export-1`).
 fn fresh_name(f: &WorkflowForm, t: NodeType) -> String {
     let base = match t {
         NodeType::HttpRequest => "request",

@@ -26,7 +26,7 @@ use crate::web::guard::{Ctx, Form};
 use crate::web::pages::workflows::form::{form_page, Mode, Shown};
 use crate::web::pages::workflows::{self as pages, Listed};
 use crate::web::pages::{Nav, Notice};
-use crate::web::sse::{WorkflowLog, WORKFLOW_OWNER};
+use crate::web::sse::{LoggedNode, WorkflowLog, WORKFLOW_OWNER};
 use crate::web::WebState;
 
 /// Workflows per list page.
@@ -387,7 +387,15 @@ pub async fn run(
         workflow_id: w.id.clone(),
         workflow_name: w.draft.name.clone(),
         certificate_id: certificate_id.clone(),
-        nodes: w.draft.nodes.iter().map(|n| n.name.clone()).collect(),
+        nodes: w
+            .draft
+            .nodes
+            .iter()
+            .map(|n| LoggedNode {
+                name: n.name.clone(),
+                what: pages::node_what(&n.kind),
+            })
+            .collect(),
         events: Vec::new(),
         outcome: None,
     });

@@ -143,6 +143,14 @@ fn node_summary(kind: &NodeKind) -> Markup {
     }
 }
 
+/// What a node does, in a few words (the run page's pending line).
+pub fn node_what(kind: &NodeKind) -> String {
+    match kind {
+        NodeKind::HttpRequest(h) => format!("{} {}", <&'static str>::from(h.method), h.url),
+        NodeKind::ExportFiles(e) => format!("files to {}", e.dir),
+    }
+}
+
 fn node_type_label(kind: &NodeKind) -> &'static str {
     match kind {
         NodeKind::HttpRequest(_) => "HTTP request",
@@ -272,12 +280,13 @@ fn steps(log: &WorkflowLog) -> Markup {
     html! {
     ol.steps.workflow-steps {
         @for n in &log.nodes {
-            @let e = last(n);
+            @let e = last(&n.name);
             @let status = e.map(|e| status_str(e.status)).unwrap_or("pending");
-            li data-step=(n) data-status=(status) {
-                span.step { (n) }
+            @let detail = e.map(|e| e.detail.as_str()).filter(|d| !d.is_empty()).unwrap_or(&n.what);
+            li data-step=(n.name) data-status=(status) {
+                span.step { (n.name) }
                 span class={"status " (status)} { (status) }
-                span.detail.muted.small { (e.map(|e| e.detail.as_str()).unwrap_or_default()) }
+                span.detail.muted.small { (detail) }
             }
         }
     }
@@ -292,7 +301,7 @@ pub fn run_section(run: u64, log: &WorkflowLog) -> Markup {
     let finished = log
         .nodes
         .iter()
-        .filter(|n| last(n).is_some_and(|e| e.status != NodeStatus::Running))
+        .filter(|n| last(&n.name).is_some_and(|e| e.status != NodeStatus::Running))
         .count();
     html! {
         section.card #workflow-run data-workflow-run=(run) data-events=(events) data-done=(if done { "true" } else { "false" })
@@ -368,6 +377,7 @@ pub fn confirm_delete(chrome: &Chrome<'_>, w: &WorkflowMeta) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::sse::LoggedNode;
     use shared::protocol::workflow::WorkflowProgress;
 
     fn node(name: &str, status: NodeStatus, error: Option<&str>) -> NodeResult {
@@ -386,7 +396,12 @@ mod tests {
             workflow_id: "wf_1".into(),
             workflow_name: "w".into(),
             certificate_id: "cert_1".into(),
-            nodes: vec!["a".into(), "b".into()],
+            nodes: ["a", "b"]
+                .map(|n| LoggedNode {
+                    name: n.into(),
+                    what: format!("POST https://{n}.example/"),
+                })
+                .to_vec(),
             events: vec![WorkflowProgress {
                 node: "a".into(),
                 status: NodeStatus::Running,
@@ -398,6 +413,7 @@ mod tests {
         assert!(running.contains("data-done=\"false\""));
         assert!(running.contains("data-step=\"a\" data-status=\"running\""));
         assert!(running.contains("data-step=\"b\" data-status=\"pending\""));
+        assert!(running.contains("POST https://b.example/"));
         assert!(running.contains("/workflows/wf_1/runs/7/events"));
         log.outcome = Some(Ok(WorkflowRun {
             id: "wfr_1".into(),
