@@ -10,6 +10,7 @@
 //! values exist only inside a run, in the core, and never reach a page.
 
 pub mod form;
+pub mod problems;
 
 use maud::{html, Markup};
 use shared::protocol::acme::{CertificateMeta, CertificateStatus};
