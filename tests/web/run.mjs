@@ -22,7 +22,7 @@
 // Every response the browser receives is scanned for the canary values.
 // Prints one line per test and `web-e2e: N passed, N failed` at the end.
 import { chromium } from "playwright-core";
-import { mkdirSync, rmSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, mkdtempSync, readFileSync, statSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -291,13 +291,15 @@ await test("first run: where the key lives, values never shown again, what to ad
 
 // ---- only the chosen type's inputs ----
 const COMMON_SECRET = ["type", "name", "label", "description", "tags", "external_path"];
+// Every generic type also asks where a workflow may send it (allowedHosts);
+// a private key never goes into a request.
 const SECRET_INPUTS = {
-  api_key: ["data.api_key.value"],
-  basic_auth: ["data.basic_auth.username", "data.basic_auth.password"],
-  bearer_token: ["data.bearer_token.token", "data.bearer_token.expiresAt"],
+  api_key: ["data.api_key.value", "allowed_hosts"],
+  basic_auth: ["data.basic_auth.username", "data.basic_auth.password", "allowed_hosts"],
+  bearer_token: ["data.bearer_token.token", "data.bearer_token.expiresAt", "allowed_hosts"],
   oauth: ["data.oauth.clientId", "data.oauth.clientSecret", "data.oauth.accessToken", "data.oauth.refreshToken",
-    "data.oauth.tokenUrl", "data.oauth.scopes"],
-  custom: ["custom.0.name", "custom.0.value", "custom.1.name", "custom.1.value", "custom.2.name", "custom.2.value"],
+    "data.oauth.tokenUrl", "data.oauth.scopes", "allowed_hosts"],
+  custom: ["custom.0.name", "custom.0.value", "custom.1.name", "custom.1.value", "custom.2.name", "custom.2.value", "allowed_hosts"],
   private_key: ["kind", "data.private_key.pem"],
 };
 const COMMON_PROVIDER = ["type", "label", "domainSuffixes"];
@@ -377,6 +379,7 @@ await test("switching the secret type (JS: on change) keeps non-secret inputs, s
   await page.getByLabel("Label").fill("switch label");
   await page.getByLabel("Tags").fill("a, b");
   await page.getByLabel("Description").fill("kept description");
+  await page.getByLabel("Allowed hosts").fill("api.example.test");
   await page.locator("#secret-form").getByLabel("API key").fill(canary("switch"));
   const posted = page.waitForRequest((r) => r.method() === "POST" && r.url() === `${BASE}/secrets`);
   await page.getByLabel("Type", { exact: true }).selectOption("basic_auth");
@@ -387,6 +390,7 @@ await test("switching the secret type (JS: on change) keeps non-secret inputs, s
   assert(await page.getByLabel("Label").inputValue() === "switch label", "label lost");
   assert(await page.getByLabel("Tags").inputValue() === "a, b", "tags lost");
   assert(await page.getByLabel("Description").inputValue() === "kept description", "description lost");
+  assert(await page.getByLabel("Allowed hosts").inputValue() === "api.example.test", "allowed hosts lost");
   const c = await controls(page.locator("#secret-form"));
   assert(same(c.all, [...COMMON_SECRET, ...SECRET_INPUTS.basic_auth]), `after the switch: ${c.all}`);
   for (const input of await page.locator("[data-secret-input]").all()) {
@@ -1337,6 +1341,236 @@ await test("without JavaScript an issuance is followed by the page reloading its
   }
 });
 
+// ---- workflows (after the issuance scenarios: a valid certificate exists) ----
+/// A loopback HTTP receiver the workflow's http_request node calls: it
+/// records each request and answers after a pause, so the run page is seen
+/// while the node is running.
+const hook = { seen: [], delayMs: 1500 };
+const hookServer = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    hook.seen.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+    setTimeout(() => { res.writeHead(200, { "content-type": "text/plain" }); res.end("reloaded"); }, hook.delayMs);
+  });
+});
+await new Promise((r) => hookServer.listen(0, "127.0.0.1", r));
+const HOOK_PORT = hookServer.address().port;
+const wfSecret = `wfkey_${RUN}`;
+const wfName = `Deploy ${RUN}`;
+const wfValue = canary("workflow");
+let workflowId = null;
+await page.addInitScript(() => {
+  if (!/^\/workflows\/[^/]+\/runs\/\d+$/.test(location.pathname)) { return; }
+  window.__wflive = [];
+  window.__wfsteps = [];
+  new MutationObserver(() => {
+    const live = document.querySelector("#workflow-run [data-live]");
+    const t = live && live.textContent;
+    if (t && window.__wflive[window.__wflive.length - 1] !== t) { window.__wflive.push(t); }
+    document.querySelectorAll("#workflow-run[data-done=false] li[data-step]").forEach((li) => {
+      const s = `${li.dataset.step}=${li.dataset.status}`;
+      if (!window.__wfsteps.includes(s)) { window.__wfsteps.push(s); }
+    });
+  }).observe(document, { subtree: true, childList: true, characterData: true });
+});
+/// Fills the add form: one http_request node (the header references the
+/// secret), then an export_files node added on the server.
+async function fillWorkflow(dir) {
+  await page.goto(`${BASE}/workflows/new`);
+  await page.locator("#wf-name").fill(wfName);
+  await page.locator("#n0-name").fill("notify");
+  await page.locator("#n0-method").selectOption("POST");
+  await page.locator("#n0-url").fill(`http://127.0.0.1:${HOOK_PORT}/hook/{{certificate.id}}`);
+  await page.locator("#n0-h0-name").fill("Authorization");
+  await page.locator("#n0-h0-value").fill(`Bearer {{secrets.${wfSecret}.value}}`);
+  await page.locator("#n0-body").fill("{{certificate.fullchainPem}}");
+  await page.locator("#n0-expectStatus").fill("200");
+  await page.getByRole("button", { name: "Add step: Export files" }).click();
+  await page.locator("#node-1").waitFor();
+  assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "n1-name", "focus not on the new step");
+  assert(await page.locator("#n0-h0-value").inputValue() === `Bearer {{secrets.${wfSecret}.value}}`, "adding a step lost the header");
+  assert(await page.locator("#n0-body").inputValue() === "{{certificate.fullchainPem}}", "adding a step lost the body");
+  await page.locator("#n1-name").fill("files");
+  await page.locator("#n1-dir").fill(dir);
+}
+
+await test("workflows: a missing secret is shown at its node, field and character; fixed with allowedHosts; Run now live to success; past runs; the receiver got the value; export files written; delete", async () => {
+  const base = mkdtempSync(join(tmpdir(), "sslboard-wf-"));
+  const dir = join(base, "deploy");
+  try {
+    await page.goto(`${BASE}/workflows`);
+    assert(await page.locator('nav a[href="/workflows"][aria-current="page"]').count() === 1, "no Workflows entry in the navigation");
+    assert((await page.locator("#empty").textContent()).includes("No workflows yet"), "no empty state");
+    await shot("workflows-empty");
+    await page.goto(`${BASE}/workflows/new`);
+    await shot("workflow-new");
+
+    // 1. The secret does not exist yet: refused at its node, field and offset.
+    await fillWorkflow(dir);
+    await shot("workflow-new-two-steps");
+    // Enter in a text input saves (not the first step button of the form).
+    await page.locator("#wf-name").press("Enter");
+    const err = page.locator('#node-0 [data-error-for="headers.Authorization"]');
+    await err.waitFor();
+    const msg = (await err.locator("p.error").textContent()).trim();
+    assert(msg === `at character 8: secret \`${wfSecret}\` does not exist`, `error at the header: ${msg}`);
+    assert(await page.locator("#n0-h0-value").getAttribute("aria-invalid") === "true", "the header value is not marked invalid");
+    assert(await page.locator("#node-0").getAttribute("data-invalid") === "true", "the step is not marked");
+    const caret = await err.locator("[data-caret]").textContent();
+    const [shown, mark] = caret.split("\n");
+    assert(shown.startsWith("Bearer {{secrets.") && mark === " ".repeat(7) + "^", `caret: ${JSON.stringify(caret)}`);
+    assert(await page.evaluate(() => document.activeElement && document.activeElement.id) === "n0-h0-value", "focus not on the field in error");
+    assert(await page.locator("#node-1").count() === 1 && await page.locator("#n0-h1-name").count() === 0, "Enter changed the steps instead of saving");
+    const summary = await page.locator("#workflow-problems").textContent();
+    assert(summary.includes(`header Authorization at character 8: secret \`${wfSecret}\` does not exist`), `summary: ${summary}`);
+    assert(await page.locator("#n1-dir").inputValue() === dir && await page.locator("#n0-url").inputValue().then((u) => u.includes("{{certificate.id}}")), "the form lost what was typed");
+    await shot("workflow-error-offset");
+    // Check lists the same problem without saving.
+    await page.getByRole("button", { name: "Check references" }).click();
+    assert(await page.locator("#check-result").getAttribute("data-check") === "problems", "Check found no problem");
+    assert(await page.locator('#node-0 [data-error-for="headers.Authorization"]').count() === 1, "Check did not place the problem");
+    await page.goto(`${BASE}/workflows`);
+    assert(await page.locator("tr[data-workflow]").count() === 0, "a refused workflow was saved");
+
+    // 2. The secret, with the receiver's host allowed.
+    await page.goto(`${BASE}/secrets/new?type=api_key`);
+    await page.getByLabel("Name", { exact: true }).fill(wfSecret);
+    await page.locator('fieldset[data-value="api_key"]').getByLabel("API key").fill(wfValue);
+    await page.getByLabel("Allowed hosts").fill("127.0.0.1\nhooks.example.test");
+    await shot("secret-new-allowed-hosts");
+    await page.getByRole("button", { name: "Save secret" }).click();
+    await page.waitForURL(`${BASE}/secrets`);
+    await page.locator(`tr[data-secret="${wfSecret}"]`).getByRole("link", { name: `Edit ${wfSecret}` }).click();
+    const hosts = await page.locator("[data-allowed-hosts]").textContent();
+    assert(hosts.includes("127.0.0.1") && hosts.includes("hooks.example.test"), `allowed hosts on the details: ${hosts}`);
+    assert(await page.getByLabel("Allowed hosts").inputValue() === "127.0.0.1\nhooks.example.test", "the value form does not start from the current hosts");
+    assert((await page.locator("#v-hosts-hint").textContent()).includes("needs the value again"), "the form does not say a new list needs the value");
+    await shot("secret-allowed-hosts");
+    // A new list without the value: refused, the list unchanged.
+    await page.getByLabel("Allowed hosts").fill("127.0.0.1");
+    await page.getByRole("button", { name: "Replace value" }).click();
+    assert(await page.locator('#value-form [aria-invalid="true"]').count() + await page.locator("[data-form-error]").count() >= 1, "a new list without the value was not refused");
+    assert(await page.getByLabel("Allowed hosts").inputValue() === "127.0.0.1", "the typed list was lost");
+    assert((await page.locator("[data-allowed-hosts]").textContent()).includes("hooks.example.test"), "the list changed without the value");
+    await shot("secret-allowed-hosts-refused");
+    // With the value: the list is replaced.
+    await page.locator('fieldset[data-value="api_key"]').getByLabel("API key").fill(wfValue);
+    await page.getByRole("button", { name: "Replace value" }).click();
+    await page.waitForURL(/\/secrets\/sec_[0-9a-f]+\/edit$/);
+    const now = (await page.locator("[data-allowed-hosts]").textContent()).trim();
+    assert(now === "127.0.0.1", `allowed hosts after the change: ${now}`);
+
+    // 3. The same workflow again: Check finds the reference, Save saves.
+    await fillWorkflow(dir);
+    await page.getByRole("button", { name: "Check references" }).click();
+    assert(await page.locator("#check-result").getAttribute("data-check") === "ok", `check: ${await page.locator("#check-result").textContent()}`);
+    assert(await page.locator(`#references tr[data-reference="${wfSecret}"]`).count() === 1, "the reference is not listed");
+    await shot("workflow-check-ok");
+    await page.getByRole("button", { name: "Save workflow" }).click();
+    await page.waitForURL(/\/workflows\/wf_[0-9a-f]+$/);
+    workflowId = page.url().split("/").pop();
+    assert((await notice()).includes(`Workflow ${wfName} saved (2 step(s), 1 secret reference(s))`), await notice());
+    assert((await page.locator("[data-references]").textContent()).includes(`{{secrets.${wfSecret}.value}}`), "references not shown");
+    assert(await page.locator("#runs article[data-run]").count() === 0, "runs before any run");
+    await shot("workflow-details");
+
+    // 4. Run now against a certificate: live progress, then the result.
+    const certId = await page.locator("#r-cert").inputValue();
+    assert(/^cert_/.test(certId), `no certificate offered: ${certId}`);
+    const seenBefore = hook.seen.length;
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.waitForURL(/\/workflows\/wf_[0-9a-f]+\/runs\/\d+$/);
+    const runUrl = page.url();
+    await page.locator('#workflow-run[data-done=false] li[data-step="notify"][data-status="running"]').waitFor({ timeout: 20000 });
+    assert(await page.locator("#run-progress").count() === 1, "no progress bar while running");
+    await shot("workflow-run-running");
+    await page.locator("#workflow-run [data-outcome]").waitFor({ timeout: 60000 });
+    const live = await page.evaluate(() => window.__wflive || []);
+    const steps = await page.evaluate(() => window.__wfsteps || []);
+    assert(await page.locator("#workflow-run [data-outcome]").getAttribute("data-outcome") === "success", `run: ${await page.locator("#workflow-run").textContent()}`);
+    assert(live.some((l) => l.startsWith("notify: running")) && live.some((l) => l.startsWith("notify: succeeded")), `live: ${JSON.stringify(live)}`);
+    assert(steps.includes("notify=running"), `steps seen while running: ${steps}`);
+    const row = (n) => page.locator(`#workflow-run .run-nodes tr[data-node="${n}"]`);
+    assert(await row("notify").getAttribute("data-status") === "succeeded" && await row("files").getAttribute("data-status") === "succeeded", "a step did not succeed");
+    assert((await row("notify").locator("[data-http-status]").textContent()).trim() === "200", "HTTP status not shown");
+    assert(await page.evaluate(() => document.activeElement && document.activeElement.dataset.outcome) === "success", "focus not on the outcome");
+    await shot("workflow-run-success");
+    // The receiver got the value and the chain; the files are there.
+    assert(hook.seen.length === seenBefore + 1, `the receiver got ${hook.seen.length - seenBefore} request(s)`);
+    const got = hook.seen[hook.seen.length - 1];
+    assert(got.method === "POST" && got.url === `/hook/${certId}`, `request: ${got.method} ${got.url}`);
+    assert(got.headers.authorization === `Bearer ${wfValue}`, "the receiver did not get the secret's value");
+    const chain = await raw("GET", `/certificates/${certId}/chain.pem`, { headers: { Host: HOSTPORT, Cookie: await cookieHeader() } });
+    assert(chain.status === 200 && got.body === chain.body && got.body.includes("BEGIN CERTIFICATE"), "the body is not the certificate's chain");
+    for (const f of ["fullchain.pem", "cert.pem", "chain.pem"]) {
+      assert(statSync(join(dir, f)).isFile(), `${f} not written`);
+    }
+    assert(readFileSync(join(dir, "fullchain.pem"), "utf8") === chain.body, "fullchain.pem is not the chain");
+    assert(!existsSync(join(dir, "privkey.pem")), "privkey.pem written without includeKey");
+    // The event stream: replayed, canary-free.
+    const sse = await raw("GET", new URL(runUrl).pathname + "/events", { headers: { Host: HOSTPORT, Cookie: await cookieHeader() } });
+    assert(sse.status === 200 && sse.body.includes("event: progress") && sse.body.includes("event: result") && sse.body.includes('"success":true'), "stream lacks progress/result");
+    scanText("workflow events", sse.body);
+
+    // 5. Past runs, newest first, each with its steps.
+    await page.goto(`${BASE}/workflows/${workflowId}`);
+    const runs = page.locator("#runs article[data-run]");
+    assert(await runs.count() === 1 && await runs.first().getAttribute("data-success") === "true", "the run is not in past runs");
+    assert(await runs.first().locator('tr[data-node="notify"][data-status="succeeded"]').count() === 1, "the run's steps are not shown");
+    await shot("workflow-runs");
+    // A failing run: the receiver's host taken off the URL's allowed list is
+    // not possible without the value, so break the request instead.
+    hook.delayMs = 0;
+    await page.goto(`${BASE}/workflows/${workflowId}/edit`);
+    await page.locator("#n0-expectStatus").fill("204");
+    await page.locator("#wf-enabled").uncheck();
+    await page.getByRole("button", { name: "Save workflow" }).click();
+    await page.waitForURL(`${BASE}/workflows/${workflowId}`);
+    await page.getByRole("button", { name: "Run now" }).click();
+    await page.locator("#workflow-run [data-outcome]").waitFor({ timeout: 60000 });
+    assert(await page.locator("#workflow-run [data-outcome]").getAttribute("data-outcome") === "failure", "a 200 where 204 is expected did not fail");
+    assert(await row("files").getAttribute("data-status") === "skipped", "the step after a failed one was not skipped");
+    assert((await row("notify").locator("[data-node-error]").textContent()).length > 0, "no error for the failed step");
+    await shot("workflow-run-failed");
+    await page.goto(`${BASE}/workflows/${workflowId}`);
+    assert(await runs.count() === 2 && await runs.first().getAttribute("data-success") === "false", "newest run not first");
+
+    // 6. The list, then delete with confirmation.
+    await page.goto(`${BASE}/workflows`);
+    const listed = page.locator(`tr[data-workflow="${workflowId}"]`);
+    assert(await listed.locator("[data-steps]").textContent() === "2", "steps");
+    assert(await listed.locator("[data-enabled]").getAttribute("data-enabled") === "false", "not shown disabled");
+    assert(await listed.locator("[data-run-status]").getAttribute("data-run-status") === "failed", "last run status");
+    await shot("workflows-list");
+    for (const [w, h] of [[390, 844], [1280, 900]]) {
+      await page.setViewportSize({ width: w, height: h });
+      for (const path of ["/workflows", `/workflows/${workflowId}`, `/workflows/${workflowId}/edit`]) {
+        await page.goto(`${BASE}${path}`);
+        const sw = await page.evaluate(() => document.documentElement.scrollWidth);
+        assert(sw <= w, `${path} at ${w}px scrolls sideways (${sw}px)`);
+        const unlabelled = await page.evaluate(() => [...document.querySelectorAll("input:not([type=hidden]), select, textarea")]
+          .filter((e) => !e.labels || e.labels.length === 0).map((e) => e.name || e.id));
+        assert(unlabelled.length === 0, `${path}: unlabelled ${unlabelled}`);
+      }
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${BASE}/workflows/${workflowId}/edit`);
+    await shot("workflow-edit-390");
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${BASE}/workflows`);
+    await listed.getByRole("link", { name: `Delete ${wfName}` }).click();
+    assert((await page.locator("h1").textContent()).includes(`Delete workflow ${wfName}`), "no confirmation page");
+    await shot("workflow-delete-confirm");
+    await page.getByRole("button", { name: "Delete workflow" }).click();
+    await page.waitForURL(`${BASE}/workflows`);
+    assert((await notice()).includes(`Workflow ${wfName} and its runs deleted`), await notice());
+    assert(await page.locator(`tr[data-workflow="${workflowId}"]`).count() === 0, "still listed");
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
 await test("delete a certificate with confirmation", async () => {
   assert(issuedId, "no certificate (the issue scenario failed)");
   await page.goto(`${BASE}/certificates`);
@@ -1430,7 +1664,7 @@ await test("refusals: no cookie, foreign Host, foreign Origin, no CSRF token", a
   assert((await post({ Host: host, Cookie: cookie, Origin: "http://evil.example" })).status === 403, "foreign Origin");
   assert((await post({ Host: host, Cookie: cookie })).status === 403, "no Origin");
   assert((await post({ Host: host, Cookie: cookie, Origin: BASE }, form.replace(/^_csrf=[0-9a-f]+&/, ""))).status === 403, "no CSRF token");
-  assert((await post({ Host: host, Cookie: cookie, Origin: BASE }, form.replace(/^_csrf=[0-9a-f]/, "_csrf=0"))).status === 403, "wrong CSRF token");
+  assert((await post({ Host: host, Cookie: cookie, Origin: BASE }, form.replace(/^_csrf=([0-9a-f])/, (_, c) => `_csrf=${c === "0" ? "1" : "0"}`))).status === 403, "wrong CSRF token");
   const fromPage = await page.evaluate(async () => { const r = await fetch("/vault/lock", { method: "POST" }); await r.text(); return r.status; });
   assert(fromPage === 403, `same-origin POST without a CSRF token gave ${fromPage}`);
   const ok = await post({ Host: host, Cookie: cookie, Origin: BASE });
@@ -1474,6 +1708,7 @@ await test("no canary in any served byte; no CSP or script errors", async () => 
 
 await context.close();
 r53Server.close();
+hookServer.close();
 rmSync(profile, { recursive: true, force: true });
 if (left) { console.log(`${left} scenario(s) left out by SSLBOARD_WEB_ONLY=${process.env.SSLBOARD_WEB_ONLY}`); }
 console.log(`web-e2e: ${passed} passed, ${failed} failed`);

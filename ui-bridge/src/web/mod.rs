@@ -122,7 +122,7 @@ pub struct WebOptions {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::{
         accounts as acct, assets as a, certificates as c, login, providers as p, secrets as s,
-        testconn as t, vault as v,
+        testconn as t, vault as v, workflow_runs as wr, workflows as w,
     };
     cfg.route("/", web::get().to(login::home))
         .route("/login", web::get().to(login::login))
@@ -181,7 +181,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/certificates/{id}/delete",
             web::get().to(c::confirm_delete),
         )
-        .route("/certificates/{id}/delete", web::post().to(c::delete));
+        .route("/certificates/{id}/delete", web::post().to(c::delete))
+        .route("/workflows", web::get().to(w::list))
+        .route("/workflows", web::post().to(w::create))
+        .route("/workflows/new", web::get().to(w::new))
+        .route("/workflows/{id}", web::get().to(w::details))
+        .route("/workflows/{id}", web::post().to(w::update))
+        .route("/workflows/{id}/edit", web::get().to(w::edit))
+        .route("/workflows/{id}/run", web::post().to(wr::run))
+        .route("/workflows/{id}/runs/{run}", web::get().to(wr::run_page))
+        .route(
+            "/workflows/{id}/runs/{run}/events",
+            web::get().to(wr::events),
+        )
+        .route("/workflows/{id}/delete", web::get().to(w::confirm_delete))
+        .route("/workflows/{id}/delete", web::post().to(w::delete));
 }
 
 /// Serves until `stop` resolves; prints the login URL on stdout first.

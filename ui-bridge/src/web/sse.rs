@@ -1,9 +1,10 @@
-//! Long runs seen from the browser (Test Connection, certificate issuance):
-//! a run is started by a POST, runs on the broker as an ordinary request
-//! (`dns_provider_test`, `certificate_issue`), and keeps every progress
-//! event and its final result as ready-made server-sent-event frames (an
-//! issuance also keeps them typed, for the page that renders its state on
-//! the server). `GET …/events` replays them from the start and
+//! Long runs seen from the browser (Test Connection, certificate issuance,
+//! a workflow run now): a run is started by a POST, runs on the broker as
+//! an ordinary request (`dns_provider_test`, `certificate_issue`,
+//! `workflow_run`), and keeps every progress event and its final result as
+//! ready-made server-sent-event frames (an issuance and a workflow run
+//! also keep them typed, for the page that renders their state on the
+//! server). `GET …/events` replays them from the start and
 //! follows the run live, then ends after the `result` (or `error`) frame,
 //! so a page that connects late still sees every step.
 
@@ -19,11 +20,15 @@ use tokio::sync::watch;
 use shared::error::WireError;
 use shared::protocol::acme::{IssueOutcome, IssueProgress};
 use shared::protocol::ui::UiResponse;
+use shared::protocol::workflow::{WorkflowProgress, WorkflowRun};
 
 use crate::json::response;
 
 /// The owner of issuance runs (Test Connection runs are owned by their provider).
 pub const ISSUE_OWNER: &str = "certificate_issue";
+
+/// The owner of workflow runs started from the pages.
+pub const WORKFLOW_OWNER: &str = "workflow_run";
 
 /// Runs kept at most (oldest finished ones are dropped first).
 const MAX_RUNS: usize = 64;
@@ -46,6 +51,32 @@ pub struct IssueLog {
     pub outcome: Option<Result<IssueOutcome, WireError>>,
 }
 
+/// A node of a workflow run, as its page lists it.
+#[derive(Debug, Clone, Default)]
+pub struct LoggedNode {
+    /// Node name.
+    pub name: String,
+    /// What it does, in a few words (`POST https://…`, `files to /srv/tls`).
+    pub what: String,
+}
+
+/// What a workflow run started from the pages has seen so far.
+#[derive(Debug, Clone, Default)]
+pub struct WorkflowLog {
+    /// The workflow (`wf_…`).
+    pub workflow_id: String,
+    /// Its name when the run started.
+    pub workflow_name: String,
+    /// The certificate it runs for.
+    pub certificate_id: String,
+    /// The nodes, in order (what the page lists before they run).
+    pub nodes: Vec<LoggedNode>,
+    /// Every `workflow_progress` event so far.
+    pub events: Vec<WorkflowProgress>,
+    /// The finished run, or why it could not run.
+    pub outcome: Option<Result<WorkflowRun, WireError>>,
+}
+
 /// One run: its frames and whether it has ended.
 pub struct Run {
     /// What the run belongs to: the provider under test, or
@@ -53,6 +84,7 @@ pub struct Run {
     pub owner: String,
     frames: Mutex<Vec<Bytes>>,
     issue: Mutex<IssueLog>,
+    workflow: Mutex<WorkflowLog>,
     count: watch::Sender<(usize, bool)>,
     finished_at: Mutex<Option<Instant>>,
 }
@@ -63,6 +95,7 @@ impl Run {
             owner,
             frames: Mutex::new(Vec::new()),
             issue: Mutex::new(IssueLog::default()),
+            workflow: Mutex::new(WorkflowLog::default()),
             count: watch::channel((0, false)).0,
             finished_at: Mutex::new(None),
         }
@@ -123,6 +156,39 @@ impl Run {
     /// A copy of the issuance log.
     pub fn issue_log(&self) -> IssueLog {
         self.issue.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Records what a workflow run was asked for.
+    pub fn workflow_started(&self, start: WorkflowLog) {
+        if let Ok(mut log) = self.workflow.lock() {
+            *log = start;
+        }
+    }
+
+    /// Records a workflow's progress event.
+    pub fn workflow_progress(&self, p: &WorkflowProgress) {
+        if let Ok(mut log) = self.workflow.lock() {
+            log.events.push(p.clone());
+        }
+        self.push("progress", &crate::json::workflow::progress(p), false);
+    }
+
+    /// Records a workflow run's answer (keeping it typed) and ends the run.
+    pub fn workflow_finish(&self, result: Result<&UiResponse, &WireError>) {
+        let typed = match result {
+            Ok(UiResponse::WorkflowRun(r)) => Ok(r.clone()),
+            Ok(_) => Err(WireError::internal("unexpected answer from the core")),
+            Err(e) => Err(e.clone()),
+        };
+        if let Ok(mut log) = self.workflow.lock() {
+            log.outcome = Some(typed);
+        }
+        self.finish(result);
+    }
+
+    /// A copy of the workflow run's log.
+    pub fn workflow_log(&self) -> WorkflowLog {
+        self.workflow.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
     /// Records the final answer (a `TestOutcome` or an error) and ends the run.

@@ -234,12 +234,14 @@
       startTest(form);
     });
   });
-  // A running issuance (pages/certificates.rs): the page is rendered on the
-  // server from what the run has seen; here its server-sent events drive
-  // the live line and a re-render of the run's section in place (fetched
-  // again, so there is one renderer), until the outcome arrives.
-  function followIssue(section) {
+  // A running issuance (pages/certificates.rs) or workflow run
+  // (pages/workflows/mod.rs): the page is rendered on the server from what
+  // the run has seen; here its server-sent events drive the live line and a
+  // re-render of the run's section in place (fetched again, so there is one
+  // renderer), until the outcome arrives.
+  function followRun(section, describe) {
     if (section.getAttribute("data-done") === "true") { return; }
+    var id = section.id;
     var es = new EventSource(section.getAttribute("data-events"));
     var busy = false, again = false, ended = false;
     function refresh() {
@@ -250,8 +252,8 @@
         return r.text();
       }).then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
-        var fresh = doc.getElementById("issue-run");
-        var current = document.getElementById("issue-run");
+        var fresh = doc.getElementById(id);
+        var current = document.getElementById(id);
         if (fresh && current) {
           var live = current.querySelector("[data-live]");
           var text = live ? live.textContent : "";
@@ -270,18 +272,16 @@
       });
     }
     function say(text) {
-      var live = document.querySelector("#issue-run [data-live]");
+      var live = document.querySelector("#" + id + " [data-live]");
       if (live) { live.textContent = text; }
     }
     es.addEventListener("progress", function (ev) {
-      var p = JSON.parse(ev.data);
-      say((p.name ? p.name + " · " : "") + p.step + ": " + p.status + (p.detail ? " — " + p.detail : ""));
+      say(describe.progress(JSON.parse(ev.data)));
       refresh();
     });
     function end() { ended = true; es.close(); refresh(); }
     es.addEventListener("result", function (ev) {
-      var r = JSON.parse(ev.data);
-      say(r.success ? "Issued." : "Not issued: " + (r.message || "unknown error"));
+      say(describe.result(JSON.parse(ev.data)));
       end();
     });
     es.addEventListener("error", function (ev) {
@@ -292,7 +292,27 @@
   }
 
   var run = document.getElementById("issue-run");
-  if (run) { followIssue(run); }
+  if (run) {
+    followRun(run, {
+      progress: function (p) { return (p.name ? p.name + " · " : "") + p.step + ": " + p.status + (p.detail ? " — " + p.detail : ""); },
+      result: function (r) { return r.success ? "Issued." : "Not issued: " + (r.message || "unknown error"); }
+    });
+  }
+  var wfRun = document.getElementById("workflow-run");
+  if (wfRun) {
+    followRun(wfRun, {
+      progress: function (p) { return p.node + ": " + p.status + (p.detail ? " — " + p.detail : ""); },
+      result: function (r) { return r.success ? "Every step succeeded." : "The run failed."; }
+    });
+  }
+  // The workflow form after a step was added or moved: focus that step.
+  (function () {
+    var form = document.getElementById("workflow-form");
+    var i = form && form.getAttribute("data-focus-node");
+    if (i === null || i === undefined || i === "" || document.querySelector('main [aria-invalid="true"]')) { return; }
+    var first = document.querySelector("#node-" + i + " input:not([type=hidden]), #node-" + i + " select");
+    if (first) { first.focus(); }
+  })();
   initTyped(document);
   initAddRow(document);
 })();

@@ -7,6 +7,7 @@
 pub mod acme;
 pub mod providers;
 pub mod secrets;
+pub mod workflows;
 
 use shared::secret::SecretString;
 

@@ -86,9 +86,19 @@ pub fn create(form: &mut FormData) -> Result<NewSecret, WireError> {
         owner: None,
         external,
         binding: None,
-        allowed_hosts: None,
+        allowed_hosts: hosts(form),
     })
 }
+
+/// The `allowed_hosts` input: host names or IP literals separated by
+/// commas, spaces or new lines; `None` when blank (no list, or unchanged).
+pub fn hosts(form: &FormData) -> Option<Vec<String>> {
+    let list = split_list(form.text(HOSTS_INPUT).unwrap_or_default());
+    (!list.is_empty()).then_some(list)
+}
+
+/// Name of the `allowedHosts` input.
+pub const HOSTS_INPUT: &str = "allowed_hosts";
 
 /// `secret_update` of the metadata (label, description, tags).
 pub fn metadata(form: &FormData) -> SecretUpdate {
@@ -105,6 +115,7 @@ pub fn metadata(form: &FormData) -> SecretUpdate {
 /// `secret_update` replacing the value of a secret of type `t`.
 pub fn value(form: &mut FormData, t: SecretType) -> Result<SecretUpdate, WireError> {
     Ok(SecretUpdate {
+        allowed_hosts: hosts(form),
         data: Some(data(form, t)?),
         ..SecretUpdate::default()
     })
@@ -124,6 +135,27 @@ mod tests {
         assert_eq!(s.data.len(), 2);
         assert_eq!(s.tags, vec!["a", "b"]);
         assert!(s.owner.is_none());
+        assert!(s.allowed_hosts.is_none());
+    }
+
+    #[test]
+    fn allowed_hosts_split_on_commas_and_new_lines() {
+        let mut f = FormData::parse(
+            b"name=n&type=api_key&data.api_key.value=v&allowed_hosts=api.example.com,+127.0.0.1%0D%0A%0D%0A%5B::1%5D",
+        );
+        let s = create(&mut f).unwrap();
+        assert_eq!(
+            s.allowed_hosts,
+            Some(vec![
+                "api.example.com".into(),
+                "127.0.0.1".into(),
+                "[::1]".into()
+            ])
+        );
+        let mut f = FormData::parse(b"data.api_key.value=v&allowed_hosts=a.example");
+        let u = value(&mut f, SecretType::ApiKey).unwrap();
+        assert_eq!(u.allowed_hosts, Some(vec!["a.example".into()]));
+        assert!(u.data.is_some());
     }
 
     #[test]

@@ -26,8 +26,8 @@ use crate::web::pages::{Nav, Notice};
 use crate::web::sse::{self, ISSUE_OWNER};
 use crate::web::WebState;
 
-/// Runs (tests and issuances together) one server may have going at once.
-const MAX_ACTIVE: usize = 16;
+/// Runs (tests, issuances and workflow runs together) one server may have going at once.
+pub const MAX_ACTIVE: usize = 16;
 
 /// Most certificates gathered for one page.
 const MAX_CERTIFICATES: usize = 20_000;

@@ -10,6 +10,8 @@ pub mod providers;
 pub mod secrets;
 pub mod testconn;
 pub mod vault;
+pub mod workflow_runs;
+pub mod workflows;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};

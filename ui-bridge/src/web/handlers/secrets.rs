@@ -106,6 +106,7 @@ fn draft_of(form: &crate::web::forms::FormData) -> Draft {
         description: t("description"),
         tags: t("tags"),
         external_path: t("external_path"),
+        allowed_hosts: t(forms::HOSTS_INPUT),
     }
 }
 
@@ -174,7 +175,7 @@ pub async fn edit(
 ) -> HttpResponse {
     let mut chrome = chrome(&state, &ctx, Nav::Secrets, &req).await;
     match get(&state, &path).await {
-        Ok(s) => html(StatusCode::OK, pages::edit(&chrome, &s, None, None)),
+        Ok(s) => html(StatusCode::OK, pages::edit(&chrome, &s, None, None, None)),
         Err(e) => error_page(&mut chrome, &e, ("/secrets", "Back to secrets")),
     }
 }
@@ -186,7 +187,7 @@ async fn apply(
     sref: &str,
     which: EditForm,
     update: Result<shared::protocol::secrets::SecretUpdate, WireError>,
-    meta: Option<(String, String, String)>,
+    (meta, hosts): (Option<(String, String, String)>, Option<String>),
 ) -> HttpResponse {
     let result = match update {
         Ok(update) => {
@@ -221,7 +222,7 @@ async fn apply(
                         .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()));
                     html(
                         status_of(&e),
-                        pages::edit(&chrome, &s, Some((which, &e)), meta),
+                        pages::edit(&chrome, &s, Some((which, &e)), meta, hosts.as_deref()),
                     )
                 }
                 Err(e2) => error_page(&mut chrome, &e2, ("/secrets", "Back to secrets")),
@@ -242,7 +243,16 @@ pub async fn update_meta(
     let t = |k: &str| form.text(k).unwrap_or_default().to_string();
     let meta = Some((t("label"), t("description"), t("tags")));
     let update = Ok(forms::metadata(&form));
-    apply(&state, &ctx, &req, &path, EditForm::Meta, update, meta).await
+    apply(
+        &state,
+        &ctx,
+        &req,
+        &path,
+        EditForm::Meta,
+        update,
+        (meta, None),
+    )
+    .await
 }
 
 /// `POST /secrets/{ref}/value`.
@@ -254,12 +264,22 @@ pub async fn replace_value(
     form: Form,
 ) -> HttpResponse {
     let mut form = form.0;
+    let hosts = form.text(forms::HOSTS_INPUT).map(str::to_string);
     let update = match get(&state, &path).await {
         Ok(s) => forms::value(&mut form, s.secret_type),
         Err(e) => Err(e),
     };
     drop(form);
-    apply(&state, &ctx, &req, &path, EditForm::Value, update, None).await
+    apply(
+        &state,
+        &ctx,
+        &req,
+        &path,
+        EditForm::Value,
+        update,
+        (None, hosts),
+    )
+    .await
 }
 
 /// `GET /secrets/{ref}/delete`.

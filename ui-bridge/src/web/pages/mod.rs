@@ -9,6 +9,7 @@ pub mod guidance;
 pub mod providers;
 pub mod secrets;
 pub mod welcome;
+pub mod workflows;
 
 use maud::{html, Markup, DOCTYPE};
 use shared::error::WireError;
@@ -29,6 +30,8 @@ pub enum Nav {
     Accounts,
     /// Settings → Certificates.
     Certificates,
+    /// Settings → Workflows.
+    Workflows,
     /// Getting started (the first-run page).
     Welcome,
 }
@@ -162,6 +165,7 @@ pub fn page(title: &str, chrome: &Chrome<'_>, body: Markup) -> Markup {
                             li { a href="/providers" aria-current=[current(Nav::Providers)] { "DNS Providers" } }
                             li { a href="/accounts" aria-current=[current(Nav::Accounts)] { "ACME accounts" } }
                             li { a href="/certificates" aria-current=[current(Nav::Certificates)] { "Certificates" } }
+                            li { a href="/workflows" aria-current=[current(Nav::Workflows)] { "Workflows" } }
                             li { a href="/welcome" aria-current=[current(Nav::Welcome)] { "Getting started" } }
                         }
                     }
@@ -361,6 +365,53 @@ pub fn select(
                 }
             }
             @if let Some(e) = error { p.error id=(err_id) data-error-for=(name) { (e) } }
+        }
+    }
+}
+
+/// A multi-line input for non-secret text (host lists, request bodies):
+/// unlike [`Input::Area`], which is for values, it is filled in again.
+pub struct TextArea<'a> {
+    /// `id` (and `for` of the label).
+    pub id: &'a str,
+    /// Form name.
+    pub name: &'a str,
+    /// Core field it maps to (for `data-field`).
+    pub key: &'a str,
+    /// Label.
+    pub label: &'a str,
+    /// Hint (may be empty).
+    pub hint: &'a str,
+    /// Text to show.
+    pub value: &'a str,
+    /// Error message.
+    pub error: Option<&'a str>,
+    /// Visible lines.
+    pub rows: u32,
+}
+
+impl TextArea<'_> {
+    /// The markup.
+    pub fn render(&self) -> Markup {
+        let hint_id = format!("{}-hint", self.id);
+        let err_id = format!("{}-error", self.id);
+        let mut described = Vec::new();
+        if !self.hint.is_empty() {
+            described.push(hint_id.as_str());
+        }
+        if self.error.is_some() {
+            described.push(err_id.as_str());
+        }
+        let described = (!described.is_empty()).then(|| described.join(" "));
+        html! {
+            div.field data-field=(self.key) {
+                label for=(self.id) { (self.label) span.muted.small { " (optional)" } }
+                textarea.plain id=(self.id) name=(self.name) rows=(self.rows)
+                    autocomplete="off" spellcheck="false"
+                    aria-describedby=[described.as_deref()] aria-invalid=[self.error.map(|_| "true")] { (self.value) }
+                @if !self.hint.is_empty() { p.hint id=(hint_id) { (self.hint) } }
+                @if let Some(e) = self.error { p.error id=(err_id) data-error-for=(self.key) { (e) } }
+            }
         }
     }
 }

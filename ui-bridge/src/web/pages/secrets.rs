@@ -8,10 +8,10 @@ use maud::{html, Markup};
 use shared::error::WireError;
 use shared::protocol::secrets::{SecretKind, SecretMeta, SecretType};
 
-use super::{csrf_input, form_error, page, select, Chrome, Widget};
+use super::{csrf_input, form_error, page, select, Chrome, TextArea, Widget};
 use crate::web::expiry::{expiry, Expiry};
 use crate::web::fields::{secret_fields, secret_type_label, CUSTOM_ROWS};
-use crate::web::forms::secrets::data_input;
+use crate::web::forms::secrets::{data_input, HOSTS_INPUT};
 use crate::web::typed::{self, FormType};
 use crate::web::when;
 
@@ -265,6 +265,30 @@ pub struct Draft {
     pub tags: String,
     /// External path.
     pub external_path: String,
+    /// `allowedHosts` as typed.
+    pub allowed_hosts: String,
+}
+
+/// Whether a secret of type `t` (created as `generic`) may carry
+/// `allowedHosts`: private keys never go into a request.
+fn takes_hosts(t: SecretType) -> bool {
+    t != SecretType::PrivateKey
+}
+
+const HOSTS_HINT: &str = "Host names or IP literals a workflow's http_request may send this secret to, separated by commas or new lines (exact names, any port; no scheme, port or wildcard). Without a list the secret cannot be used in a request.";
+
+fn hosts_input(id: &str, value: &str, hint: &str, err: Option<&WireError>) -> Markup {
+    TextArea {
+        id,
+        name: HOSTS_INPUT,
+        key: "allowedHosts",
+        label: "Allowed hosts",
+        hint,
+        value,
+        error: super::error_for(err, "allowedHosts"),
+        rows: 2,
+    }
+    .render()
 }
 
 /// Every input key of the add form of type `t` (for form-level errors).
@@ -278,6 +302,7 @@ fn create_keys(t: SecretType) -> Vec<String> {
         "tags",
         "external.path",
         "data",
+        "allowedHosts",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -353,6 +378,9 @@ pub fn new(chrome: &Chrome<'_>, draft: &Draft, err: Option<&WireError>) -> Marku
                 (Widget::text("s-label", "label", "Label", Some(&draft.label)).error_from(err).render())
                 (Widget::text("s-description", "description", "Description", Some(&draft.description)).error_from(err).render())
                 (Widget::text("s-tags", "tags", "Tags", Some(&draft.tags)).hint("Comma separated").error_from(err).render())
+                @if takes_hosts(chosen) {
+                    (hosts_input("s-hosts", &draft.allowed_hosts, HOSTS_HINT, err))
+                }
                 details open[!draft.external_path.is_empty()] {
                     summary { "External source (OpenBao / Vault)" }
                     (Widget::text("s-external", "external_path", "Path in the external provider", Some(&draft.external_path))
@@ -383,6 +411,15 @@ fn details(s: &SecretMeta) -> Markup {
             dt { "Updated" } dd { (when(&s.updated_at)) }
             dt { "Expiry" } dd { (expiry_cell(s)) }
             dt { "Owner" } dd { (owner_cell(s)) }
+            @if s.kind == SecretKind::Generic && s.owner.is_none() {
+                dt { "Allowed hosts" }
+                dd data-allowed-hosts {
+                    @match &s.allowed_hosts {
+                        Some(h) => ul.tags { @for x in h { li.mono { (x) } } },
+                        None => span.muted { "none: not usable in a workflow request" },
+                    }
+                }
+            }
         }
     }
 }
@@ -396,12 +433,14 @@ pub enum EditForm {
     Value,
 }
 
-/// The edit page; `meta` holds the metadata inputs as typed after an error.
+/// The edit page; `meta` holds the metadata inputs as typed after an
+/// error, `hosts` the allowed hosts as typed into the value form.
 pub fn edit(
     chrome: &Chrome<'_>,
     s: &SecretMeta,
     err: Option<(EditForm, &WireError)>,
     meta: Option<(&str, &str, &str)>,
+    hosts: Option<&str>,
 ) -> Markup {
     let meta_err = err.filter(|(f, _)| *f == EditForm::Meta).map(|(_, e)| e);
     let value_err = err.filter(|(f, _)| *f == EditForm::Value).map(|(_, e)| e);
@@ -412,6 +451,10 @@ pub fn edit(
         .map(|f| format!("data.{}", f.key))
         .collect();
     value_keys.push("data".into());
+    value_keys.push("allowedHosts".into());
+    let current_hosts = s.allowed_hosts.as_deref().unwrap_or_default().join("\n");
+    let hosts = hosts.unwrap_or(&current_hosts);
+    let with_hosts = s.kind == SecretKind::Generic && takes_hosts(s.secret_type);
     if let Some(f) = value_err.and_then(|e| e.field.clone()) {
         if s.secret_type == SecretType::Custom && f.starts_with("data.") {
             value_keys.push(f);
@@ -448,6 +491,11 @@ pub fn edit(
                     form.stack.card #value-form method="post" action={"/secrets/" (s.reference) "/value"} novalidate {
                         (csrf_input(chrome.csrf))
                         (data_fieldset(s.secret_type, value_err))
+                        @if with_hosts {
+                            (hosts_input("v-hosts", hosts,
+                                "Where a workflow may send this secret: host names or IP literals separated by commas or new lines. Changing the list needs the value again: enter the complete value above with it (the vault seals the list with the value and refuses a new list without it). Leave the list as it is to keep it.",
+                                value_err))
+                        }
                         div.actions { button type="submit" { "Replace value" } }
                     }
                 }
@@ -513,6 +561,8 @@ mod tests {
             }
             if t == SecretType::PrivateKey {
                 want.push("kind".into());
+            } else {
+                want.push(HOSTS_INPUT.into());
             }
             want.sort();
             assert_eq!(names, want, "{t:?}");
