@@ -310,3 +310,64 @@ fn config_export_of_5000_secrets_is_assembled_from_pages() {
     assert!(text.contains(&seed::secret_id(4999)), "method check");
     assert!(!text.contains("token-4999") && !text.contains("token-0"));
 }
+
+/// vault-proc's socket thread keeps the token rows it read for reveals
+/// (`vault-proc/src/secrets/store/read.rs`) only until the store handles
+/// its next request: a reveal after a replacement, a delete or a lock sees
+/// what the store did, never a kept row.
+#[test]
+fn reveals_after_a_replacement_a_delete_and_a_lock_see_the_store_as_it_is() {
+    use shared::protocol::secrets::{SecretKind, SecretSelector, SecretType, SecretUpdate};
+    use shared::protocol::vault::VaultRequest;
+    use shared::secret::SecretString;
+    use sslboard_tests::direct::{new_secret, DirectVault};
+
+    let v = DirectVault::start(&[]);
+    let provider = "dns_prov_00000000000000000000000000000042";
+    let mut new = new_secret(
+        "kept",
+        SecretType::ApiKey,
+        SecretKind::DnsProviderToken,
+        &[("value", "first-value")],
+    );
+    new.owner = Some(provider.into());
+    let meta = v.create(new);
+    v.permit(provider, &meta.reference);
+    for _ in 0..3 {
+        assert_eq!(
+            v.reveal(provider, &meta.reference).unwrap()["value"],
+            "first-value"
+        );
+    }
+    let data = [(
+        "value".to_string(),
+        SecretString::from("second-value".to_string()),
+    )]
+    .into_iter()
+    .collect();
+    v.as_broker(VaultRequest::Update {
+        selector: SecretSelector::Ref(meta.reference.clone()),
+        update: SecretUpdate {
+            data: Some(data),
+            ..SecretUpdate::default()
+        },
+    })
+    .unwrap();
+    assert_eq!(
+        v.reveal(provider, &meta.reference).unwrap()["value"],
+        "second-value"
+    );
+    v.as_broker(VaultRequest::Lock).unwrap();
+    // Locked: the socket thread defers to the store, which unlocks again
+    // (env key source) and answers the current value.
+    assert_eq!(
+        v.reveal(provider, &meta.reference).unwrap()["value"],
+        "second-value"
+    );
+    v.as_broker(VaultRequest::Delete(SecretSelector::Ref(
+        meta.reference.clone(),
+    )))
+    .unwrap();
+    let e = v.reveal(provider, &meta.reference).unwrap_err();
+    assert_eq!(e.code, shared::error::ErrorCode::NotFound, "{e:?}");
+}

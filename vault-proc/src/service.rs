@@ -18,9 +18,7 @@ use std::time::Duration;
 
 use actix::{Actor, Addr, Handler as ActixHandler, Message, SyncContext};
 use shared::error::{WireError, WireResult};
-use shared::protocol::secrets::{
-    KeySourceState, SecretKind, SecretMeta, SecretSelector, VaultStatus,
-};
+use shared::protocol::secrets::{KeySourceState, SecretKind, SecretSelector, VaultStatus};
 use shared::protocol::vault::{VaultRequest, VaultResponse};
 use shared::protocol::{NoEvent, Role};
 use shared::rpc::{BoxFuture, EventSink, Handler};
@@ -46,8 +44,8 @@ const NO_PERMIT: &str = "no live permit covers this secret for this provider";
 
 /// The reveal rule on the secret itself: only a provider token, only for the
 /// provider that owns it (checked after the permit, on both paths).
-fn provider_token_rule(meta: &SecretMeta, provider_id: &str) -> WireResult<()> {
-    if meta.kind != SecretKind::DnsProviderToken || meta.owner.as_deref() != Some(provider_id) {
+fn provider_token_rule(kind: SecretKind, owner: Option<&str>, provider_id: &str) -> WireResult<()> {
+    if kind != SecretKind::DnsProviderToken || owner != Some(provider_id) {
         return Err(WireError::forbidden(
             "this secret is not the provider's token",
         ));
@@ -77,13 +75,19 @@ impl FastReads {
     /// The answer to `request` from the socket thread, or `None` when the
     /// store must give it.
     fn answer(&self, request: &VaultRequest) -> Option<WireResult<VaultResponse>> {
-        let st = self.state.lock().ok()?;
-        let reader = st.reader.as_ref()?;
+        let mut guard = self.state.lock().ok()?;
+        let FastState {
+            reader,
+            key,
+            key_source,
+            tokens,
+        } = &mut *guard;
+        let reader = reader.as_mut()?;
         let outcome = match request {
             VaultRequest::Status => {
                 return Some(Ok(VaultResponse::Status(VaultStatus {
-                    unlocked: st.key.is_live(),
-                    key_source: st.key_source?,
+                    unlocked: key.is_live(),
+                    key_source: (*key_source)?,
                 })))
             }
             VaultRequest::Get(selector) => match reader.get_meta(selector) {
@@ -105,14 +109,12 @@ impl FastReads {
                 provider_id,
                 secret_ref,
             } => {
-                if !st.tokens.covers(provider_id, secret_ref) {
+                if !tokens.covers(provider_id, secret_ref) {
                     return Some(Err(WireError::forbidden(NO_PERMIT)));
                 }
-                match reader.reveal_token(
-                    &st.key,
-                    &SecretSelector::Ref(secret_ref.clone()),
-                    |meta| provider_token_rule(meta, provider_id),
-                ) {
+                match reader.reveal_token(key, secret_ref, |kind, owner| {
+                    provider_token_rule(kind, owner, provider_id)
+                }) {
                     Outcome::Answer(r) => Outcome::Answer(
                         r.map(|(data, binding)| VaultResponse::RevealedToken { data, binding }),
                     ),
@@ -188,6 +190,9 @@ impl StoreActor {
                     tracing::debug!(error = %e, "no read connection; reads go through the store")
                 }
             }
+        }
+        if let Some(r) = st.reader.as_mut() {
+            r.forget_rows();
         }
         st.key = key;
         st.key_source = Some(key_source);
@@ -408,7 +413,7 @@ impl StoreActor {
                     .store()?
                     .get_meta(&SecretSelector::Ref(secret_ref.clone()))
                     .map_err(WireError::from)?;
-                provider_token_rule(&meta, &provider_id)?;
+                provider_token_rule(meta.kind, meta.owner.as_deref(), &provider_id)?;
                 // Provider tokens are always local; the pairing they were
                 // sealed with (owner, endpoint) goes back with the value.
                 let (_, data, binding) = self
