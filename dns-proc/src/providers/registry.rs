@@ -350,8 +350,9 @@ impl ProviderRegistry {
     }
 
     /// Every active provider, oldest first, with ambiguity flags: every page
-    /// of [`Self::list_page`]. Its answer grows with the number of providers;
-    /// no request path of the tree uses it.
+    /// of [`Self::list_page`]. Its answer grows with the number of providers,
+    /// so it is for small registries and tests, not for a hot path (the
+    /// broker and the UI page with `ListPage`).
     pub fn list(&self) -> Result<Vec<ProviderMeta>, DnsError> {
         let mut all = Vec::new();
         let mut after: Option<String> = None;
