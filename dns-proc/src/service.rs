@@ -1,6 +1,6 @@
 //! The registry actor and the IPC handler in front of it.
 //!
-//! The provider registry (SQLite + in-memory suffix index) does blocking work,
+//! The provider registry (SQLite, suffix index included) does blocking work,
 //! so it lives in an actix `SyncArbiter` thread; the async side keeps serving
 //! while it works. Test Connection runs outside the actor (it waits on DNS).
 

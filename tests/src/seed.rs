@@ -92,26 +92,37 @@ pub fn provider_tokens(data_dir: &Path, key: [u8; 32], n: usize, description: &s
 }
 
 /// `n` manual DNS providers `provider_id(0..n)` in `data_dir/dns.sqlite`
-/// (one transaction), so the tokens of [`provider_tokens`] have their owners
-/// and the broker's start-up reconcile keeps them.
+/// (one transaction, through the store, so the suffix index is written
+/// with them), so the tokens of [`provider_tokens`] have their owners and
+/// the broker's start-up reconcile keeps them. Provider i manages
+/// `suffix(i)` and was created at `2026-01-01T00:00:00.<i>Z`.
+pub fn providers_with(data_dir: &Path, n: usize, suffix: impl Fn(usize) -> String) {
+    use dns_proc::providers::store::{ProviderRow, ProviderState, ProviderStore};
+    use shared::protocol::dns::ProviderType;
+    std::fs::create_dir_all(data_dir).unwrap();
+    let rows: Vec<ProviderRow> = (0..n)
+        .map(|i| {
+            let at = format!("2026-01-01T00:00:00.{i:06}Z");
+            ProviderRow {
+                id: provider_id(i),
+                provider_type: ProviderType::Manual,
+                label: format!("P{i}"),
+                suffixes: vec![suffix(i)],
+                secret_ref: None,
+                config_json: "{}".into(),
+                created_at: at.clone(),
+                updated_at: at,
+                state: ProviderState::Active,
+            }
+        })
+        .collect();
+    ProviderStore::open(data_dir)
+        .unwrap()
+        .insert_all(&rows)
+        .unwrap();
+}
+
+/// [`providers_with`] provider i managing `p<i>.seed.example`.
 pub fn providers(data_dir: &Path, n: usize) {
-    drop(dns_proc::providers::store::ProviderStore::open(data_dir).unwrap());
-    let mut conn = rusqlite::Connection::open(data_dir.join("dns.sqlite")).unwrap();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut st = tx
-            .prepare("INSERT INTO providers (id, type, label, suffixes, secret_ref, config, created_at, updated_at, state) VALUES (?1, 'manual', ?2, ?3, NULL, '{}', ?4, ?4, 'active')")
-            .unwrap();
-        for i in 0..n {
-            let suffixes = format!("[\"p{i}.seed.example\"]");
-            st.execute(rusqlite::params![
-                provider_id(i),
-                format!("P{i}"),
-                suffixes,
-                format!("2026-01-01T00:00:00.{i:06}Z")
-            ])
-            .unwrap();
-        }
-    }
-    tx.commit().unwrap();
+    providers_with(data_dir, n, |i| format!("p{i}.seed.example"));
 }

@@ -5,9 +5,9 @@
 //! Layers, bottom up: [`suffix`] (canonical names), [`endpoint`] and
 //! [`config`] (typed configuration), [`clock`] (ordered timestamps),
 //! [`validate`] (type, label, token presence), [`store`] (SQLite),
-//! [`resolve`] (the in-memory suffix index), and
-//! [`registry`], which keeps store and index in step behind the operations
-//! the broker calls. No secret value ever enters this module: a provider
+//! [`resolve`] (the suffix index, a table of `dns.sqlite` that the store
+//! writes in the same transaction as every provider change), and
+//! [`registry`], which puts them behind the operations the broker calls. No secret value ever enters this module: a provider
 //! names its token by `secret_ref` only.
 
 pub mod clock;

@@ -1,5 +1,7 @@
-//! The provider registry: validation, persistence and the suffix index kept
-//! in step, behind the operations the broker's flows need.
+//! The provider registry: validation, persistence and resolution through the
+//! suffix index (a table the store keeps in step with every write), behind
+//! the operations the broker's flows need. Nothing here grows with the
+//! number of providers: every read is a query of `dns.sqlite`.
 //!
 //! Tokens never pass through here. A create is two calls around the vault:
 //! [`ProviderRegistry::prepare_create`] validates the draft (token presence
@@ -30,7 +32,7 @@ use shared::protocol::dnsproc::{PreparedProvider, PreparedUpdate, ProviderDraft}
 use super::clock::Clock;
 use super::config::{endpoint_changed, ProviderConfig};
 use super::error::shown;
-use super::resolve::{Ambiguity, Entry, SuffixIndex};
+use super::resolve::Ambiguity;
 use super::store::{ProviderRow, ProviderState, ProviderStore};
 use super::suffix::{normalize_hostname, parse_suffixes};
 use super::validate::{check_label, check_token, check_value, manual_instructions, parse_type};
@@ -39,10 +41,12 @@ use super::DnsError;
 /// Most ids one [`ProviderRegistry::existing`] call checks.
 pub const MAX_EXISTING: usize = 5000;
 
+/// Page size of [`ProviderRegistry::list`]'s walk.
+const LIST_PAGE: u32 = 500;
+
 /// Providers, persisted and indexed.
 pub struct ProviderRegistry {
     store: ProviderStore,
-    index: SuffixIndex,
     clock: Clock,
     /// Endpoint changes accepted by `prepare_update` with a new token, by
     /// one-time approval id (at most one per provider).
@@ -75,32 +79,20 @@ struct Applied {
     endpoint: Option<String>,
 }
 
-fn entry(row: &ProviderRow) -> Entry {
-    Entry {
-        id: row.id.clone(),
-        label: row.label.clone(),
-        created_at: row.created_at.clone(),
-    }
-}
-
 impl ProviderRegistry {
-    /// Opens `<data_dir>/dns.sqlite` and indexes the active providers.
+    /// Opens (migrating if needed) `<data_dir>/dns.sqlite`. Reads no
+    /// provider: the time it takes does not grow with their number.
     pub fn open(data_dir: &Path) -> Result<Self, DnsError> {
         let store = ProviderStore::open(data_dir)?;
-        let mut index = SuffixIndex::default();
-        for row in store.list()? {
-            index.insert(entry(&row), &row.suffixes);
-        }
         let clock = Clock::after(store.latest_created_at()?.as_deref());
         Ok(Self {
             store,
-            index,
             clock,
             approvals: HashMap::new(),
         })
     }
 
-    fn meta(&self, row: &ProviderRow) -> ProviderMeta {
+    fn meta(row: &ProviderRow, ambiguous: bool) -> ProviderMeta {
         ProviderMeta {
             id: row.id.clone(),
             provider_type: row.provider_type,
@@ -110,15 +102,18 @@ impl ProviderRegistry {
             config_json: row.config_json.clone(),
             created_at: row.created_at.clone(),
             updated_at: row.updated_at.clone(),
-            ambiguous: self.index.is_ambiguous(&row.id),
+            ambiguous,
         }
     }
 
-    fn with_warnings(&self, row: &ProviderRow) -> ProviderWithWarnings {
-        ProviderWithWarnings {
-            provider: self.meta(row),
-            warnings: self.index.warnings_for(&row.id),
-        }
+    /// The provider with its warnings; it is ambiguous exactly when it has
+    /// some (a suffix of its own that another provider manages too).
+    fn with_warnings(&self, row: &ProviderRow) -> Result<ProviderWithWarnings, DnsError> {
+        let warnings = self.store.index().warnings_for(&row.id, &row.suffixes)?;
+        Ok(ProviderWithWarnings {
+            provider: Self::meta(row, !warnings.is_empty()),
+            warnings,
+        })
     }
 
     fn active(&self, id: &str) -> Result<ProviderRow, DnsError> {
@@ -187,8 +182,7 @@ impl ProviderRegistry {
             state: ProviderState::Active,
         };
         self.store.insert(&row)?;
-        self.index.insert(entry(&row), &row.suffixes);
-        Ok(self.with_warnings(&row))
+        self.with_warnings(&row)
     }
 
     /// The provider as `upd` would leave it, and its new endpoint when that changes.
@@ -309,8 +303,7 @@ impl ProviderRegistry {
         }
         next.updated_at = self.clock.stamp()?;
         self.store.update(&next)?;
-        self.index.insert(entry(&next), &next.suffixes);
-        Ok(self.with_warnings(&next))
+        self.with_warnings(&next)
     }
 
     /// Both update steps at once, for callers holding the whole request
@@ -329,7 +322,6 @@ impl ProviderRegistry {
     pub fn delete_begin(&mut self, id: &str) -> Result<Option<String>, DnsError> {
         let row = self.store.get(id)?.ok_or_else(|| DnsError::not_found(id))?;
         self.store.mark_deleting(id)?;
-        self.index.remove(id);
         self.approvals.retain(|_, a| a.provider_id != id);
         Ok(row.secret_ref)
     }
@@ -378,24 +370,26 @@ impl ProviderRegistry {
             .collect())
     }
 
-    /// Every active provider, oldest first, with ambiguity flags.
+    /// Every active provider, oldest first, with ambiguity flags: every page
+    /// of [`Self::list_page`]. Its answer grows with the number of providers,
+    /// so it is for small registries and tests, not for a hot path (the
+    /// broker and the UI page with `ListPage`).
     pub fn list(&self) -> Result<Vec<ProviderMeta>, DnsError> {
-        let ambiguous = self.index.ambiguous_ids();
-        Ok(self
-            .store
-            .list()?
-            .iter()
-            .map(|r| {
-                let mut m = self.meta(r);
-                m.ambiguous = ambiguous.contains(r.id.as_str());
-                m
-            })
-            .collect())
+        let mut all = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let (page, next) = self.list_page(after.as_deref(), LIST_PAGE)?;
+            all.extend(page);
+            match next {
+                Some(n) => after = Some(n),
+                None => return Ok(all),
+            }
+        }
     }
 
     /// One page of active providers, oldest first, after the provider `after`,
-    /// with the cursor of the next page: the same items and cursors as
-    /// paging [`Self::list`], read one index range at a time.
+    /// with the cursor of the next page: one query of `dns.sqlite`, the
+    /// ambiguity flags included.
     pub fn list_page(
         &self,
         after: Option<&str>,
@@ -407,22 +401,28 @@ impl ProviderRegistry {
                 "`after` does not name an item of this provider list",
             ));
         };
-        Ok((rows.iter().map(|r| self.meta(r)).collect(), next))
+        Ok((
+            rows.iter()
+                .map(|r| Self::meta(&r.row, r.ambiguous))
+                .collect(),
+            next,
+        ))
     }
 
     /// One active provider, with its ambiguity warnings.
     pub fn get(&self, id: &str) -> Result<ProviderWithWarnings, DnsError> {
-        Ok(self.with_warnings(&self.active(id)?))
+        self.with_warnings(&self.active(id)?)
     }
 
-    /// Number of active providers.
-    pub fn count(&self) -> usize {
-        self.index.len()
+    /// Number of active providers (counted by `dns.sqlite`).
+    pub fn count(&self) -> Result<usize, DnsError> {
+        usize::try_from(self.store.count()?).map_err(|e| DnsError::Internal(e.to_string()))
     }
 
-    /// Every suffix that several providers manage, with the one used.
-    pub fn ambiguities(&self) -> Vec<Ambiguity> {
-        self.index.ambiguities()
+    /// Every suffix that several providers manage, with the one used. Walks
+    /// the whole index: for diagnostics, not for a request's path.
+    pub fn ambiguities(&self) -> Result<Vec<Ambiguity>, DnsError> {
+        self.store.index().ambiguities()
     }
 
     /// Which provider serves `hostname` (`*.x` resolves as `x`), or manual
@@ -430,21 +430,25 @@ impl ProviderRegistry {
     pub fn resolve(&self, hostname: &str, value: Option<&str>) -> Result<Resolution, DnsError> {
         let host = normalize_hostname(hostname)?;
         let value = check_value(value)?;
-        let Some(m) = self.index.resolve(&host) else {
+        let Some(m) = self.store.index().resolve(&host)? else {
             return Ok(Resolution::Manual {
                 instructions: manual_instructions(&host, value),
             });
         };
-        let row = self.active(&m.used.id).map_err(|_| {
-            DnsError::Internal(format!(
-                "index names provider {} that is not stored",
-                m.used.id
-            ))
-        })?;
+        let row = match self.store.get_flagged(&m.used.id)? {
+            Some(r) if r.row.state == ProviderState::Active => r,
+            _ => {
+                return Err(DnsError::Internal(format!(
+                    "index names provider {} that is not stored",
+                    m.used.id
+                )))
+            }
+        };
+        let warnings = m.warning().into_iter().collect();
         Ok(Resolution::Provider {
-            provider: self.meta(&row),
-            matched_suffix: m.suffix.to_string(),
-            warnings: m.warning().into_iter().collect(),
+            provider: Self::meta(&row.row, row.ambiguous),
+            matched_suffix: m.suffix,
+            warnings,
         })
     }
 }

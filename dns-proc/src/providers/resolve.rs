@@ -1,9 +1,15 @@
-//! Which provider serves a hostname: the suffix index.
+//! Which provider serves a hostname: the suffix index, a table of `dns.sqlite`.
+//!
+//! `provider_suffixes` holds one row per (suffix, active provider). The store
+//! writes it in the same transaction as every change to `providers` (see
+//! [`super::store`]), so the two are never out of step, and nothing about it
+//! is held in memory: dns-proc's size and start-up time do not grow with the
+//! number of providers.
 //!
 //! Matching is on whole labels: the hostname's label suffixes are tried from
 //! the longest (the hostname itself, so an apex matches its own suffix) to
 //! the shortest, and the first one some provider manages wins. That is
-//! O(labels) hash lookups whatever the number of providers, and it makes
+//! O(labels) indexed lookups whatever the number of providers, and it makes
 //! `notsslboard.com` unable to match `sslboard.com` (that is not one of its
 //! label suffixes). Two matches can only tie when they are the same suffix, so
 //! an ambiguity is "several providers manage this exact suffix": the oldest
@@ -11,7 +17,59 @@
 //!
 //! Input names must already be canonical (see [`super::suffix`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rusqlite::{params, Connection, Transaction};
+
+use super::DnsError;
+
+/// The index table, created with the schema (`IF NOT EXISTS`). `WITHOUT
+/// ROWID`: the primary key is the lookup; the second index finds one
+/// provider's rows (its suffixes, its ambiguity flag, its removal).
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS provider_suffixes (
+    suffix      TEXT NOT NULL,
+    provider_id TEXT NOT NULL REFERENCES providers (id),
+    PRIMARY KEY (suffix, provider_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS provider_suffixes_by_provider ON provider_suffixes (provider_id);
+";
+
+/// Fills the index from `providers` (every active row's suffixes): the
+/// migration of a `dns.sqlite` written before the index existed. Run once,
+/// inside the migration's transaction.
+pub(super) const FILL: &str = "
+INSERT OR IGNORE INTO provider_suffixes (suffix, provider_id)
+SELECT j.value, p.id FROM providers AS p, json_each(p.suffixes) AS j
+WHERE p.state = 'active'
+";
+
+/// SQL expression, over a row of `providers`, that is true when that provider
+/// shares a suffix with another (the `ambiguous` flag). Indexed lookups only:
+/// the provider's own rows, then each of their suffixes.
+pub(super) const AMBIGUOUS: &str = "EXISTS (
+    SELECT 1 FROM provider_suffixes AS mine CROSS JOIN provider_suffixes AS other
+    ON other.suffix = mine.suffix AND other.provider_id <> mine.provider_id
+    WHERE mine.provider_id = providers.id)";
+
+/// Indexes an active provider under its suffixes, replacing what it had.
+/// Called inside the transaction that writes its row.
+pub(super) fn put(tx: &Transaction<'_>, id: &str, suffixes: &[String]) -> Result<(), DnsError> {
+    remove(tx, id)?;
+    let mut st = tx.prepare_cached(
+        "INSERT OR IGNORE INTO provider_suffixes (suffix, provider_id) VALUES (?1, ?2)",
+    )?;
+    for s in suffixes {
+        st.execute(params![s, id])?;
+    }
+    Ok(())
+}
+
+/// Drops a provider from the index (no-op when it is not indexed). Called
+/// inside the transaction that changes its row.
+pub(super) fn remove(tx: &Transaction<'_>, id: &str) -> Result<(), DnsError> {
+    tx.prepare_cached("DELETE FROM provider_suffixes WHERE provider_id = ?1")?
+        .execute(params![id])?;
+    Ok(())
+}
 
 /// A provider as the index knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,16 +92,16 @@ impl Entry {
 
 /// The best match for a hostname.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Match<'a> {
+pub struct Match {
     /// The suffix that matched.
-    pub suffix: &'a str,
+    pub suffix: String,
     /// The provider used (the oldest on that suffix).
-    pub used: &'a Entry,
-    /// Every provider on that suffix, oldest first (`all[0] == *used`).
-    pub all: &'a [Entry],
+    pub used: Entry,
+    /// Every provider on that suffix, oldest first (`all[0] == used`).
+    pub all: Vec<Entry>,
 }
 
-impl Match<'_> {
+impl Match {
     /// True when several providers manage the matched suffix.
     pub fn is_ambiguous(&self) -> bool {
         self.all.len() > 1
@@ -52,7 +110,7 @@ impl Match<'_> {
     /// The warning for an ambiguous match, naming every provider and the one used.
     pub fn warning(&self) -> Option<String> {
         self.is_ambiguous()
-            .then(|| ambiguity_warning(self.suffix, self.all))
+            .then(|| ambiguity_warning(&self.suffix, &self.all))
     }
 }
 
@@ -77,134 +135,124 @@ impl Ambiguity {
     }
 }
 
-/// Suffix → providers (oldest first), and provider → its suffixes.
-#[derive(Debug, Default)]
-pub struct SuffixIndex {
-    by_suffix: HashMap<String, Vec<Entry>>,
-    suffixes_of: HashMap<String, Vec<String>>,
+/// The label suffixes of a canonical hostname, longest (the name itself) first:
+/// `a.b.c`, `b.c`, `c`.
+pub fn label_suffixes(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(host).filter(|h| !h.is_empty()), |c| {
+        c.split_once('.')
+            .map(|(_, rest)| rest)
+            .filter(|rest| !rest.is_empty())
+    })
 }
 
-fn order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
-    (a.created_at.as_str(), a.id.as_str()).cmp(&(b.created_at.as_str(), b.id.as_str()))
+/// Read access to the index, over the store's connection.
+#[derive(Clone, Copy)]
+pub struct SuffixIndex<'c> {
+    conn: &'c Connection,
 }
 
-impl SuffixIndex {
-    /// Adds a provider, or replaces it (label, created_at and suffixes) when its id is known.
-    pub fn insert(&mut self, entry: Entry, suffixes: &[String]) {
-        self.remove(&entry.id);
-        let mut own: Vec<String> = Vec::with_capacity(suffixes.len());
-        for s in suffixes {
-            if own.contains(s) {
-                continue;
-            }
-            own.push(s.clone());
-            let v = self.by_suffix.entry(s.clone()).or_default();
-            let pos = v
-                .binary_search_by(|e| order(e, &entry))
-                .unwrap_or_else(|p| p);
-            v.insert(pos, entry.clone());
-        }
-        self.suffixes_of.insert(entry.id, own);
+fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        label: r.get(1)?,
+        created_at: r.get(2)?,
+    })
+}
+
+impl<'c> SuffixIndex<'c> {
+    /// The index in `conn` (a `dns.sqlite` the store opened).
+    pub(super) fn new(conn: &'c Connection) -> Self {
+        Self { conn }
     }
 
-    /// Removes a provider (no-op when unknown).
-    pub fn remove(&mut self, id: &str) {
-        if let Some(old) = self.suffixes_of.remove(id) {
-            for s in old {
-                if let Some(v) = self.by_suffix.get_mut(&s) {
-                    v.retain(|e| e.id != id);
-                    if v.is_empty() {
-                        self.by_suffix.remove(&s);
-                    }
-                }
-            }
-        }
-    }
-
-    /// Number of providers indexed.
-    pub fn len(&self) -> usize {
-        self.suffixes_of.len()
-    }
-
-    /// True when no provider is indexed.
-    pub fn is_empty(&self) -> bool {
-        self.suffixes_of.is_empty()
+    /// The providers managing exactly `suffix`, oldest first. One range of
+    /// the primary key, then each provider by id.
+    pub fn providers_on(&self, suffix: &str) -> Result<Vec<Entry>, DnsError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT p.id, p.label, p.created_at
+             FROM provider_suffixes AS s CROSS JOIN providers AS p ON p.id = s.provider_id
+             WHERE s.suffix = ?1 AND p.state = 'active'
+             ORDER BY p.created_at, p.id",
+        )?;
+        let rows = st.query_map(params![suffix], entry)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// The best match for a canonical hostname (`*.x` must already be `x`).
-    pub fn resolve<'a>(&'a self, host: &str) -> Option<Match<'a>> {
-        let mut candidate = host;
-        loop {
-            if let Some((suffix, all)) = self.by_suffix.get_key_value(candidate) {
-                if let Some(used) = all.first() {
-                    return Some(Match { suffix, used, all });
-                }
-            }
-            match candidate.split_once('.') {
-                Some((_, rest)) if !rest.is_empty() => candidate = rest,
-                _ => return None,
+    pub fn resolve(&self, host: &str) -> Result<Option<Match>, DnsError> {
+        for candidate in label_suffixes(host) {
+            let all = self.providers_on(candidate)?;
+            if let Some(used) = all.first().cloned() {
+                return Ok(Some(Match {
+                    suffix: candidate.to_string(),
+                    used,
+                    all,
+                }));
             }
         }
+        Ok(None)
     }
 
     /// Every suffix managed by more than one provider, sorted by suffix.
-    pub fn ambiguities(&self) -> Vec<Ambiguity> {
-        let shared: BTreeMap<&str, &Vec<Entry>> = self
-            .by_suffix
-            .iter()
-            .filter(|(_, v)| v.len() > 1)
-            .map(|(s, v)| (s.as_str(), v))
-            .collect();
+    /// Walks the whole index: for diagnostics, not for a request's path.
+    pub fn ambiguities(&self) -> Result<Vec<Ambiguity>, DnsError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT suffix FROM provider_suffixes GROUP BY suffix HAVING COUNT(*) > 1 ORDER BY suffix",
+        )?;
+        let shared = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
         shared
             .into_iter()
-            .map(|(s, v)| Ambiguity {
-                suffix: s.to_string(),
-                providers: v.clone(),
+            .map(|suffix| {
+                let providers = self.providers_on(&suffix)?;
+                Ok(Ambiguity { suffix, providers })
             })
-            .collect()
-    }
-
-    /// Ids of providers that share at least one suffix with another provider.
-    pub fn ambiguous_ids(&self) -> HashSet<&str> {
-        self.by_suffix
-            .values()
-            .filter(|v| v.len() > 1)
-            .flat_map(|v| v.iter().map(|e| e.id.as_str()))
             .collect()
     }
 
     /// True when provider `id` shares a suffix with another provider.
-    pub fn is_ambiguous(&self, id: &str) -> bool {
-        self.suffixes_of.get(id).is_some_and(|own| {
-            own.iter()
-                .any(|s| self.by_suffix.get(s).is_some_and(|v| v.len() > 1))
-        })
+    pub fn is_ambiguous(&self, id: &str) -> Result<bool, DnsError> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {AMBIGUOUS} FROM providers WHERE providers.id = ?1"
+        ))?;
+        let flag = st.query_row(params![id], |r| r.get::<_, bool>(0));
+        match flag {
+            Ok(b) => Ok(b),
+            Err(rusqlite::Error::QueryReturnedNoRows) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
-    /// Warnings about suffixes of provider `id` that other providers manage too:
-    /// "suffix S of P (…) is also managed by X (…); X (…) will be used".
-    pub fn warnings_for(&self, id: &str) -> Vec<String> {
-        let Some(own) = self.suffixes_of.get(id) else {
-            return Vec::new();
-        };
-        own.iter()
-            .filter_map(|s| {
-                let all = self.by_suffix.get(s).filter(|v| v.len() > 1)?;
-                let me = all.iter().find(|e| e.id == id)?;
-                let used = all.first()?;
-                let others: Vec<String> = all
-                    .iter()
-                    .filter(|e| e.id != id)
-                    .map(Entry::display)
-                    .collect();
-                Some(format!(
-                    "ambiguous configuration: suffix {s} of {} is also managed by {}; {} will be used",
-                    me.display(),
-                    others.join(", "),
-                    used.display()
-                ))
-            })
-            .collect()
+    /// Warnings about the suffixes of provider `id` (`own`: its suffixes, in
+    /// the user's order) that other providers manage too: "suffix S of P (…)
+    /// is also managed by X (…); X (…) will be used".
+    pub fn warnings_for(&self, id: &str, own: &[String]) -> Result<Vec<String>, DnsError> {
+        let mut out = Vec::new();
+        for (i, s) in own.iter().enumerate() {
+            if own[..i].contains(s) {
+                continue;
+            }
+            let all = self.providers_on(s)?;
+            if all.len() < 2 {
+                continue;
+            }
+            let (Some(me), Some(used)) = (all.iter().find(|e| e.id == id), all.first()) else {
+                continue;
+            };
+            let others: Vec<String> = all
+                .iter()
+                .filter(|e| e.id != id)
+                .map(Entry::display)
+                .collect();
+            out.push(format!(
+                "ambiguous configuration: suffix {s} of {} is also managed by {}; {} will be used",
+                me.display(),
+                others.join(", "),
+                used.display()
+            ));
+        }
+        Ok(out)
     }
 }
 

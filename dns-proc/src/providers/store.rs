@@ -8,12 +8,19 @@
 //! steps (`mark_deleting`, then `purge` once the token is gone) so that one
 //! interrupted half-way is found by [`ProviderStore::list_deleting`] and
 //! finished at the next start.
+//!
+//! The suffix index ([`super::resolve`], table `provider_suffixes`) is
+//! written in the same transaction as every change to `providers`: an
+//! active row is indexed under its suffixes, a row being deleted is not. A
+//! `dns.sqlite` from before the index (`user_version` 0) is migrated once at
+//! open, in one transaction.
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use shared::protocol::dns::ProviderType;
 
+use super::resolve::{self, SuffixIndex};
 use super::DnsError;
 
 /// File name of the provider database inside the data dir.
@@ -65,8 +72,17 @@ pub struct ProviderRow {
     pub state: ProviderState,
 }
 
+/// A stored provider with its ambiguity flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlaggedRow {
+    /// The provider.
+    pub row: ProviderRow,
+    /// True when it shares a suffix with another active provider.
+    pub ambiguous: bool,
+}
+
 /// One page of rows and the id that starts the next page (None on the last).
-pub type RowPage = (Vec<ProviderRow>, Option<String>);
+pub type RowPage = (Vec<FlaggedRow>, Option<String>);
 
 /// The provider table.
 pub struct ProviderStore {
@@ -88,6 +104,9 @@ CREATE TABLE IF NOT EXISTS providers (
 );
 CREATE INDEX IF NOT EXISTS providers_by_age ON providers (state, created_at, id);
 ";
+
+/// `user_version` of a database with the suffix index; 0 is one without.
+pub const SCHEMA_VERSION: i64 = 1;
 
 const COLUMNS: &str =
     "id, type, label, suffixes, secret_ref, config, created_at, updated_at, state";
@@ -123,8 +142,76 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProviderRow> {
     })
 }
 
+fn flagged(r: &rusqlite::Row<'_>) -> rusqlite::Result<FlaggedRow> {
+    Ok(FlaggedRow {
+        row: row(r)?,
+        ambiguous: r.get(9)?,
+    })
+}
+
 fn suffixes_json(p: &ProviderRow) -> Result<String, DnsError> {
     serde_json::to_string(&p.suffixes).map_err(|e| DnsError::Internal(e.to_string()))
+}
+
+/// Inserts a new provider inside `tx`, indexed when active; an existing id
+/// is a conflict.
+fn insert_in(tx: &Transaction<'_>, p: &ProviderRow) -> Result<(), DnsError> {
+    let exists: bool = tx
+        .prepare_cached("SELECT 1 FROM providers WHERE id = ?1")?
+        .query_row(params![p.id], |_| Ok(true))
+        .optional()?
+        .unwrap_or(false);
+    if exists {
+        return Err(DnsError::Conflict(format!(
+            "DNS provider {} exists already",
+            p.id
+        )));
+    }
+    tx.prepare_cached(&format!(
+        "INSERT INTO providers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    ))?
+    .execute(params![
+        p.id,
+        p.provider_type.as_str(),
+        p.label,
+        suffixes_json(p)?,
+        p.secret_ref,
+        p.config_json,
+        p.created_at,
+        p.updated_at,
+        p.state.as_str()
+    ])?;
+    if p.state == ProviderState::Active {
+        resolve::put(tx, &p.id, &p.suffixes)?;
+    }
+    Ok(())
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`] in one transaction: creates the
+/// tables of a new file; fills the suffix index of a file written before it
+/// existed. Idempotent; a failure leaves the file as it was.
+fn migrate(conn: &mut Connection) -> Result<(), DnsError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(DnsError::Internal(format!(
+            "dns.sqlite has schema version {version}, newer than this dns-proc's {SCHEMA_VERSION}"
+        )));
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(resolve::SCHEMA)?;
+    if version < SCHEMA_VERSION {
+        let n = tx.execute(resolve::FILL, [])?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        if n > 0 {
+            tracing::info!(
+                suffixes = n,
+                "dns.sqlite migrated: suffix index built from the stored providers"
+            );
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 impl ProviderStore {
@@ -134,11 +221,12 @@ impl ProviderStore {
         if secure_file(&path)? {
             tracing::warn!(file = %path.display(), "dns.sqlite was accessible to other users; permissions repaired to 0600");
         }
-        let conn = Connection::open(&path)?;
+        let mut conn = Connection::open(&path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        migrate(&mut conn)?;
         // SQLite gives -wal/-shm the main file's mode; older ones may be wider.
         for side in ["-wal", "-shm"] {
             let p = data_dir.join(format!("{DB_FILE}{side}"));
@@ -156,44 +244,15 @@ impl ProviderStore {
 
     /// Inserts a new provider; an existing id is a conflict.
     pub fn insert(&mut self, p: &ProviderRow) -> Result<(), DnsError> {
-        let suffixes = suffixes_json(p)?;
         let tx = self.conn.transaction()?;
-        let exists: bool = tx
-            .query_row(
-                "SELECT 1 FROM providers WHERE id = ?1",
-                params![p.id],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
-        if exists {
-            return Err(DnsError::Conflict(format!(
-                "DNS provider {} exists already",
-                p.id
-            )));
-        }
-        tx.execute(
-            &format!(
-                "INSERT INTO providers ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-            ),
-            params![
-                p.id,
-                p.provider_type.as_str(),
-                p.label,
-                suffixes,
-                p.secret_ref,
-                p.config_json,
-                p.created_at,
-                p.updated_at,
-                p.state.as_str()
-            ],
-        )?;
+        insert_in(&tx, p)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Replaces label, suffixes, config and updated_at of an active provider.
-    /// Type, secret_ref and created_at never change.
+    /// Replaces label, suffixes, config and updated_at of an active provider
+    /// (and its suffixes in the index). Type, secret_ref and created_at never
+    /// change.
     pub fn update(&mut self, p: &ProviderRow) -> Result<(), DnsError> {
         let suffixes = suffixes_json(p)?;
         let tx = self.conn.transaction()?;
@@ -202,10 +261,11 @@ impl ProviderStore {
              WHERE id = ?1 AND state = 'active'",
             params![p.id, p.label, suffixes, p.config_json, p.updated_at],
         )?;
-        tx.commit()?;
         if n == 0 {
             return Err(DnsError::not_found(&p.id));
         }
+        resolve::put(&tx, &p.id, &p.suffixes)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -215,6 +275,21 @@ impl ProviderStore {
             .conn
             .prepare_cached(&format!("SELECT {COLUMNS} FROM providers WHERE id = ?1"))?;
         Ok(st.query_row(params![id], row).optional()?)
+    }
+
+    /// One provider, in any state, with its ambiguity flag (false for one
+    /// being deleted: it is not indexed).
+    pub fn get_flagged(&self, id: &str) -> Result<Option<FlaggedRow>, DnsError> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, {} FROM providers WHERE id = ?1",
+            resolve::AMBIGUOUS
+        ))?;
+        Ok(st.query_row(params![id], flagged).optional()?)
+    }
+
+    /// The suffix index (read access; the store's writes keep it in step).
+    pub fn index(&self) -> SuffixIndex<'_> {
+        SuffixIndex::new(&self.conn)
     }
 
     fn list_in(&self, state: ProviderState) -> Result<Vec<ProviderRow>, DnsError> {
@@ -230,10 +305,12 @@ impl ProviderStore {
         self.list_in(ProviderState::Active)
     }
 
-    /// One page of active providers, oldest first, after the provider `after`
-    /// (by its place in that order), at most `limit` long, with the id that
-    /// starts the next page (None on the last). One range of the
-    /// `providers_by_age` index per page, whatever the number of providers.
+    /// One page of active providers with their ambiguity flags, oldest first,
+    /// after the provider `after` (by its place in that order), at most
+    /// `limit` long, with the id that starts the next page (None on the
+    /// last). One query per page: a range of the `providers_by_age` index,
+    /// and indexed lookups in the suffix index for the flags, whatever the
+    /// number of providers.
     /// `Ok(None)` when `after` names no active provider.
     pub fn list_page(&self, after: Option<&str>, limit: u32) -> Result<Option<RowPage>, DnsError> {
         let from = match after {
@@ -259,26 +336,28 @@ impl ProviderStore {
         let mut rows = match &from {
             None => {
                 let mut st = self.conn.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM providers WHERE state = 'active'
-                     ORDER BY created_at, id LIMIT ?1"
+                    "SELECT {COLUMNS}, {} FROM providers WHERE state = 'active'
+                     ORDER BY created_at, id LIMIT ?1",
+                    resolve::AMBIGUOUS
                 ))?;
-                let rows = st.query_map(params![take], row)?;
+                let rows = st.query_map(params![take], flagged)?;
                 rows.collect::<Result<Vec<_>, _>>()?
             }
             Some((created_at, id)) => {
                 let mut st = self.conn.prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM providers WHERE state = 'active'
+                    "SELECT {COLUMNS}, {} FROM providers WHERE state = 'active'
                      AND (created_at, id) > (?1, ?2)
-                     ORDER BY created_at, id LIMIT ?3"
+                     ORDER BY created_at, id LIMIT ?3",
+                    resolve::AMBIGUOUS
                 ))?;
-                let rows = st.query_map(params![created_at, id, take], row)?;
+                let rows = st.query_map(params![created_at, id, take], flagged)?;
                 rows.collect::<Result<Vec<_>, _>>()?
             }
         };
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next = if more {
-            rows.last().map(|r| r.id.clone())
+            rows.last().map(|r| r.row.id.clone())
         } else {
             None
         };
@@ -300,30 +379,52 @@ impl ProviderStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// The latest created_at of any row (so new ids never sort before old ones).
+    /// The latest created_at of any row (so new ids never sort before old
+    /// ones): the end of each state's range of `providers_by_age`.
     pub fn latest_created_at(&self) -> Result<Option<String>, DnsError> {
-        Ok(self
-            .conn
-            .query_row("SELECT MAX(created_at) FROM providers", [], |r| r.get(0))?)
+        Ok(self.conn.query_row(
+            "SELECT MAX(latest) FROM (
+                 SELECT MAX(created_at) AS latest FROM providers WHERE state = 'active'
+                 UNION ALL
+                 SELECT MAX(created_at) FROM providers WHERE state = 'deleting')",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
-    /// Marks a provider as being deleted. Returns false when the id is unknown.
+    /// Marks a provider as being deleted (and drops it from the suffix
+    /// index). Returns false when the id is unknown.
     pub fn mark_deleting(&mut self, id: &str) -> Result<bool, DnsError> {
         let tx = self.conn.transaction()?;
         let n = tx.execute(
             "UPDATE providers SET state = 'deleting' WHERE id = ?1",
             params![id],
         )?;
+        resolve::remove(&tx, id)?;
         tx.commit()?;
         Ok(n > 0)
     }
 
-    /// Removes a provider row. Returns false when the id is unknown.
+    /// Removes a provider row (and whatever the suffix index still has of
+    /// it). Returns false when the id is unknown.
     pub fn purge(&mut self, id: &str) -> Result<bool, DnsError> {
         let tx = self.conn.transaction()?;
+        resolve::remove(&tx, id)?;
         let n = tx.execute("DELETE FROM providers WHERE id = ?1", params![id])?;
         tx.commit()?;
         Ok(n > 0)
+    }
+
+    /// Inserts many new providers in one transaction (one fsync), each
+    /// indexed as [`Self::insert`] does; an existing id fails the whole
+    /// batch. For seeding large databases (tests, benchmarks).
+    pub fn insert_all(&mut self, rows: &[ProviderRow]) -> Result<(), DnsError> {
+        let tx = self.conn.transaction()?;
+        for p in rows {
+            insert_in(&tx, p)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }
 
