@@ -25,7 +25,8 @@ pub fn secret_name(i: usize) -> String {
 }
 
 /// Writes `n` provider tokens (secret i owned by provider i, value
-/// `token-i`, this description) into `data_dir`'s secrets.sqlite, sealed
+/// `token-i`, this description, paired as a cloud API token is) into
+/// `data_dir`'s secrets.sqlite, sealed
 /// under the env master key `key`, in one transaction with one prepared
 /// statement. Sets `SSLBOARD_KEY_SOURCE=env` and `SSLBOARD_MASTER_KEY` in
 /// this process's environment.
@@ -58,7 +59,8 @@ pub fn provider_tokens(data_dir: &Path, key: [u8; 32], n: usize, description: &s
                     SecretKind::DnsProviderToken,
                     SecretType::ApiKey,
                     Some(&owner),
-                    None,
+                    // Paired as a cloud API token is (empty endpoint).
+                    Some(""),
                     None,
                 );
                 let sealed = crypto::seal(&key, &aad, &plain)?;
@@ -80,7 +82,7 @@ pub fn provider_tokens(data_dir: &Path, key: [u8; 32], n: usize, description: &s
                         updated_at: at.clone(),
                         nonce: Some(sealed.nonce.to_vec()),
                         ciphertext: Some(sealed.ciphertext),
-                        token_binding: None,
+                        token_binding: Some(String::new()),
                         public_key: None,
                         allowed_hosts: None,
                     },
@@ -91,10 +93,11 @@ pub fn provider_tokens(data_dir: &Path, key: [u8; 32], n: usize, description: &s
         .unwrap();
 }
 
-/// `n` manual DNS providers `provider_id(0..n)` in `data_dir/dns.sqlite`
+/// `n` Cloudflare DNS providers `provider_id(0..n)` in `data_dir/dns.sqlite`
 /// (one transaction, through the store, so the suffix index is written
-/// with them), so the tokens of [`provider_tokens`] have their owners and
-/// the broker's start-up reconcile keeps them. Provider i manages
+/// with them), provider i referencing token `secret_id(i)`, so the tokens
+/// of [`provider_tokens`] have their owners and the broker's token sweep
+/// keeps them. Provider i manages
 /// `suffix(i)` and was created at `2026-01-01T00:00:00.<i>Z`.
 pub fn providers_with(data_dir: &Path, n: usize, suffix: impl Fn(usize) -> String) {
     use dns_proc::providers::store::{ProviderRow, ProviderState, ProviderStore};
@@ -105,10 +108,10 @@ pub fn providers_with(data_dir: &Path, n: usize, suffix: impl Fn(usize) -> Strin
             let at = format!("2026-01-01T00:00:00.{i:06}Z");
             ProviderRow {
                 id: provider_id(i),
-                provider_type: ProviderType::Manual,
+                provider_type: ProviderType::Cloudflare,
                 label: format!("P{i}"),
                 suffixes: vec![suffix(i)],
-                secret_ref: None,
+                secret_ref: Some(secret_id(i)),
                 config_json: "{}".into(),
                 created_at: at.clone(),
                 updated_at: at,
