@@ -17,6 +17,8 @@ pub mod logging;
 pub mod protocol;
 pub mod rpc;
 pub mod secret;
+#[cfg(unix)]
+pub mod spin;
 pub mod supervise;
 pub mod transport;
 pub mod zalloc;
