@@ -197,7 +197,7 @@ async fn connection<Q, R, E, H>(
     let slots = Arc::new(Semaphore::new(limits.max_in_flight));
     let mut served = false;
     loop {
-        if served {
+        if served && shortcuts().spin {
             crate::spin::until_readable(&stream, limits.spin);
         }
         served = true;
@@ -293,8 +293,9 @@ fn encode_reply<R: Serialize, E: Serialize>(id: u64, reply: &ServerMsg<R, E>) ->
     }
 }
 
-/// The two hot-path shortcuts of this module, each on unless named in
-/// `SSLBOARD_BENCH_OFF` (comma-separated: `inline-write`, `inline-answer`).
+/// The hot-path shortcuts of this module, each on unless named in
+/// `SSLBOARD_BENCH_OFF` (comma-separated: `inline-write`, `inline-answer`,
+/// `spin`).
 /// They change where work runs, never what is checked or answered, so the
 /// benchmark turns them off to measure the path without them in the same run.
 #[derive(Debug, Clone, Copy)]
@@ -303,6 +304,8 @@ struct Shortcuts {
     inline_write: bool,
     /// [`Handler::handle_inline`] consulted (else every request is spawned).
     inline_answer: bool,
+    /// Sockets watched before parking (`crate::spin`; else park at once).
+    spin: bool,
 }
 
 fn shortcuts() -> Shortcuts {
@@ -313,6 +316,7 @@ fn shortcuts() -> Shortcuts {
         Shortcuts {
             inline_write: !is_off("inline-write"),
             inline_answer: !is_off("inline-answer"),
+            spin: !is_off("spin"),
         }
     })
 }
@@ -660,7 +664,9 @@ where
         }
         // Most answers come within microseconds: watch for this one before
         // parking, so its arrival needs no cross-CPU wake-up.
-        crate::spin::until_readable(&self.stream, CLIENT_SPIN);
+        if shortcuts().spin {
+            crate::spin::until_readable(&self.stream, CLIENT_SPIN);
+        }
         match tokio::time::timeout(timeout, wait).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(WireError::unavailable(format!(

@@ -93,7 +93,8 @@ fn main() {
     let which: Vec<String> = std::env::args().skip(1).collect();
     // Child processes of the reveal and scale benchmarks.
     match which.first().map(String::as_str) {
-        Some("floor-echo-server") => return reveal::echo_server(&which[1]),
+        Some("floor-echo-server") => return reveal::echo_server(&which[1], false),
+        Some("floor-echo-server-spin") => return reveal::echo_server(&which[1], true),
         Some("reveal-variant") => return reveal::variant(&which[1]),
         _ => {}
     }
