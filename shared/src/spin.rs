@@ -7,7 +7,7 @@
 //! (README, issue 18). A side that expects an answer within microseconds
 //! (a client that just sent a request, a server that just answered one)
 //! can instead watch its socket for a short, bounded time with
-//! non-blocking peeks, then park as usual. The frame itself is still read
+//! non-blocking peeks, yielding the CPU between them, then park as usual. The frame itself is still read
 //! by the normal async path; this only decides when to go to sleep.
 
 use std::os::fd::{AsFd, AsRawFd};
@@ -41,6 +41,8 @@ pub fn until_readable(stream: &Stream, budget: Duration) -> bool {
         if start.elapsed() >= budget {
             return false;
         }
-        std::hint::spin_loop();
+        // Let whatever else is runnable on this CPU go first (on a small
+        // machine that is often the peer this side is waiting for).
+        std::thread::yield_now();
     }
 }
