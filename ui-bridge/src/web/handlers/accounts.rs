@@ -9,7 +9,7 @@ use shared::protocol::acme::AcmeAccountMeta;
 use shared::protocol::ui::{UiRequest, UiResponse};
 
 use super::certificates::all_certificates;
-use super::{chrome, error_page, form_status, html, see_other, unexpected};
+use super::{chrome, delete_then_redirect, error_page, form_status, html, see_other, unexpected, Deletion};
 use crate::web::forms::acme as forms;
 use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};
@@ -148,26 +148,24 @@ pub async fn delete(
         .await
         .map(|a| account_name(&a))
         .unwrap_or_else(|_| path.to_string());
-    match state
-        .call(UiRequest::AcmeAccountDelete {
-            id: path.to_string(),
-            deactivate,
-        })
-        .await
-    {
-        Ok(UiResponse::Deleted) => {
-            let how = if deactivate {
-                " (deactivated at the CA)"
-            } else {
-                ""
-            };
-            state.flash(Notice::info(format!("ACME account {name} deleted{how}.")));
-            see_other("/accounts")
-        }
-        other => {
-            let e = other.err().unwrap_or_else(unexpected);
-            let mut chrome = chrome(&state, &ctx, Nav::Accounts, &req).await;
-            error_page(&mut chrome, &e, ("/accounts", "Back to ACME accounts"))
-        }
-    }
+    let how = if deactivate {
+        " (deactivated at the CA)"
+    } else {
+        ""
+    };
+    delete_then_redirect(
+        &state,
+        &ctx,
+        &req,
+        Deletion {
+            request: UiRequest::AcmeAccountDelete {
+                id: path.to_string(),
+                deactivate,
+            },
+            done: format!("ACME account {name} deleted{how}."),
+            list: ("/accounts", "Back to ACME accounts"),
+            nav: Nav::Accounts,
+        },
+    )
+    .await
 }

@@ -16,9 +16,7 @@ use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
 use tokio::sync::mpsc;
 
 use super::accounts::all_accounts;
-use super::{
-    all_providers, chrome, error_page, form_status, html, see_other, status_of, unexpected, PAGE,
-};
+use super::{all_providers, chrome, delete_then_redirect, error_page, form_status, html, see_other, status_of, unexpected, Deletion, PAGE};
 use crate::web::forms::acme as forms;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::certificates::{self as pages, cert_title, ExportDraft, IssueDraft};
@@ -451,20 +449,16 @@ pub async fn delete(
         .await
         .map(|c| cert_title(&c.meta))
         .unwrap_or_else(|_| path.to_string());
-    match state
-        .call(UiRequest::CertificateDelete(path.to_string()))
-        .await
-    {
-        Ok(UiResponse::Deleted) => {
-            state.flash(Notice::info(format!(
-                "Certificate {title} and its key deleted."
-            )));
-            see_other("/certificates")
-        }
-        other => {
-            let e = other.err().unwrap_or_else(unexpected);
-            let mut chrome = chrome(&state, &ctx, Nav::Certificates, &req).await;
-            error_page(&mut chrome, &e, ("/certificates", "Back to certificates"))
-        }
-    }
+    delete_then_redirect(
+        &state,
+        &ctx,
+        &req,
+        Deletion {
+            request: UiRequest::CertificateDelete(path.to_string()),
+            done: format!("Certificate {title} and its key deleted."),
+            list: ("/certificates", "Back to certificates"),
+            nav: Nav::Certificates,
+        },
+    )
+    .await
 }

@@ -71,6 +71,41 @@ pub async fn chrome<'a>(
     }
 }
 
+/// One delete form's request and where it leads: the notice on success,
+/// the list to go back to, and the error page's frame otherwise.
+pub struct Deletion {
+    /// The delete command.
+    pub request: UiRequest,
+    /// The notice shown on the list after it.
+    pub done: String,
+    /// The list page (redirect target and the error page's way back).
+    pub list: (&'static str, &'static str),
+    /// The nav entry of the error page.
+    pub nav: Nav,
+}
+
+/// Runs a delete form's command: on success a notice and a 303 to the
+/// list, otherwise the error page with the way back. Every delete form of
+/// the pages goes through here.
+pub async fn delete_then_redirect(
+    state: &WebState,
+    ctx: &Ctx,
+    req: &HttpRequest,
+    d: Deletion,
+) -> HttpResponse {
+    match state.call(d.request).await {
+        Ok(UiResponse::Deleted) => {
+            state.flash(Notice::info(d.done));
+            see_other(d.list.0)
+        }
+        other => {
+            let e = other.err().unwrap_or_else(unexpected);
+            let mut chrome = chrome(state, ctx, d.nav, req).await;
+            error_page(&mut chrome, &e, d.list)
+        }
+    }
+}
+
 /// The error for an answer of the wrong shape.
 pub fn unexpected() -> WireError {
     WireError::internal("unexpected answer from the core")

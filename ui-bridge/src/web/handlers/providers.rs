@@ -7,9 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared::protocol::dns::ProviderType;
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{
-    all_providers, chrome, error_page, find_provider, html, see_other, status_of, unexpected,
-};
+use super::{all_providers, chrome, delete_then_redirect, error_page, find_provider, html, see_other, status_of, unexpected, Deletion};
 use crate::web::forms::providers as forms;
 use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};
@@ -267,20 +265,16 @@ pub async fn delete(
         .await
         .map(|p| p.label)
         .unwrap_or_else(|_| path.to_string());
-    match state
-        .call(UiRequest::DnsProviderDelete(path.to_string()))
-        .await
-    {
-        Ok(UiResponse::Deleted) => {
-            state.flash(Notice::info(format!(
-                "Provider {label} and its token deleted."
-            )));
-            see_other("/providers")
-        }
-        other => {
-            let e = other.err().unwrap_or_else(unexpected);
-            let mut chrome = chrome(&state, &ctx, Nav::Providers, &req).await;
-            error_page(&mut chrome, &e, ("/providers", "Back to DNS providers"))
-        }
-    }
+    delete_then_redirect(
+        &state,
+        &ctx,
+        &req,
+        Deletion {
+            request: UiRequest::DnsProviderDelete(path.to_string()),
+            done: format!("Provider {label} and its token deleted."),
+            list: ("/providers", "Back to DNS providers"),
+            nav: Nav::Providers,
+        },
+    )
+    .await
 }

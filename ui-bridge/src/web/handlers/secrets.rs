@@ -8,7 +8,7 @@ use shared::error::WireError;
 use shared::protocol::secrets::{SecretFilter, SecretKind, SecretSelector, SecretType};
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{chrome, error_page, html, see_other, status_of, unexpected};
+use super::{chrome, delete_then_redirect, error_page, html, see_other, status_of, unexpected, Deletion};
 use crate::web::forms::secrets as forms;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::secrets::{self as pages, Draft, EditForm, Filters};
@@ -308,23 +308,16 @@ pub async fn delete(
         .await
         .map(|s| s.name)
         .unwrap_or_else(|_| path.to_string());
-    match state
-        .call(UiRequest::SecretDelete(SecretSelector::Ref(
-            path.to_string(),
-        )))
-        .await
-    {
-        Ok(UiResponse::Deleted) => {
-            state.flash(Notice::info(format!("Secret {name} deleted.")));
-            see_other("/secrets")
-        }
-        Ok(_) => {
-            let mut chrome = chrome(&state, &ctx, Nav::Secrets, &req).await;
-            error_page(&mut chrome, &unexpected(), ("/secrets", "Back to secrets"))
-        }
-        Err(e) => {
-            let mut chrome = chrome(&state, &ctx, Nav::Secrets, &req).await;
-            error_page(&mut chrome, &e, ("/secrets", "Back to secrets"))
-        }
-    }
+    delete_then_redirect(
+        &state,
+        &ctx,
+        &req,
+        Deletion {
+            request: UiRequest::SecretDelete(SecretSelector::Ref(path.to_string())),
+            done: format!("Secret {name} deleted."),
+            list: ("/secrets", "Back to secrets"),
+            nav: Nav::Secrets,
+        },
+    )
+    .await
 }

@@ -15,7 +15,7 @@ use shared::protocol::workflow::{
 };
 
 use super::certificates::all_certificates;
-use super::{chrome, error_page, form_status, html, see_other, unexpected};
+use super::{chrome, delete_then_redirect, error_page, form_status, html, see_other, unexpected, Deletion};
 use crate::web::forms::workflows::{self as forms, FormAction, WorkflowForm};
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::workflows::form::{form_page, Mode, Shown};
@@ -366,20 +366,16 @@ pub async fn delete(
         .await
         .map(|w| w.draft.name)
         .unwrap_or_else(|_| path.to_string());
-    match state
-        .call(UiRequest::WorkflowDelete(path.to_string()))
-        .await
-    {
-        Ok(UiResponse::Deleted) => {
-            state.flash(Notice::info(format!(
-                "Workflow {name} and its runs deleted."
-            )));
-            see_other("/workflows")
-        }
-        other => {
-            let e = other.err().unwrap_or_else(unexpected);
-            let mut chrome = chrome(&state, &ctx, Nav::Workflows, &req).await;
-            error_page(&mut chrome, &e, BACK)
-        }
-    }
+    delete_then_redirect(
+        &state,
+        &ctx,
+        &req,
+        Deletion {
+            request: UiRequest::WorkflowDelete(path.to_string()),
+            done: format!("Workflow {name} and its runs deleted."),
+            list: BACK,
+            nav: Nav::Workflows,
+        },
+    )
+    .await
 }
