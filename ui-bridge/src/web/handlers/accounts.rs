@@ -9,7 +9,9 @@ use shared::protocol::acme::AcmeAccountMeta;
 use shared::protocol::ui::{UiRequest, UiResponse};
 
 use super::certificates::all_certificates;
-use super::{chrome, delete_then_redirect, error_page, form_status, html, see_other, unexpected, Deletion};
+use super::{
+    chrome, delete_then_redirect, error_page, form_status, html, see_other, unexpected, Deletion,
+};
 use crate::web::forms::acme as forms;
 use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};

@@ -16,7 +16,10 @@ use shared::protocol::ui::{UiEvent, UiRequest, UiResponse};
 use tokio::sync::mpsc;
 
 use super::accounts::all_accounts;
-use super::{all_providers, chrome, delete_then_redirect, error_page, form_status, html, see_other, status_of, unexpected, Deletion, PAGE};
+use super::{
+    all_providers, chrome, delete_then_redirect, error_page, form_status, html, see_other,
+    status_of, unexpected, Deletion, PAGE,
+};
 use crate::web::forms::acme as forms;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::certificates::{self as pages, cert_title, ExportDraft, IssueDraft};

@@ -7,7 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use shared::protocol::dns::ProviderType;
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{all_providers, chrome, delete_then_redirect, error_page, find_provider, html, see_other, status_of, unexpected, Deletion};
+use super::{
+    all_providers, chrome, delete_then_redirect, error_page, find_provider, html, see_other,
+    status_of, unexpected, Deletion,
+};
 use crate::web::forms::providers as forms;
 use crate::web::forms::FormData;
 use crate::web::guard::{Ctx, Form};

@@ -8,7 +8,9 @@ use shared::error::WireError;
 use shared::protocol::secrets::{SecretFilter, SecretKind, SecretSelector, SecretType};
 use shared::protocol::ui::{UiRequest, UiResponse};
 
-use super::{chrome, delete_then_redirect, error_page, html, see_other, status_of, unexpected, Deletion};
+use super::{
+    chrome, delete_then_redirect, error_page, html, see_other, status_of, unexpected, Deletion,
+};
 use crate::web::forms::secrets as forms;
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::secrets::{self as pages, Draft, EditForm, Filters};

@@ -15,7 +15,9 @@ use shared::protocol::workflow::{
 };
 
 use super::certificates::all_certificates;
-use super::{chrome, delete_then_redirect, error_page, form_status, html, see_other, unexpected, Deletion};
+use super::{
+    chrome, delete_then_redirect, error_page, form_status, html, see_other, unexpected, Deletion,
+};
 use crate::web::forms::workflows::{self as forms, FormAction, WorkflowForm};
 use crate::web::guard::{Ctx, Form};
 use crate::web::pages::workflows::form::{form_page, Mode, Shown};
