@@ -31,16 +31,10 @@ use crate::workflows::workflow;
 const RUN_SLACK: Duration = Duration::from_secs(60);
 /// Extra time one node's call gets beyond its own timeout.
 const NODE_SLACK: Duration = Duration::from_secs(10);
-/// Default `http_request` timeout (dns-proc applies the same).
-const DEFAULT_TIMEOUT_SECS: u64 = 30;
 /// Time allowed for an `export_files` node.
 const EXPORT_SECS: u64 = 30;
 /// Longest run permit (vault-proc refuses longer grants).
 const MAX_RUN: Duration = Duration::from_secs(900);
-
-fn http_timeout(h: &HttpRequestNode) -> Duration {
-    Duration::from_secs(h.timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS).clamp(1, 300))
-}
 
 /// How long a run of `wf` may take (its nodes' timeouts plus slack, capped
 /// by the longest permit vault-proc grants).
@@ -50,7 +44,7 @@ fn run_budget(wf: &WorkflowMeta) -> Duration {
         .nodes
         .iter()
         .map(|n| match &n.kind {
-            NodeKind::HttpRequest(h) => http_timeout(h) + NODE_SLACK,
+            NodeKind::HttpRequest(h) => h.timeout() + NODE_SLACK,
             NodeKind::ExportFiles(_) => Duration::from_secs(EXPORT_SECS),
         })
         .sum();
@@ -123,7 +117,7 @@ async fn http_node(
                 name: name.to_string(),
                 node: h.clone(),
             },
-            http_timeout(h) + NODE_SLACK,
+            h.timeout() + NODE_SLACK,
             Some(tx),
         )
         .await;

@@ -10,7 +10,9 @@
 
 use std::collections::HashSet;
 
-use shared::protocol::workflow::{NodeKind, WorkflowCheck, WorkflowDraft, WorkflowIssue};
+use shared::protocol::workflow::{
+    HttpRequestNode, NodeKind, WorkflowCheck, WorkflowDraft, WorkflowIssue,
+};
 
 use super::placeholders;
 
@@ -23,7 +25,7 @@ pub const MAX_TEXT: usize = 8 * 1024;
 /// Longest body template.
 pub const MAX_BODY: usize = 256 * 1024;
 /// Longest node timeout.
-pub const MAX_TIMEOUT_SECS: u64 = 300;
+pub const MAX_TIMEOUT_SECS: u64 = HttpRequestNode::MAX_TIMEOUT_SECS;
 /// Most certificates or name suffixes in a trigger.
 pub const MAX_TRIGGER_ITEMS: usize = 100;
 
@@ -248,7 +250,7 @@ pub fn check(draft: &WorkflowDraft) -> (WorkflowCheck, Vec<Text>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::protocol::workflow::{Header, HttpMethod, HttpRequestNode, Node, Trigger};
+    use shared::protocol::workflow::{Header, HttpMethod, Node, Trigger};
 
     fn draft(url: &str, header: &str, body: &str) -> WorkflowDraft {
         WorkflowDraft {

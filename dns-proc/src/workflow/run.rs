@@ -27,8 +27,6 @@ use crate::acme::store::CertRow;
 use crate::scrub;
 use crate::vault_link::VaultLink;
 
-/// Default node timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most response bytes read (only a scrubbed snippet is kept).
 pub const MAX_RESPONSE: usize = 64 * 1024;
 /// Longest response snippet kept in an error.
@@ -204,10 +202,7 @@ async fn http_node(
         }
     }
     drop(resolved);
-    let timeout = h
-        .timeout_secs
-        .map(|s| Duration::from_secs(s.clamp(1, super::check::MAX_TIMEOUT_SECS)))
-        .unwrap_or(DEFAULT_TIMEOUT);
+    let timeout = h.timeout();
     let client = match reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(10)))

@@ -105,6 +105,24 @@ pub struct HttpRequestNode {
     pub timeout_secs: Option<u64>,
 }
 
+impl HttpRequestNode {
+    /// Longest timeout a node may set, in seconds.
+    pub const MAX_TIMEOUT_SECS: u64 = 300;
+    /// Timeout of a node that sets none, in seconds.
+    pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+    /// The node's request timeout: its own (clamped to 1 s ..=
+    /// [`Self::MAX_TIMEOUT_SECS`]) or the default. The one rule for dns-proc,
+    /// which sends the request, and the broker, which budgets the run.
+    pub fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(
+            self.timeout_secs
+                .unwrap_or(Self::DEFAULT_TIMEOUT_SECS)
+                .clamp(1, Self::MAX_TIMEOUT_SECS),
+        )
+    }
+}
+
 /// `export_files`: the certificate's files written into `dir` by vault-proc
 /// (`fullchain.pem`, `cert.pem`, `chain.pem` and, with `include_key`,
 /// `privkey.pem`), replacing what is there, under the same rules as
