@@ -7,12 +7,12 @@
 //! recorded in its runs and logged; neither is returned.
 
 use shared::error::WireResult;
-use shared::protocol::acme::{CertificateMeta, ExportRequest, RenewalEvent, RenewalStatus};
+use shared::protocol::acme::{CertificateMeta, RenewalEvent, RenewalStatus};
 use shared::protocol::dnsproc::{DnsRequest, DnsResponse};
 use shared::protocol::ui::UiEvent;
 use shared::protocol::workflow::{RunCause, TriggerEvent};
 
-use crate::export::export_certificate;
+use crate::export::write_files;
 use crate::router::{unexpected, Router};
 
 /// What happened to a certificate.
@@ -45,20 +45,20 @@ pub async fn after_certificate(router: &Router, cert: &CertificateMeta, change: 
 }
 
 /// Writes the certificate's files to its `deployTo` (inherited from the
-/// certificate it renewed), replacing the previous ones.
+/// certificate it renewed, so already stored with it), replacing the
+/// previous ones.
 async fn redeploy(router: &Router, cert: &CertificateMeta) -> WireResult<()> {
-    if let Some(d) = &cert.deploy_to {
-        export_certificate(
-            router,
-            ExportRequest {
-                certificate_id: cert.id.clone(),
-                dir: d.dir.clone(),
-                include_key: d.include_key,
-                overwrite: true,
-            },
-        )
-        .await?;
-    }
+    let Some(d) = &cert.deploy_to else {
+        return Ok(());
+    };
+    let with_chain = match router
+        .dns(DnsRequest::CertificateGet(cert.id.clone()))
+        .await?
+    {
+        DnsResponse::Certificate(c) => c,
+        other => return Err(unexpected(&other)),
+    };
+    write_files(router, &with_chain, &d.dir, d.include_key, true).await?;
     Ok(())
 }
 
