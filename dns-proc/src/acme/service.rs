@@ -78,7 +78,7 @@ enum AriAnswer {
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    crate::providers::clock::format_utc(t).unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+    shared::clock::format_utc(t)
 }
 
 /// Two thirds of the lifetime (the renewal time without ARI).

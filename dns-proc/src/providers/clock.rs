@@ -10,14 +10,6 @@
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-use super::DnsError;
-
-/// Formats `t` (converted to UTC) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`
-/// ([`shared::clock::format_utc`], the one format every process stores).
-pub fn format_utc(t: OffsetDateTime) -> Result<String, DnsError> {
-    Ok(shared::clock::format_utc(t))
-}
-
 /// Parses any RFC 3339 time.
 pub fn parse(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
@@ -45,7 +37,7 @@ impl Clock {
 
     /// The next stamp: now, or one microsecond after the previous one if the
     /// clock has not moved past it.
-    pub fn stamp_at(&mut self, now: OffsetDateTime) -> Result<String, DnsError> {
+    pub fn stamp_at(&mut self, now: OffsetDateTime) -> String {
         let mut t = truncate_to_micros(now.to_offset(UtcOffset::UTC));
         if let Some(last) = self.last {
             if t <= last {
@@ -53,18 +45,18 @@ impl Clock {
             }
         }
         self.last = Some(t);
-        format_utc(t)
+        shared::clock::format_utc(t)
     }
 
     /// The next stamp from the wall clock.
-    pub fn stamp(&mut self) -> Result<String, DnsError> {
+    pub fn stamp(&mut self) -> String {
         self.stamp_at(OffsetDateTime::now_utc())
     }
 }
 
 /// The current time, formatted (not monotonic: for `updated_at`).
-pub fn now() -> Result<String, DnsError> {
-    format_utc(truncate_to_micros(OffsetDateTime::now_utc()))
+pub fn now() -> String {
+    shared::clock::now()
 }
 
 #[cfg(test)]
@@ -75,8 +67,8 @@ mod tests {
     #[test]
     fn fixed_width_utc() {
         let t = datetime!(2026-03-04 05:06:07.000_100 +02:00);
-        assert_eq!(format_utc(t).unwrap(), "2026-03-04T03:06:07.000100Z");
-        let s = now().unwrap();
+        assert_eq!(shared::clock::format_utc(t), "2026-03-04T03:06:07.000100Z");
+        let s = now();
         assert_eq!(s.len(), 27, "{s}");
         assert!(parse(&s).is_some());
     }
@@ -85,15 +77,15 @@ mod tests {
     fn strictly_increasing_even_when_the_clock_steps_back() {
         let mut c = Clock::after(Some("2026-01-01T00:00:00.000005Z"));
         let earlier = datetime!(2025-12-31 23:00 UTC);
-        let a = c.stamp_at(earlier).unwrap();
+        let a = c.stamp_at(earlier);
         assert_eq!(a, "2026-01-01T00:00:00.000006Z");
-        let b = c.stamp_at(earlier).unwrap();
+        let b = c.stamp_at(earlier);
         assert_eq!(b, "2026-01-01T00:00:00.000007Z");
         let later = datetime!(2026-02-01 00:00:00.123_456_789 UTC);
-        assert_eq!(c.stamp_at(later).unwrap(), "2026-02-01T00:00:00.123456Z");
+        assert_eq!(c.stamp_at(later), "2026-02-01T00:00:00.123456Z");
         let mut fresh = Clock::after(Some("garbage"));
-        assert!(fresh.stamp().is_ok());
-        let mut stamps: Vec<String> = (0..100).map(|_| c.stamp().unwrap()).collect();
+        assert!(parse(&fresh.stamp()).is_some());
+        let mut stamps: Vec<String> = (0..100).map(|_| c.stamp()).collect();
         let sorted = {
             let mut s = stamps.clone();
             s.sort();

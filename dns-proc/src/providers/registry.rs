@@ -169,7 +169,7 @@ impl ProviderRegistry {
         let suffixes = parse_suffixes(&SuffixInput::List(p.domain_suffixes))?;
         let config_json = ProviderConfig::parse(ty, Some(&p.config_json))?.to_json()?;
         let label = check_label(&p.label)?;
-        let now = self.clock.stamp()?;
+        let now = self.clock.stamp();
         let row = ProviderRow {
             id: p.id,
             provider_type: ty,
@@ -301,7 +301,7 @@ impl ProviderRegistry {
                 }
             }
         }
-        next.updated_at = self.clock.stamp()?;
+        next.updated_at = self.clock.stamp();
         self.store.update(&next)?;
         self.with_warnings(&next)
     }
