@@ -2,10 +2,13 @@
 //! the broker restarts vault-proc and dns-proc, both with this loop, this
 //! restart policy and this published-client slot, so the two cannot drift.
 //!
-//! Policy: a child that ran for [`STABLE_AFTER`] or more was serving, so its
-//! death is answered with a restart after [`FIRST_BACKOFF`]; a child that keeps
-//! dying sooner (a crash loop), or cannot be started at all, backs off
-//! exponentially up to [`MAX_BACKOFF`].
+//! Policy: a child that ran for [`STABLE_AFTER`] or more was serving, and a
+//! child killed with SIGKILL was stopped from outside (an operator, the OOM
+//! killer, or [`ClientSlot::current`] replacing a child whose connection
+//! broke), so either death is answered with a restart after
+//! [`FIRST_BACKOFF`]. A child that keeps dying sooner on its own (a crash
+//! loop: an error exit, a panic, an abort, a fault), or cannot be started at
+//! all, backs off exponentially up to [`MAX_BACKOFF`].
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -37,6 +40,35 @@ pub mod exit {
     pub const IN_USE: i32 = 3;
 }
 
+/// How one run of a supervised child ended, as the restart policy sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    /// It could not be started.
+    NotStarted,
+    /// It was killed with SIGKILL: stopped from outside, not failing on its own.
+    Killed,
+    /// It ended on its own (exit, panic, abort, fault) after living this long.
+    Ended(Duration),
+}
+
+impl RunEnd {
+    /// Classifies a finished run that lived `lived` and ended with `status`.
+    pub fn of(lived: Duration, status: &std::io::Result<std::process::ExitStatus>) -> Self {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            if let Ok(s) = status {
+                if s.signal() == Some(nix::sys::signal::Signal::SIGKILL as i32) {
+                    return Self::Killed;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = status;
+        Self::Ended(lived)
+    }
+}
+
 /// The restart delay of one supervised child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
@@ -52,10 +84,15 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    /// The delay before the next start, given how long the last run lived
-    /// (`None`: it did not start). Doubles the delay for the start after it.
-    pub fn next_delay(&mut self, lived: Option<Duration>) -> Duration {
-        if lived.is_some_and(|l| l >= STABLE_AFTER) {
+    /// The delay before the next start, given how the last run ended.
+    /// Doubles the delay for the start after it.
+    pub fn next_delay(&mut self, end: RunEnd) -> Duration {
+        let serving = match end {
+            RunEnd::NotStarted => false,
+            RunEnd::Killed => true,
+            RunEnd::Ended(lived) => lived >= STABLE_AFTER,
+        };
+        if serving {
             self.current = FIRST_BACKOFF;
         }
         let delay = self.current;
@@ -92,7 +129,7 @@ pub async fn supervise<S: Supervised>(parent: Arc<S>, mut child: Option<Child>) 
                 Ok(c) => c,
                 Err(e) => {
                     tracing::error!(child = parent.name(), error = %e, "child failed to start");
-                    tokio::time::sleep(backoff.next_delay(None)).await;
+                    tokio::time::sleep(backoff.next_delay(RunEnd::NotStarted)).await;
                     continue;
                 }
             },
@@ -103,7 +140,8 @@ pub async fn supervise<S: Supervised>(parent: Arc<S>, mut child: Option<Child>) 
             return;
         }
         tracing::warn!(child = parent.name(), status = ?status, "child exited; restarting");
-        tokio::time::sleep(backoff.next_delay(Some(started.elapsed()))).await;
+        let end = RunEnd::of(started.elapsed(), &status);
+        tokio::time::sleep(backoff.next_delay(end)).await;
     }
 }
 
@@ -207,16 +245,48 @@ mod tests {
     #[test]
     fn a_crash_loop_backs_off_and_a_serving_child_restarts_at_once() {
         let mut b = Backoff::default();
-        let quick = Some(Duration::from_millis(10));
+        let quick = RunEnd::Ended(Duration::from_millis(10));
         assert_eq!(b.next_delay(quick), FIRST_BACKOFF);
         assert_eq!(b.next_delay(quick), FIRST_BACKOFF * 2);
-        assert_eq!(b.next_delay(None), FIRST_BACKOFF * 4);
+        assert_eq!(b.next_delay(RunEnd::NotStarted), FIRST_BACKOFF * 4);
         for _ in 0..20 {
             b.next_delay(quick);
         }
         assert_eq!(b.next_delay(quick), MAX_BACKOFF);
         // A run of STABLE_AFTER or more resets the delay.
-        assert_eq!(b.next_delay(Some(STABLE_AFTER)), FIRST_BACKOFF);
-        assert_eq!(b.next_delay(Some(STABLE_AFTER * 10)), FIRST_BACKOFF);
+        assert_eq!(b.next_delay(RunEnd::Ended(STABLE_AFTER)), FIRST_BACKOFF);
+        assert_eq!(
+            b.next_delay(RunEnd::Ended(STABLE_AFTER * 10)),
+            FIRST_BACKOFF
+        );
+    }
+
+    #[test]
+    fn a_child_killed_from_outside_restarts_at_once_however_short_it_lived() {
+        let mut b = Backoff::default();
+        let quick = RunEnd::Ended(Duration::from_millis(10));
+        for _ in 0..20 {
+            b.next_delay(quick);
+        }
+        assert_eq!(b.next_delay(RunEnd::Killed), FIRST_BACKOFF);
+        for _ in 0..20 {
+            assert_eq!(b.next_delay(RunEnd::Killed), FIRST_BACKOFF);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn sigkill_is_told_apart_from_a_crash() {
+        use std::os::unix::process::ExitStatusExt;
+        use std::process::ExitStatus;
+        let lived = Duration::from_millis(10);
+        let killed = Ok(ExitStatus::from_raw(9));
+        let aborted = Ok(ExitStatus::from_raw(6));
+        let failed = Ok(ExitStatus::from_raw(1 << 8));
+        assert_eq!(RunEnd::of(lived, &killed), RunEnd::Killed);
+        assert_eq!(RunEnd::of(lived, &aborted), RunEnd::Ended(lived));
+        assert_eq!(RunEnd::of(lived, &failed), RunEnd::Ended(lived));
+        let unknown = Err(std::io::Error::other("wait failed"));
+        assert_eq!(RunEnd::of(lived, &unknown), RunEnd::Ended(lived));
     }
 }
