@@ -24,6 +24,7 @@ use shared::protocol::vault::{ExportDoc, EXPORT_VERSION};
 use shared::protocol::workflow::WorkflowMeta;
 
 use crate::json::response;
+use crate::json::views::{ProviderJson, SecretJson};
 use crate::launcher::UiClient;
 
 /// Page size of the walks that build an export (the largest the broker allows).
@@ -208,7 +209,7 @@ impl Spool {
         Ok(())
     }
 
-    fn item(&mut self, v: &Value) -> WireResult<()> {
+    fn item<T: serde::Serialize>(&mut self, v: &T) -> WireResult<()> {
         if self.items > 0 {
             self.out.write_all(b",").map_err(io)?;
         }
@@ -239,12 +240,12 @@ impl ExportSink for Spool {
     fn providers(&mut self, page: Vec<ProviderMeta>) -> WireResult<()> {
         self.advance(Part::Providers)?;
         page.iter()
-            .try_for_each(|p| self.item(&response::provider(p)))
+            .try_for_each(|p| self.item(&ProviderJson::from(p)))
     }
     fn secrets(&mut self, page: Vec<SecretMeta>) -> WireResult<()> {
         self.advance(Part::Secrets)?;
         page.iter()
-            .try_for_each(|m| self.item(&response::secret(m)))
+            .try_for_each(|m| self.item(&SecretJson::from(m)))
     }
     fn workflows(&mut self, page: Vec<WorkflowMeta>) -> WireResult<()> {
         self.advance(Part::Workflows)?;

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use zeroize::Zeroize;
 
 use crate::json::request::{parse_line, MAX_LINE};
-use crate::json::response::{error_line, event_line, ok_line};
+use crate::json::response::{error_line, event_line, ok_text};
 use crate::launcher::BrokerLink;
 
 /// Requests one session may have in flight; more get `unavailable` at once.
@@ -23,6 +23,8 @@ pub const MAX_IN_FLIGHT: usize = 512;
 enum Out {
     /// One JSON line.
     Line(Value),
+    /// One JSON line, already rendered (a response).
+    Text(String),
     /// A response line already rendered into a file (`config_export`).
     Spooled(std::fs::File),
 }
@@ -95,6 +97,10 @@ where
             let written = match out {
                 Out::Line(v) => {
                     let mut line = v.to_string();
+                    line.push('\n');
+                    output.write_all(line.as_bytes()).await
+                }
+                Out::Text(mut line) => {
                     line.push('\n');
                     output.write_all(line.as_bytes()).await
                 }
@@ -179,10 +185,10 @@ where
             let result = link.call(id, request, Some(ev_tx)).await;
             let _ = events.await;
             let line = match result {
-                Ok(resp) => ok_line(id, &resp),
-                Err(e) => error_line(Some(id), &e),
+                Ok(resp) => Out::Text(ok_text(id, &resp)),
+                Err(e) => error_line(Some(id), &e).into(),
             };
-            let _ = out.send(line.into()).await;
+            let _ = out.send(line).await;
         });
     }
     let _ = tokio::time::timeout(drain, async {

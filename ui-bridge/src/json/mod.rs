@@ -5,4 +5,5 @@
 pub mod args;
 pub mod request;
 pub mod response;
+pub mod views;
 pub mod workflow;

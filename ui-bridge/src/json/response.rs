@@ -19,6 +19,23 @@ pub fn ok_line(id: u64, resp: &UiResponse) -> Value {
     json!({ "id": id, "ok": true, "result": result(resp) })
 }
 
+/// The response line as text. List pages are written straight from their
+/// typed items ([`super::views`]); every other answer through [`ok_line`].
+pub fn ok_text(id: u64, resp: &UiResponse) -> String {
+    let typed = match resp {
+        UiResponse::Secrets(list, next) => super::views::secret_page(id, list, next),
+        UiResponse::Providers(list, next) => super::views::provider_page(id, list, next),
+        _ => return ok_line(id, resp).to_string(),
+    };
+    typed.unwrap_or_else(|e| {
+        error_line(
+            Some(id),
+            &WireError::internal(format!("rendering the answer failed: {e}")),
+        )
+        .to_string()
+    })
+}
+
 /// `{"id", "ok": false, "error": {code, message, details?}}`.
 pub fn error_line(id: Option<u64>, err: &WireError) -> Value {
     json!({ "id": id, "ok": false, "error": error(err) })
@@ -262,52 +279,18 @@ fn issue_outcome(o: &IssueOutcome) -> Value {
     })
 }
 
-/// `SecretMeta` JSON.
+/// `SecretMeta` JSON (the one shape: [`super::views::SecretJson`]).
 pub fn secret(m: &SecretMeta) -> Value {
-    json!({
-        "ref": m.reference,
-        "name": m.name,
-        "kind": m.kind.as_str(),
-        "type": m.secret_type.as_str(),
-        "label": m.label,
-        "description": m.description,
-        "tags": m.tags,
-        "fields": m.fields,
-        "createdAt": m.created_at,
-        "updatedAt": m.updated_at,
-        "owner": m.owner,
-        "expiresAt": m.expires_at,
-        "expired": m.expired,
-        "external": m.external.as_ref().map(|e| json!({ "path": e.path })),
-        "hasLocalValue": m.has_local_value,
-        "allowedHosts": m.allowed_hosts,
-        "publicKey": m.public_key.as_ref().map(|p| json!({
-            "keyType": p.key_type,
-            "spkiSha256": p.spki_sha256,
-            "jwkThumbprint": p.jwk_thumbprint,
-        })),
-    })
+    serde_json::to_value(super::views::SecretJson::from(m)).unwrap_or(Value::Null)
 }
 
 fn reference(r: &TemplateReference) -> Value {
     json!({ "name": r.name, "field": r.field, "offset": r.offset })
 }
 
-/// `ProviderMeta` JSON (config rendered as the object it is).
+/// `ProviderMeta` JSON (the one shape: [`super::views::ProviderJson`]).
 pub fn provider(p: &ProviderMeta) -> Value {
-    let config: Value = serde_json::from_str(&p.config_json).unwrap_or_else(|_| json!({}));
-    json!({
-        "id": p.id,
-        "type": p.provider_type.as_str(),
-        "label": p.label,
-        "domainSuffixes": p.domain_suffixes,
-        "hasToken": p.secret_ref.is_some(),
-        "secretRef": p.secret_ref,
-        "config": config,
-        "createdAt": p.created_at,
-        "updatedAt": p.updated_at,
-        "ambiguous": p.ambiguous,
-    })
+    serde_json::to_value(super::views::ProviderJson::from(p)).unwrap_or(Value::Null)
 }
 
 /// An external provider's metadata (or `null`).
