@@ -84,6 +84,22 @@ fn canaries_never_leave_the_vault_through_any_channel() {
     // Secrets of every type and kind.
     let (pem, pem_body) = pem_with(&random_hex(12));
     keep(pem_body);
+    // Key kinds hold keys the core signs with: real keys, every body line but
+    // the first (a fixed ASN.1 prefix) a canary.
+    let [account_pem, managed_pem] = [(); 2].map(|()| {
+        sslboard_tests::keys::openssl_key(&[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+    });
+    for key in [&account_pem, &managed_pem] {
+        for line in key.lines().filter(|l| !l.starts_with("-----")).skip(1) {
+            keep(line.to_string());
+        }
+    }
     let secrets = [
         ("api_key", "generic", json!({"value": keep(canary("api"))})),
         (
@@ -103,12 +119,17 @@ fn canaries_never_leave_the_vault_through_any_channel() {
             "accessToken": keep(canary("at")), "refreshToken": keep(canary("rt")), "tokenUrl": "https://x.test/t"}),
         ),
         ("custom", "generic", json!({"x": keep(canary("cx"))})),
+        ("private_key", "generic", json!({"pem": pem})),
         (
             "private_key",
             "acme_account_key",
-            json!({"pem": pem.clone()}),
+            json!({"pem": account_pem}),
         ),
-        ("private_key", "managed_private_key", json!({"pem": pem})),
+        (
+            "private_key",
+            "managed_private_key",
+            json!({"pem": managed_pem}),
+        ),
     ];
     for (i, (ty, kind, data)) in secrets.iter().enumerate() {
         tree.ok(

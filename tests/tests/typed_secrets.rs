@@ -124,7 +124,22 @@ fn filters_updates_and_expiry() {
     );
     tree.ok("secret_create", json!({"name": "b", "type": "basic_auth", "data": {"username": "u", "password": "p"}, "tags": ["prod"]}));
     tree.ok("secret_create", json!({"name": "old", "type": "bearer_token", "data": {"token": "t", "expiresAt": "2001-01-01T00:00:00Z"}}));
-    tree.ok("secret_create", json!({"name": "k", "type": "private_key", "kind": "acme_account_key", "data": {"pem": PEM}}));
+    // A key kind holds a key the core signs with; the Ed25519 PEM is refused.
+    let (code, err) = tree.err("secret_create", json!({"name": "k", "type": "private_key", "kind": "acme_account_key", "data": {"pem": PEM}}));
+    assert_eq!(
+        (code.as_str(), &err["details"]["field"]),
+        ("validation", &json!("data.pem")),
+        "{err}"
+    );
+    let p256 = sslboard_tests::keys::openssl_key(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+    ]);
+    let k = tree.ok("secret_create", json!({"name": "k", "type": "private_key", "kind": "acme_account_key", "data": {"pem": p256}}));
+    assert_eq!(k["publicKey"]["keyType"], json!("ec-p256"), "{k}");
     let names = |v: &Value| -> Vec<String> {
         v["secrets"]
             .as_array()

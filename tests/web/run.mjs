@@ -27,7 +27,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import http from "node:http";
-import { randomBytes, createHash, createHmac } from "node:crypto";
+import { randomBytes, createHash, createHmac, generateKeyPairSync } from "node:crypto";
 
 const LOGIN = need("SSLBOARD_WEB_URL");
 const LOGIN_NOKEY = need("SSLBOARD_WEB_URL_NOKEY");
@@ -48,7 +48,15 @@ const PEBBLE_EAB_DIR = need("SSLBOARD_TEST_PEBBLE_EAB_DIR");
 const PEBBLE_EAB_KID = need("SSLBOARD_TEST_PEBBLE_EAB_KID");
 const PEBBLE_EAB_HMAC = need("SSLBOARD_TEST_PEBBLE_EAB_HMAC");
 const ONLY = process.env.SSLBOARD_WEB_ONLY ? new RegExp(process.env.SSLBOARD_WEB_ONLY) : null;
-const CANARIES = () => [C, PDNS_KEY, PEBBLE_EAB_HMAC];
+// The key-kind secret holds a real key (the core refuses a PEM it cannot sign
+// with): every body line but the first (a fixed ASN.1 prefix) is a canary.
+const KEY_PEM = generateKeyPairSync("ec", {
+  namedCurve: "P-256",
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+}).privateKey;
+const KEY_LINES = KEY_PEM.split("\n").filter((l) => l && !l.startsWith("-----")).slice(1);
+const CANARIES = () => [C, PDNS_KEY, PEBBLE_EAB_HMAC, ...KEY_LINES];
 
 function need(name) {
   const v = process.env[name];
@@ -78,12 +86,12 @@ const pageErrors = [];
 const unread = [];
 function scanText(where, text) {
   for (const c of CANARIES()) {
-    if (text.includes(c)) { leaks.push(`${where} contains ${c === PDNS_KEY ? "the PowerDNS key" : c === PEBBLE_EAB_HMAC ? "the EAB HMAC key" : "a canary"}`); }
+    if (text.includes(c)) { leaks.push(`${where} contains ${c === PDNS_KEY ? "the PowerDNS key" : c === PEBBLE_EAB_HMAC ? "the EAB HMAC key" : KEY_LINES.includes(c) ? "a line of the private key" : "a canary"}`); }
   }
 }
 // The scanner finds what it looks for (negative control).
-scanText("self-check", `xx${canary("selfcheck")}xx ${PDNS_KEY} ${PEBBLE_EAB_HMAC}`);
-if (leaks.length !== 3) { console.error("canary scanner self-check failed"); process.exit(2); }
+scanText("self-check", `xx${canary("selfcheck")}xx ${PDNS_KEY} ${PEBBLE_EAB_HMAC} ${KEY_LINES[0]}`);
+if (leaks.length !== 4) { console.error("canary scanner self-check failed"); process.exit(2); }
 leaks.length = 0;
 function watch(p) {
 p.on("response", (r) => {
@@ -207,11 +215,6 @@ const names = {
   api: `api_${RUN}`, basic: `basic_${RUN}`, bearer: `bearer_${RUN}`, oauth: `oauth_${RUN}`,
   custom: `custom_${RUN}`, pem: `pem_${RUN}`,
 };
-function pem() {
-  let body = canary("pem") + "A".repeat(40);
-  while (body.length % 4) { body += "A"; }
-  return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
-}
 function soon(days) { return new Date(Date.now() + days * 86400e3).toISOString().replace(/\.\d+Z$/, "Z"); }
 
 async function addSecret(name, type, kind, fill, extra = {}) {
@@ -483,7 +486,7 @@ await test("add a secret of each type", async () => {
     await fs.locator("#c-3-value").fill(canary("customextra"));
   }, { shot: "secret-new-custom" });
   await addSecret(names.pem, "private_key", "managed_private_key", async (fs) => {
-    await fs.getByLabel("Private key (PEM)").fill(pem());
+    await fs.getByLabel("Private key (PEM)").fill(KEY_PEM);
   });
   const custom = page.locator(`tr[data-secret="${names.custom}"]`);
   assert(await custom.count() === 1, "custom listed");

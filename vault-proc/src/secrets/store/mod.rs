@@ -72,24 +72,41 @@ fn now() -> OffsetDateTime {
         .unwrap_or(t)
 }
 
-/// The public half of a key-kind secret whose `pem` parses as a key we use.
+/// The public half of a key-kind secret. A secret of kind `acme_account_key`
+/// or `managed_private_key` is a `private_key` whose `pem` is a key the core
+/// signs with (what `key_import` takes), or it is refused: a row of those
+/// kinds is always usable and always carries its `publicKey`.
 fn public_half(
     kind: SecretKind,
     secret_type: SecretType,
     data: &SecretData,
-) -> Option<PublicKeyMeta> {
-    let key_kind = matches!(
+) -> VaultResult<Option<PublicKeyMeta>> {
+    if !matches!(
         kind,
         SecretKind::AcmeAccountKey | SecretKind::ManagedPrivateKey
-    );
-    if !key_kind || secret_type != SecretType::PrivateKey {
-        return None;
+    ) {
+        return Ok(None);
     }
+    if secret_type != SecretType::PrivateKey {
+        return Err(VaultError::validation(
+            "type",
+            format!(
+                "a {} secret is a private_key (or use key_create / key_import)",
+                kind.as_str()
+            ),
+        ));
+    }
+    // Required field: `types::validate_data` has refused a missing one.
+    let Some(pem) = data.get("pem") else {
+        return Err(VaultError::validation("data.pem", "is required"));
+    };
     // EXPOSE: parsed inside vault-proc to derive the public half; never returned.
-    let pem = data.get("pem")?.expose();
-    crate::keys::import::from_pem(pem)
-        .ok()
-        .map(|k| k.public_meta())
+    crate::keys::import::from_pem(pem.expose())
+        .map(|k| Some(k.public_meta()))
+        .map_err(|e| match e {
+            crate::keys::KeyError::Crypto(_) => VaultError::internal(e.to_string()),
+            refused => VaultError::validation("data.pem", refused.to_string()),
+        })
 }
 
 fn public_json(public: Option<&PublicKeyMeta>) -> VaultResult<Option<String>> {
@@ -320,9 +337,9 @@ impl SecretStore {
     }
 
     /// Creates a secret and returns its metadata (never its value). A key
-    /// kind whose `pem` is a usable private key gets its public half recorded.
+    /// kind gets its public half recorded (and must have one).
     pub fn create(&mut self, new: NewSecret) -> VaultResult<SecretMeta> {
-        let public = public_half(new.kind, new.secret_type, &new.data);
+        let public = public_half(new.kind, new.secret_type, &new.data)?;
         self.create_with_public(new, public)
     }
 
@@ -473,7 +490,7 @@ impl SecretStore {
         if let Some(data) = &update.data {
             let facts = types::validate_data(row.secret_type, data)?;
             row.expires_at = facts.expires_at;
-            row.public_key = public_json(public_half(row.kind, row.secret_type, data).as_ref())?;
+            row.public_key = public_json(public_half(row.kind, row.secret_type, data)?.as_ref())?;
             if binding.is_some() {
                 row.token_binding = binding;
             }

@@ -512,9 +512,72 @@ fn allowed_hosts_are_sealed_with_the_value() -> R {
     )?;
     assert!(s.reveal(&by_name("cdn")).is_err());
     // Keys and provider tokens never get a list.
-    let mut k = new("pk", SecretType::ApiKey, &[("value", "x")]);
+    let mut k = new("pk", SecretType::PrivateKey, &[("pem", TEST_P256_PEM)]);
     k.kind = SecretKind::AcmeAccountKey;
     k.allowed_hosts = Some(vec!["a.example".into()]);
     assert!(matches!(s.create(k), Err(VaultError::Forbidden(_))));
+    Ok(())
+}
+
+/// A P-256 key made for these tests only (PKCS#8).
+const TEST_P256_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgdzuUTfZRAUvKqjWT
+Pd+JU1R4N2qEh/0t0tswYz+K76GhRANCAARLeAq8gKVLDBgqNIuMw28ERHlHM27m
+lXzsnls4D4yjDGR2TRunYKhdUtwga0UBmH01Xkr0KyghjfWqdsqAslST
+-----END PRIVATE KEY-----
+";
+
+/// A secret of a key kind is a key the core signs with, or it is refused with
+/// nothing stored: `secret_create` cannot make a key row `key_import` would
+/// refuse, nor one without its public half.
+#[test]
+fn a_key_kind_secret_is_a_usable_key_or_refused() -> R {
+    let dir = tmp()?;
+    let src = MemorySource::new();
+    let mut s = open(&dir, &src)?;
+    let ed25519 = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIOD7Fm3EynljLZ3sGpu3xgSBjoCY42x96T29q5RcpbPX\n-----END PRIVATE KEY-----\n";
+    for kind in [SecretKind::AcmeAccountKey, SecretKind::ManagedPrivateKey] {
+        let mut k = new("wrong-type", SecretType::ApiKey, &[("value", "x")]);
+        k.kind = kind;
+        match s.create(k) {
+            Err(VaultError::Validation { field, .. }) => assert_eq!(field, "type"),
+            other => panic!("{other:?}"),
+        }
+        for bad in [ed25519, "not a pem"] {
+            let mut k = new("bad-pem", SecretType::PrivateKey, &[("pem", bad)]);
+            k.kind = kind;
+            match s.create(k) {
+                Err(VaultError::Validation { field, .. }) => assert_eq!(field, "data.pem"),
+                other => panic!("{other:?}"),
+            }
+        }
+        let mut k = new(
+            kind.as_str(),
+            SecretType::PrivateKey,
+            &[("pem", TEST_P256_PEM)],
+        );
+        k.kind = kind;
+        let m = s.create(k)?;
+        assert!(m.public_key.is_some(), "{m:?}");
+        // Replacing the value is held to the same rule.
+        let update = SecretUpdate {
+            data: Some(data(&[("pem", ed25519)])),
+            ..Default::default()
+        };
+        assert!(matches!(
+            s.update(&by_name(kind.as_str()), update),
+            Err(VaultError::Validation { .. })
+        ));
+    }
+    // A generic private key may be any PEM private key (e.g. an Ed25519 SSH
+    // or deploy key), with no public half.
+    let m = s.create(new("deploy", SecretType::PrivateKey, &[("pem", ed25519)]))?;
+    assert!(m.public_key.is_none());
+    let names: Vec<String> = s
+        .list(&SecretFilter::default())?
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
     Ok(())
 }
