@@ -72,29 +72,34 @@ fn now() -> OffsetDateTime {
         .unwrap_or(t)
 }
 
-/// The public half of a key-kind secret. A secret of kind `acme_account_key`
-/// or `managed_private_key` is a `private_key` whose `pem` is a key the core
-/// signs with (what `key_import` takes), or it is refused: a row of those
-/// kinds is always usable and always carries its `publicKey`.
+/// The public half of a key-kind secret. A `private_key` of kind
+/// `acme_account_key` or `managed_private_key` is a key the core signs with
+/// (what `key_import` takes), or it is refused: such a row is always usable
+/// and always carries its `publicKey`. The one other shape of those kinds is
+/// an ACME account's EAB HMAC key (`acme_account_key`, `api_key`).
 fn public_half(
     kind: SecretKind,
     secret_type: SecretType,
     data: &SecretData,
 ) -> VaultResult<Option<PublicKeyMeta>> {
-    if !matches!(
-        kind,
-        SecretKind::AcmeAccountKey | SecretKind::ManagedPrivateKey
-    ) {
-        return Ok(None);
-    }
-    if secret_type != SecretType::PrivateKey {
-        return Err(VaultError::validation(
-            "type",
-            format!(
-                "a {} secret is a private_key (or use key_create / key_import)",
-                kind.as_str()
-            ),
-        ));
+    match (kind, secret_type) {
+        (SecretKind::AcmeAccountKey | SecretKind::ManagedPrivateKey, SecretType::PrivateKey) => {}
+        (SecretKind::AcmeAccountKey, SecretType::ApiKey) => return Ok(None),
+        (SecretKind::AcmeAccountKey | SecretKind::ManagedPrivateKey, _) => {
+            return Err(VaultError::validation(
+                "type",
+                format!(
+                    "a {} secret is a private_key (or use key_create / key_import){}",
+                    kind.as_str(),
+                    if kind == SecretKind::AcmeAccountKey {
+                        ", or an api_key holding an EAB HMAC key"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        _ => return Ok(None),
     }
     // Required field: `types::validate_data` has refused a missing one.
     let Some(pem) = data.get("pem") else {

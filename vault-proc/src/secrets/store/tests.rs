@@ -537,7 +537,11 @@ fn a_key_kind_secret_is_a_usable_key_or_refused() -> R {
     let mut s = open(&dir, &src)?;
     let ed25519 = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIOD7Fm3EynljLZ3sGpu3xgSBjoCY42x96T29q5RcpbPX\n-----END PRIVATE KEY-----\n";
     for kind in [SecretKind::AcmeAccountKey, SecretKind::ManagedPrivateKey] {
-        let mut k = new("wrong-type", SecretType::ApiKey, &[("value", "x")]);
+        let mut k = new(
+            "wrong-type",
+            SecretType::BasicAuth,
+            &[("username", "u"), ("password", "p")],
+        );
         k.kind = kind;
         match s.create(k) {
             Err(VaultError::Validation { field, .. }) => assert_eq!(field, "type"),
@@ -569,6 +573,13 @@ fn a_key_kind_secret_is_a_usable_key_or_refused() -> R {
             Err(VaultError::Validation { .. })
         ));
     }
+    // An ACME account's EAB HMAC key; a managed key is never one.
+    let mut k = new("eab", SecretType::ApiKey, &[("value", "hmac")]);
+    k.kind = SecretKind::AcmeAccountKey;
+    assert!(s.create(k)?.public_key.is_none());
+    let mut k = new("not-eab", SecretType::ApiKey, &[("value", "hmac")]);
+    k.kind = SecretKind::ManagedPrivateKey;
+    assert!(matches!(s.create(k), Err(VaultError::Validation { .. })));
     // A generic private key may be any PEM private key (e.g. an Ed25519 SSH
     // or deploy key), with no public half.
     let m = s.create(new("deploy", SecretType::PrivateKey, &[("pem", ed25519)]))?;
@@ -578,6 +589,6 @@ fn a_key_kind_secret_is_a_usable_key_or_refused() -> R {
         .into_iter()
         .map(|m| m.name)
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
     Ok(())
 }
