@@ -159,3 +159,66 @@ fn an_imported_key_lives_only_in_vault_proc_and_only_while_unlocked() {
         assert!(!contains(bytes, &der), "the PKCS#8 DER in {what}");
     }
 }
+
+/// The names of `pid`'s threads.
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .filter_map(|t| t.ok())
+                .filter_map(|t| std::fs::read_to_string(t.path().join("comm")).ok())
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An RSA-4096 key takes a second or more to make. It is made on a thread of
+/// its own, so the store keeps answering meanwhile: a list and a status
+/// asked while the key is being made are answered before it is (ordering,
+/// not timing). A key the store refuses is never made.
+#[test]
+fn a_slow_key_is_made_off_the_store_thread_which_keeps_answering() {
+    let base = tempfile::tempdir().unwrap();
+    let mut tree = Tree::start(TreeOptions::new(base.path(), KeySource::random_env()));
+    tree.ok(
+        "secret_create",
+        json!({"name": "a", "type": "api_key", "data": {"value": "v"}}),
+    );
+    let vault = tree.pid_of("vault-proc");
+    let slow = tree.send(
+        "key_create",
+        json!({"kind": "managed_private_key", "keyType": "rsa-4096"}),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !thread_names(vault).iter().any(|n| n == "vault-keygen") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no key generation thread in vault-proc: {:?}",
+            thread_names(vault)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let list = tree.send("secret_list", json!({}));
+    let status = tree.send("vault_status", json!({}));
+    let mut order = Vec::new();
+    while order.len() < 3 {
+        let line = tree
+            .next_line(std::time::Duration::from_secs(60))
+            .expect("an answer");
+        if line.get("event").is_none() {
+            assert_eq!(line["ok"], json!(true), "{line}");
+            order.push(line["id"].as_u64().unwrap());
+        }
+    }
+    assert_eq!(order.last(), Some(&slow), "answers in order {order:?}");
+    assert!(order.contains(&list) && order.contains(&status));
+    // The store checks first: a kind that is not a key's is refused, and no
+    // key is made for it.
+    let (code, _) = tree.err(
+        "key_create",
+        json!({"kind": "generic", "keyType": "rsa-4096"}),
+    );
+    assert_eq!(code, "validation");
+    assert!(!thread_names(vault).iter().any(|n| n == "vault-keygen"));
+}

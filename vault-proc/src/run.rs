@@ -38,6 +38,7 @@ pub async fn run() -> Result<(), String> {
     let lock = store.send(Exec {
         role: Role::Broker,
         request: VaultRequest::Lock,
+        made: None,
     });
     let _ = tokio::time::timeout(std::time::Duration::from_millis(500), lock).await;
     // Fast reveals ran on this thread: wipe their dead stack frames.

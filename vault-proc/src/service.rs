@@ -25,9 +25,11 @@ use shared::rpc::{BoxFuture, EventSink, Handler};
 
 use crate::external::config as external_config;
 use crate::external::fetch::ExternalCache;
+use crate::keys::apart::{self, KeyMaker};
 use crate::keys::cache::KeyCache;
 use crate::keys::grant;
 use crate::keys::ops::KeyOps;
+use crate::keys::VaultKey;
 use crate::permits::{Permits, TokenPermits};
 use crate::policy;
 use crate::resolve::{self, RunCache};
@@ -212,7 +214,14 @@ impl StoreActor {
             .ok_or_else(|| WireError::internal("store not open"))
     }
 
-    fn dispatch(&mut self, role: Role, request: VaultRequest) -> WireResult<VaultResponse> {
+    /// Runs `request` for `role`; `made` is the key a `KeyCreate` or
+    /// `OrderKeyCreate` asked for, already made off this thread.
+    fn dispatch(
+        &mut self,
+        role: Role,
+        request: VaultRequest,
+        made: Option<VaultKey>,
+    ) -> WireResult<VaultResponse> {
         if !policy::permitted(role, &request) {
             return Err(WireError::forbidden("request not allowed for this role"));
         }
@@ -342,7 +351,9 @@ impl StoreActor {
                 self.end_finished_runs();
                 Ok(VaultResponse::Done)
             }
-            VaultRequest::KeyCreate(new) => Ok(VaultResponse::Meta(self.key_ops()?.create(new)?)),
+            VaultRequest::KeyCreate(new) => {
+                Ok(VaultResponse::Meta(self.key_ops()?.create(new, made)?))
+            }
             VaultRequest::KeyImport(imp) => Ok(VaultResponse::Meta(self.key_ops()?.import(imp)?)),
             VaultRequest::AcmeSign {
                 key_ref,
@@ -372,7 +383,7 @@ impl StoreActor {
                 self.key_ops()?.public_jwk(&key_ref)?,
             )),
             VaultRequest::OrderKeyCreate { order_id, key_type } => Ok(VaultResponse::Meta(
-                self.key_ops()?.order_key(&order_id, key_type)?,
+                self.key_ops()?.order_key(&order_id, key_type, made)?,
             )),
             VaultRequest::ExportFiles(req) => Ok(VaultResponse::Exported(crate::export::export(
                 self.key_ops()?,
@@ -456,6 +467,8 @@ pub struct Exec {
     pub role: Role,
     /// The request.
     pub request: VaultRequest,
+    /// For a request that makes a key: the key, made off the store thread.
+    pub made: Option<VaultKey>,
 }
 
 impl Message for Exec {
@@ -467,7 +480,7 @@ impl ActixHandler<Exec> for StoreActor {
 
     fn handle(&mut self, msg: Exec, _ctx: &mut SyncContext<Self>) -> Self::Result {
         let locking = matches!(msg.request, VaultRequest::Lock);
-        let result = self.dispatch(msg.role, msg.request);
+        let result = self.dispatch(msg.role, msg.request, msg.made);
         self.publish();
         if locking {
             // Moves of the key left copies in this thread's dead stack frames.
@@ -477,17 +490,67 @@ impl ActixHandler<Exec> for StoreActor {
     }
 }
 
+/// Asks the store whether the key a request asks for may be made now
+/// (before it is made off the store thread; the store checks again on save).
+pub struct MayMakeKey {
+    /// The peer's role.
+    pub role: Role,
+    /// A `KeyCreate` or `OrderKeyCreate`.
+    pub request: VaultRequest,
+}
+
+impl Message for MayMakeKey {
+    type Result = WireResult<()>;
+}
+
+impl ActixHandler<MayMakeKey> for StoreActor {
+    type Result = WireResult<()>;
+
+    fn handle(&mut self, msg: MayMakeKey, _ctx: &mut SyncContext<Self>) -> Self::Result {
+        if !policy::permitted(msg.role, &msg.request) {
+            return Err(WireError::forbidden("request not allowed for this role"));
+        }
+        self.key_ops()?.may_make(&msg.request)
+    }
+}
+
 /// The IPC handler: checks the allow-list, answers the cheap reads it can
 /// on the socket thread and forwards everything else to the store actor.
 pub struct VaultService {
     store: Addr<StoreActor>,
     fast: Arc<FastReads>,
+    keys: KeyMaker,
 }
 
 impl VaultService {
     /// A service in front of `store`, answering from what it publishes to `fast`.
     pub fn new(store: Addr<StoreActor>, fast: Arc<FastReads>) -> Arc<Self> {
-        Arc::new(Self { store, fast })
+        Arc::new(Self {
+            store,
+            fast,
+            keys: KeyMaker::default(),
+        })
+    }
+
+    /// The key `request` asks for, made off the store thread once the store
+    /// says it may be (`None` for every other request).
+    async fn make_key(&self, role: Role, request: &VaultRequest) -> WireResult<Option<VaultKey>> {
+        let Some(key_type) = apart::key_to_make(request) else {
+            return Ok(None);
+        };
+        let check = MayMakeKey {
+            role,
+            request: request.clone(),
+        };
+        match self.store.send(check).await {
+            Ok(allowed) => allowed?,
+            Err(e) => {
+                return Err(WireError::unavailable(format!(
+                    "secret store is not running: {e}"
+                )))
+            }
+        }
+        self.keys.make(key_type).await.map(Some)
     }
 }
 
@@ -518,7 +581,16 @@ impl Handler<VaultRequest, VaultResponse, NoEvent> for VaultService {
     ) -> BoxFuture<WireResult<VaultResponse>> {
         Box::pin(async move {
             let locking = matches!(request, VaultRequest::Lock);
-            let result = match self.store.send(Exec { role, request }).await {
+            let made = self.make_key(role, &request).await?;
+            let result = match self
+                .store
+                .send(Exec {
+                    role,
+                    request,
+                    made,
+                })
+                .await
+            {
                 Ok(r) => r,
                 Err(e) => Err(WireError::unavailable(format!(
                     "secret store is not running: {e}"

@@ -11,11 +11,12 @@
 //! ([`cache::KeyCache`], dropped on lock).
 //!
 //! Layout: [`pem`] and [`der`] (strict parsing with reasons), [`import`]
-//! (PKCS#8 / SEC1 / PKCS#1 → one normalized PKCS#8), [`generate`], [`jwk`]
+//! (PKCS#8 / SEC1 / PKCS#1 → one normalized PKCS#8), [`generate`] (on a thread of its own: [`apart`]), [`jwk`]
 //! (public JWK, RFC 7638 thumbprint), [`jws`] (ACME and EAB signatures),
 //! [`csr`] (PKCS#10 through rcgen's `SigningKey`), [`grant`] (permit scope
 //! checks), [`ops`] (the requests, with their permit and kind checks).
 
+pub mod apart;
 pub mod cache;
 pub mod csr;
 pub mod der;

@@ -16,6 +16,7 @@ use shared::protocol::keys::{FlattenedJws, ImportKey, JwsSigner, KeyType, NewKey
 use shared::protocol::secrets::{
     NewSecret, SecretData, SecretKind, SecretMeta, SecretSelector, SecretType,
 };
+use shared::protocol::vault::VaultRequest;
 use shared::secret::SecretString;
 use zeroize::Zeroizing;
 
@@ -121,10 +122,39 @@ impl KeyOps<'_> {
         Ok(meta)
     }
 
-    /// `KeyCreate`: a fresh key of `new.key_type`.
-    pub fn create(&mut self, new: NewKey) -> WireResult<SecretMeta> {
+    /// Whether the key `request` asks for may be made now: the checks
+    /// [`create`](Self::create) and [`order_key`](Self::order_key) make
+    /// first, asked before the key is made off the store thread
+    /// ([`super::apart`]) and applied again when it is saved.
+    pub fn may_make(&mut self, request: &VaultRequest) -> WireResult<()> {
+        match request {
+            VaultRequest::KeyCreate(new) => key_kind(new.kind),
+            VaultRequest::OrderKeyCreate { order_id, .. } => self.order_permitted(order_id),
+            _ => Err(WireError::internal("not a request for a new key")),
+        }
+    }
+
+    fn order_permitted(&mut self, order_id: &str) -> WireResult<()> {
+        if self.permits.has_order(order_id) {
+            Ok(())
+        } else {
+            Err(forbidden("no live ACME permit is for this order"))
+        }
+    }
+
+    /// `key`, when it is of `key_type` (made off the store thread), or a
+    /// fresh one made here.
+    fn made_or_new(key: Option<VaultKey>, key_type: KeyType) -> WireResult<VaultKey> {
+        match key {
+            Some(k) if k.key_type() == key_type => Ok(k),
+            _ => Ok(generate::generate(key_type)?),
+        }
+    }
+
+    /// `KeyCreate`: a fresh key of `new.key_type` (`key`, when already made).
+    pub fn create(&mut self, new: NewKey, key: Option<VaultKey>) -> WireResult<SecretMeta> {
         key_kind(new.kind)?;
-        let key = generate::generate(new.key_type)?;
+        let key = Self::made_or_new(key, new.key_type)?;
         let row = Row {
             kind: new.kind,
             name: new.name,
@@ -356,12 +386,16 @@ impl KeyOps<'_> {
         Ok(key.to_pem())
     }
 
-    /// `OrderKeyCreate`: a certificate key owned by a live order permit's order.
-    pub fn order_key(&mut self, order_id: &str, key_type: KeyType) -> WireResult<SecretMeta> {
-        if !self.permits.has_order(order_id) {
-            return Err(forbidden("no live ACME permit is for this order"));
-        }
-        let key = generate::generate(key_type)?;
+    /// `OrderKeyCreate`: a certificate key owned by a live order permit's
+    /// order (`key`, when already made).
+    pub fn order_key(
+        &mut self,
+        order_id: &str,
+        key_type: KeyType,
+        key: Option<VaultKey>,
+    ) -> WireResult<SecretMeta> {
+        self.order_permitted(order_id)?;
+        let key = Self::made_or_new(key, key_type)?;
         let row = Row {
             kind: SecretKind::ManagedPrivateKey,
             name: Some(random_name("order_key")?),
