@@ -135,16 +135,40 @@ struct OkLine<R> {
     result: R,
 }
 
-#[derive(Serialize)]
-struct SecretPage<'a> {
+/// A list page, `{"next", <items>}`: written as a map because the items'
+/// key differs per list. "next" sorts before every items key used here
+/// ("providers", "secrets"), so the order is a `Value`'s.
+struct Page<'a, T> {
     next: &'a Option<String>,
-    secrets: Vec<SecretJson<'a>>,
+    items_key: &'static str,
+    items: Vec<T>,
 }
 
-#[derive(Serialize)]
-struct ProviderPage<'a> {
-    next: &'a Option<String>,
-    providers: Vec<ProviderJson<'a>>,
+impl<T: Serialize> Serialize for Page<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("next", self.next)?;
+        map.serialize_entry(self.items_key, &self.items)?;
+        map.end()
+    }
+}
+
+fn page_line<T: Serialize>(
+    id: u64,
+    items_key: &'static str,
+    items: Vec<T>,
+    next: &Option<String>,
+) -> serde_json::Result<String> {
+    serde_json::to_string(&OkLine {
+        id,
+        ok: true,
+        result: Page {
+            next,
+            items_key,
+            items,
+        },
+    })
 }
 
 /// The response line of a `secret_list` page.
@@ -153,14 +177,12 @@ pub fn secret_page(
     list: &[SecretMeta],
     next: &Option<String>,
 ) -> serde_json::Result<String> {
-    serde_json::to_string(&OkLine {
+    page_line(
         id,
-        ok: true,
-        result: SecretPage {
-            next,
-            secrets: list.iter().map(SecretJson::from).collect(),
-        },
-    })
+        "secrets",
+        list.iter().map(SecretJson::from).collect(),
+        next,
+    )
 }
 
 /// The response line of a `dns_provider_list` page.
@@ -169,14 +191,12 @@ pub fn provider_page(
     list: &[ProviderMeta],
     next: &Option<String>,
 ) -> serde_json::Result<String> {
-    serde_json::to_string(&OkLine {
+    page_line(
         id,
-        ok: true,
-        result: ProviderPage {
-            next,
-            providers: list.iter().map(ProviderJson::from).collect(),
-        },
-    })
+        "providers",
+        list.iter().map(ProviderJson::from).collect(),
+        next,
+    )
 }
 
 #[cfg(test)]
