@@ -453,6 +453,20 @@ await test("without JavaScript the type is changed with a button, and the form r
     await p.locator("#c-0-name").waitFor();
     assert(await p.getByLabel("Name", { exact: true }).inputValue() === `nojs_${RUN}`, "name lost");
     await p.screenshot({ path: join(OUT, "secret-type-switched-nojs.png"), fullPage: true });
+    // A refused submit without JavaScript: the page that comes back has the
+    // field in error focused (autofocus), as the script does with JavaScript.
+    await p.goto(`${BASE}/secrets/new`);
+    await p.locator('[data-chooser] a[data-type="private_key"]').click();
+    await p.getByLabel("Name", { exact: true }).fill(`nojs_key_${RUN}`);
+    await p.getByLabel("Kind").selectOption("managed_private_key");
+    await p.getByLabel("Private key (PEM)").fill("not a key");
+    await p.getByRole("button", { name: "Save secret" }).click();
+    const invalid = p.locator('[aria-invalid="true"]');
+    await invalid.first().waitFor();
+    const errorId = await invalid.first().getAttribute("id");
+    const focused = await p.evaluate(() => document.activeElement && document.activeElement.id);
+    assert(errorId === "d-private_key-pem" && focused === errorId, `focus on ${focused}, field in error ${errorId}`);
+    await p.screenshot({ path: join(OUT, "secret-error-focused-nojs.png"), fullPage: true });
   } finally {
     await browser.close();
   }

@@ -85,7 +85,7 @@ pub fn type_select<T: FormType>(
             label for=(id) { (label) }
             div.inline {
                 select id=(id) name=(name) data-rerender aria-describedby=(described)
-                    aria-invalid=[error.map(|_| "true")] {
+                    aria-invalid=[error.map(|_| "true")] autofocus[error.is_some()] {
                     @for t in T::all() {
                         option value=(t.value()) selected[*t == chosen] { (t.label()) }
                     }

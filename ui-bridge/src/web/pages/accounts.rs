@@ -198,7 +198,7 @@ pub fn new(chrome: &Chrome<'_>, draft: &Draft, err: Option<&WireError>) -> Marku
                         div.field data-field="caPem" {
                             label for="a-capem" { "CA certificate (PEM)" span.muted.small { " (optional)" } }
                             textarea #a-capem name="caPem" autocomplete="off" spellcheck="false" aria-describedby={"a-capem-hint" @if pem_err.is_some() { " a-capem-error" }}
-                                aria-invalid=[pem_err.map(|_| "true")] { (draft.ca_pem) }
+                                aria-invalid=[pem_err.map(|_| "true")] autofocus[pem_err.is_some()] { (draft.ca_pem) }
                             p.hint #a-capem-hint { "Only for a private CA whose HTTPS certificate your system does not trust (step-ca, pebble): the CA certificate that signed it. Public data." }
                             @if let Some(e) = pem_err { p.error #a-capem-error data-error-for="caPem" { (e) } }
                         }
@@ -219,7 +219,7 @@ pub fn new(chrome: &Chrome<'_>, draft: &Draft, err: Option<&WireError>) -> Marku
                     div.inline {
                         input type="checkbox" #a-terms name="termsOfServiceAgreed" value="1" checked[draft.agreed] required
                             aria-describedby={"a-terms-hint" @if terms_err.is_some() { " a-terms-error" }}
-                            aria-invalid=[terms_err.map(|_| "true")];
+                            aria-invalid=[terms_err.map(|_| "true")] autofocus[terms_err.is_some()];
                         label for="a-terms" { "I agree to the certificate authority's terms of service" }
                     }
                     p.hint #a-terms-hint {

@@ -212,7 +212,7 @@ pub fn new(
                         label for="c-names" { "Names" }
                         textarea #c-names name="names" rows="3" required autocomplete="off" spellcheck="false"
                             aria-describedby={"c-names-hint" @if names_err.is_some() { " c-names-error" }}
-                            aria-invalid=[names_err.map(|_| "true")] { (draft.names) }
+                            aria-invalid=[names_err.map(|_| "true")] autofocus[names_err.is_some()] { (draft.names) }
                         p.hint #c-names-hint { "The host names the certificate is for, separated by spaces, commas or new lines, e.g. example.com www.example.com. " code { "*.example.com" } " covers every name one level down. Each name's DNS-01 record goes through the DNS provider for its domain; names no provider covers are shown for you to add by hand." }
                         @if let Some(e) = names_err { p.error #c-names-error data-error-for="names" { (e) } }
                     }
@@ -518,7 +518,7 @@ fn checkbox(
             div.inline {
                 input type="checkbox" id=(id) name=(name) value="1" checked[checked]
                     aria-describedby={(hint_id) @if err.is_some() { " " (err_id) }}
-                    aria-invalid=[err.map(|_| "true")];
+                    aria-invalid=[err.map(|_| "true")] autofocus[err.is_some()];
                 label for=(id) { (label) }
             }
             p.hint id=(hint_id) { (hint) }
@@ -558,7 +558,7 @@ fn lifecycle(
                     label for="e-dir" { "Directory" }
                     input type="text" #e-dir name="dir" value=(draft.dir) required autocomplete="off" spellcheck="false"
                         aria-describedby={"e-dir-hint" @if dir_err.is_some() { " e-dir-error" }}
-                        aria-invalid=[dir_err.map(|_| "true")];
+                        aria-invalid=[dir_err.map(|_| "true")] autofocus[dir_err.is_some()];
                     p.hint #e-dir-hint { "An absolute path, e.g. /etc/ssl/example.com. A symbolic link or a directory owned by another user is refused." }
                     @if let Some(e) = dir_err { p.error #e-dir-error data-error-for="dir" { (e) } }
                 }

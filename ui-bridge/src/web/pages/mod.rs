@@ -327,16 +327,16 @@ impl<'a> Widget<'a> {
                     Input::Text => input type="text" id=(self.id) name=(self.name)
                         value=[self.value] required[self.required]
                         autocomplete="off" spellcheck="false"
-                        aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid] autofocus[invalid.is_some()];
                     Input::WriteOnly => input type="text" id=(self.id) name=(self.name)
                         required[self.required] autocomplete="off" spellcheck="false"
-                        data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                        data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid] autofocus[invalid.is_some()];
                     Input::Password => input type="password" id=(self.id) name=(self.name)
                         required[self.required] autocomplete="off" spellcheck="false"
-                        data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                        data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid] autofocus[invalid.is_some()];
                     Input::Area => textarea id=(self.id) name=(self.name)
                         required[self.required] autocomplete="off" spellcheck="false"
-                        data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid] {}
+                        data-secret-input aria-describedby=[described.as_deref()] aria-invalid=[invalid] autofocus[invalid.is_some()] {}
                 }
                 @if !self.hint.is_empty() { p.hint id=(hint_id) { (self.hint) } }
                 @if let Some(e) = self.error { p.error id=(err_id) data-error-for=(self.key) { (e) } }
@@ -359,7 +359,7 @@ pub fn select(
         div.field data-field=(name) {
             label for=(id) { (label) }
             select id=(id) name=(name)
-                aria-describedby=[error.map(|_| err_id.as_str())] aria-invalid=[error.map(|_| "true")] {
+                aria-describedby=[error.map(|_| err_id.as_str())] aria-invalid=[error.map(|_| "true")] autofocus[error.is_some()] {
                 @for (value, text) in options {
                     option value=(value) selected[chosen == Some(*value)] { (text) }
                 }
@@ -408,7 +408,7 @@ impl TextArea<'_> {
                 label for=(self.id) { (self.label) span.muted.small { " (optional)" } }
                 textarea.plain id=(self.id) name=(self.name) rows=(self.rows)
                     autocomplete="off" spellcheck="false"
-                    aria-describedby=[described.as_deref()] aria-invalid=[self.error.map(|_| "true")] { (self.value) }
+                    aria-describedby=[described.as_deref()] aria-invalid=[self.error.map(|_| "true")] autofocus[self.error.is_some()] { (self.value) }
                 @if !self.hint.is_empty() { p.hint id=(hint_id) { (self.hint) } }
                 @if let Some(e) = self.error { p.error id=(err_id) data-error-for=(self.key) { (e) } }
             }

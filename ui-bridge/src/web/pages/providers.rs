@@ -35,7 +35,7 @@ fn resolver(r: &Resolve<'_>) -> Markup {
                 div.field {
                     label for="r-host" { "Hostname" }
                     input type="text" id="r-host" name="hostname" value=(r.hostname) autocomplete="off" spellcheck="false"
-                        aria-invalid=[err.map(|_| "true")] aria-describedby=[err.map(|_| "r-host-error")];
+                        aria-invalid=[err.map(|_| "true")] autofocus[err.is_some()] aria-describedby=[err.map(|_| "r-host-error")];
                 }
                 div.actions { button type="submit" { "Resolve" } }
             }

@@ -233,7 +233,7 @@ fn custom_rows(err: Option<&WireError>) -> Markup {
                         label for={"c-" (i) "-name"} { "Field name" }
                         input type="text" id={"c-" (i) "-name"} name={"custom." (i) ".name"} autocomplete="off" spellcheck="false"
                             aria-describedby=[if i == 0 { described.or(Some("custom-hint")) } else { None }]
-                            aria-invalid=[if i == 0 { invalid } else { None }];
+                            aria-invalid=[if i == 0 { invalid } else { None }] autofocus[i == 0 && invalid.is_some()];
                     }
                     div.field {
                         label for={"c-" (i) "-value"} { "Value" }

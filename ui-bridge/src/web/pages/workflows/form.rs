@@ -65,12 +65,12 @@ impl In<'_> {
                 label for=(self.id) { (self.label) @if !self.required { span.muted.small { " (optional)" } } }
                 @match self.kind {
                     Kind::Lines => textarea.plain id=(self.id) name=(self.name) rows="4" autocomplete="off" spellcheck="false"
-                        aria-describedby=[d.as_deref()] aria-invalid=[invalid] { (self.value) },
+                        aria-describedby=[d.as_deref()] aria-invalid=[invalid] autofocus[invalid.is_some()] { (self.value) },
                     Kind::Number => input.short type="text" inputmode="numeric" id=(self.id) name=(self.name) value=(self.value)
-                        autocomplete="off" aria-describedby=[d.as_deref()] aria-invalid=[invalid];,
+                        autocomplete="off" aria-describedby=[d.as_deref()] aria-invalid=[invalid] autofocus[invalid.is_some()];,
                     Kind::Line => input type="text" id=(self.id) name=(self.name) value=(self.value)
                         required[self.required] autocomplete="off" spellcheck="false"
-                        aria-describedby=[d.as_deref()] aria-invalid=[invalid];,
+                        aria-describedby=[d.as_deref()] aria-invalid=[invalid] autofocus[invalid.is_some()];,
                 }
                 @if !self.hint.is_empty() { p.hint id={(self.id) "-hint"} { (self.hint) } }
                 (problems(self.id, self.key, list))
@@ -118,7 +118,7 @@ fn http_inputs(i: usize, n: &NodeForm, issues: &[WorkflowIssue]) -> Markup {
                 label for=(id("method")) { "Method" }
                 select id=(id("method")) name=(node_input(i, "method"))
                     aria-describedby=[described(&id("method"), false, method_problems.len())]
-                    aria-invalid=[(!method_problems.is_empty()).then_some("true")] {
+                    aria-invalid=[(!method_problems.is_empty()).then_some("true")] autofocus[!method_problems.is_empty()] {
                     @for m in methods { option value=(m) selected[n.method.eq_ignore_ascii_case(m)] { (m) } }
                 }
                 (problems(&id("method"), "method", &method_problems))
