@@ -59,6 +59,26 @@ impl TokenPermits {
     }
 }
 
+/// A copy of the live ACME permits (grant, added keys, expiry), taken by
+/// [`Permits::acme_permits`] for signatures made off the store thread.
+#[derive(Debug, Default, Clone)]
+pub struct AcmePermits {
+    live: Vec<(AcmeGrant, Vec<String>, Instant)>,
+}
+
+impl AcmePermits {
+    /// The permits of this copy that are still live now: what
+    /// [`Permits::acme`] gives (held, not expired).
+    pub fn views(&self) -> Vec<AcmeView<'_>> {
+        let now = Instant::now();
+        self.live
+            .iter()
+            .filter(|(_, _, expiry)| *expiry > now)
+            .map(|(grant, added_keys, _)| AcmeView { grant, added_keys })
+            .collect()
+    }
+}
+
 /// An ACME permit as checked by a key operation: the grant plus the keys added to it.
 pub struct AcmeView<'a> {
     /// The grant as the broker made it.
@@ -201,6 +221,25 @@ impl Permits {
             }
         }
         TokenPermits { by_secret }
+    }
+
+    /// The live ACME permits as they stand, for checks made off the store
+    /// thread ([`AcmePermits::views`] is [`acme`](Self::acme) on this copy).
+    /// Take a fresh one after every grant, revoke and added key.
+    pub fn acme_permits(&mut self) -> AcmePermits {
+        self.prune();
+        let live = self
+            .live
+            .iter()
+            .filter(|(_, live)| live.holders > 0)
+            .filter_map(|(scope, live)| match scope {
+                PermitScope::Acme(grant) => {
+                    Some((grant.clone(), live.added_keys.clone(), live.expiry))
+                }
+                PermitScope::ProviderToken { .. } | PermitScope::Workflow { .. } => None,
+            })
+            .collect();
+        AcmePermits { live }
     }
 
     /// How many permits are live (tests and diagnostics).

@@ -4,11 +4,12 @@
 //! `SyncArbiter` thread of its own: requests are serialized through its mailbox
 //! and the async side (sockets, handshakes) never blocks on SQLite or D-Bus.
 //!
-//! The cheap reads (`Status`, `Get`, `ListPage`, `Reveal`) are answered on the
-//! socket thread itself when they can be ([`FastReads`]): a read-only
-//! connection, the cached key while the store holds it, and a copy of the
-//! live token permits, all published by the actor after every request it
-//! runs. Same checks, same answers; whatever needs the store (a locked vault,
+//! The cheap requests (`Status`, `Get`, `ListPage`, `Reveal`, and `AcmeSign`
+//! by a key already loaded) are answered on the socket thread itself when
+//! they can be ([`FastReads`]): a read-only connection, the cached master
+//! key while the store holds it, copies of the live token and ACME permits,
+//! and the loaded signing keys (shared, emptied on lock), all published by
+//! the actor after every request it runs. Same checks, same answers; whatever needs the store (a locked vault,
 //! a busy database, a store not yet opened) goes to the actor as before.
 
 use std::collections::HashMap;
@@ -28,9 +29,10 @@ use crate::external::fetch::ExternalCache;
 use crate::keys::apart::{self, KeyMaker};
 use crate::keys::cache::KeyCache;
 use crate::keys::grant;
-use crate::keys::ops::KeyOps;
+use crate::keys::jws;
+use crate::keys::ops::{check_acme_sign, KeyOps};
 use crate::keys::VaultKey;
-use crate::permits::{Permits, TokenPermits};
+use crate::permits::{AcmePermits, Permits, TokenPermits};
 use crate::policy;
 use crate::resolve::{self, RunCache};
 use crate::secrets::locked_key::KeyWatch;
@@ -71,6 +73,10 @@ struct FastState {
     /// Set with the reader.
     key_source: Option<KeySourceState>,
     tokens: TokenPermits,
+    /// The live ACME permits and the keys loaded while unlocked (emptied on
+    /// lock), so that a signature by a loaded key is made here.
+    acme: AcmePermits,
+    signing_keys: HashMap<String, Arc<VaultKey>>,
 }
 
 impl FastReads {
@@ -83,6 +89,8 @@ impl FastReads {
             key,
             key_source,
             tokens,
+            acme,
+            signing_keys,
         } = &mut *guard;
         let reader = reader.as_mut()?;
         let outcome = match request {
@@ -122,6 +130,23 @@ impl FastReads {
                     ),
                     Outcome::Defer => Outcome::Defer,
                 }
+            }
+            VaultRequest::AcmeSign {
+                key_ref,
+                url,
+                nonce,
+                signer,
+                payload,
+            } => {
+                // The store's rule, on the store's latest copy of the permits.
+                if let Err(e) = check_acme_sign(&acme.views(), key_ref, url, nonce, signer, payload)
+                {
+                    return Some(Err(e));
+                }
+                // A key not loaded yet is loaded (and checked) by the store.
+                let signing_key = signing_keys.get(key_ref)?;
+                let jws = jws::acme(signing_key, url, nonce, signer, payload);
+                return Some(jws.map(VaultResponse::Jws).map_err(WireError::from));
             }
             _ => Outcome::Defer,
         };
@@ -180,6 +205,8 @@ impl StoreActor {
             return;
         };
         let tokens = self.permits.token_permits();
+        let acme = self.permits.acme_permits();
+        let signing_keys = self.keys.shared();
         let key = store.key_watch();
         let key_source = store.status().key_source;
         let Ok(mut st) = self.fast.state.lock() else {
@@ -199,6 +226,8 @@ impl StoreActor {
         st.key = key;
         st.key_source = Some(key_source);
         st.tokens = tokens;
+        st.acme = acme;
+        st.signing_keys = signing_keys;
     }
 
     /// Opens the store if needed. A failure (e.g. no credential store) is

@@ -32,6 +32,12 @@ impl KeyCache {
         self.keys.remove(key_ref);
     }
 
+    /// The cached keys (shared, not copied), for signatures made off the
+    /// store thread; a fresh copy replaces it after every store request.
+    pub fn shared(&self) -> HashMap<String, Arc<VaultKey>> {
+        self.keys.clone()
+    }
+
     /// Forgets every key (the vault locked).
     pub fn clear(&mut self) {
         self.keys.clear();

@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 use super::cache::KeyCache;
 use super::grant::{normalize_name, origin_of, MAX_NAMES};
 use super::{csr, generate, import, jws, VaultKey};
-use crate::permits::Permits;
+use crate::permits::{AcmeView, Permits};
 use crate::secrets::SecretStore;
 
 /// Largest JWS payload dns-proc may have signed.
@@ -47,6 +47,60 @@ pub struct KeyOps<'a> {
 
 fn forbidden(why: &str) -> WireError {
     WireError::forbidden(why.to_string())
+}
+
+/// The rule of `AcmeSign`, wherever it is answered (the store thread, or the
+/// socket thread with a cached key: `crate::service`): the URL and the `kid`
+/// at one origin, a well-formed nonce, a bounded payload, and a live ACME
+/// permit in `permits` that covers `key_ref` for that origin.
+pub fn check_acme_sign(
+    permits: &[AcmeView<'_>],
+    key_ref: &str,
+    url: &str,
+    nonce: &str,
+    signer: &JwsSigner,
+    payload: &[u8],
+) -> WireResult<()> {
+    let origin = origin_of(url, "url")?;
+    check_nonce(nonce)?;
+    if payload.len() > MAX_PAYLOAD {
+        return Err(WireError::validation(format!(
+            "the payload is larger than {MAX_PAYLOAD} bytes"
+        )));
+    }
+    if let JwsSigner::Kid(kid) = signer {
+        if origin_of(kid, "kid")? != origin {
+            return Err(WireError::validation(
+                "kid (the account URL) must be at the ACME server being signed for",
+            )
+            .with_field("kid"));
+        }
+    }
+    permit_for_origin(permits, key_ref, &origin).map(drop)
+}
+
+/// The keys of the permits in `permits` that cover `key_ref` for `origin`;
+/// `forbidden` when there is none.
+fn permit_for_origin(
+    permits: &[AcmeView<'_>],
+    key_ref: &str,
+    origin: &str,
+) -> WireResult<Vec<String>> {
+    let with_key: Vec<_> = permits.iter().filter(|v| v.has_key(key_ref)).collect();
+    if with_key.is_empty() {
+        return Err(forbidden("no live ACME permit covers this key"));
+    }
+    let matching: Vec<String> = with_key
+        .iter()
+        .filter(|v| v.grant.directory_origin == origin)
+        .flat_map(|v| v.keys())
+        .collect();
+    if matching.is_empty() {
+        return Err(forbidden(
+            "this URL is not at the ACME directory origin the permit names",
+        ));
+    }
+    Ok(matching)
 }
 
 fn key_kind(kind: SecretKind) -> WireResult<()> {
@@ -229,22 +283,7 @@ impl KeyOps<'_> {
         signer: &JwsSigner,
         payload: &[u8],
     ) -> WireResult<FlattenedJws> {
-        let origin = origin_of(url, "url")?;
-        check_nonce(nonce)?;
-        if payload.len() > MAX_PAYLOAD {
-            return Err(WireError::validation(format!(
-                "the payload is larger than {MAX_PAYLOAD} bytes"
-            )));
-        }
-        if let JwsSigner::Kid(kid) = signer {
-            if origin_of(kid, "kid")? != origin {
-                return Err(WireError::validation(
-                    "kid (the account URL) must be at the ACME server being signed for",
-                )
-                .with_field("kid"));
-            }
-        }
-        self.permit_for_origin(key_ref, &origin)?;
+        check_acme_sign(&self.permits.acme(), key_ref, url, nonce, signer, payload)?;
         let key = self.load(key_ref, JWS_KINDS)?;
         Ok(jws::acme(&key, url, nonce, signer, payload)?)
     }
@@ -252,22 +291,7 @@ impl KeyOps<'_> {
     /// The keys of the live ACME permits that cover `key_ref` for `origin`;
     /// `forbidden` when there is none.
     fn permit_for_origin(&mut self, key_ref: &str, origin: &str) -> WireResult<Vec<String>> {
-        let views = self.permits.acme();
-        let with_key: Vec<_> = views.iter().filter(|v| v.has_key(key_ref)).collect();
-        if with_key.is_empty() {
-            return Err(forbidden("no live ACME permit covers this key"));
-        }
-        let matching: Vec<String> = with_key
-            .iter()
-            .filter(|v| v.grant.directory_origin == origin)
-            .flat_map(|v| v.keys())
-            .collect();
-        if matching.is_empty() {
-            return Err(forbidden(
-                "this URL is not at the ACME directory origin the permit names",
-            ));
-        }
-        Ok(matching)
+        permit_for_origin(&self.permits.acme(), key_ref, origin)
     }
 
     /// `CsrCreate`: a CSR for `names`, each listed by a live permit covering `key_ref`.
