@@ -248,6 +248,11 @@ pub fn token_scope(provider_id: &str, secret_ref: &str) -> PermitScope {
 }
 
 impl DirectVault {
+    /// The data directory this vault-proc serves (a path it holds for its life).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
     /// vault-proc's pid.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map_or(0, |c| c.pid)

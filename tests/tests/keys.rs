@@ -584,3 +584,63 @@ fn order_keys_and_external_account_binding() {
         ErrorCode::Forbidden
     );
 }
+
+/// A signature by a loaded key is made on vault-proc's socket thread (the
+/// shared copy of loaded keys). After `vault_lock` nothing of the key is left
+/// in vault-proc: not in that copy, not on the socket thread's stack. Method
+/// checks in the same process: while unlocked the scan finds the key, and
+/// after the lock it still finds the data directory's path.
+#[test]
+fn a_key_used_on_the_socket_thread_is_gone_from_vault_proc_after_lock() {
+    use sslboard_tests::keys::secret_parts;
+    use sslboard_tests::procs::{memory_contains, memory_regions_with};
+    let v = DirectVault::start(&[]);
+    let pem = openssl_key(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+    ]);
+    let (scalar, der) = secret_parts(&pem);
+    let m = import(&v, SecretKind::AcmeAccountKey, &pem).unwrap();
+    v.grant(grant(&[&m.reference], CA, &[], "o-lock"));
+    let url = format!("{CA}/acme/new-order");
+    let kid = || JwsSigner::Kid(format!("{CA}/acme/acct/1"));
+    // The first signature loads the key in the store; the next ones are made
+    // on the socket thread.
+    for _ in 0..20 {
+        sign(&v, &m.reference, &url, kid(), b"{}").unwrap();
+    }
+    let pid = v.pid();
+    let marker = v.data_dir().to_string_lossy().into_owned().into_bytes();
+    assert_eq!(
+        memory_contains(pid, &scalar),
+        Some(true),
+        "method check: the loaded key is in vault-proc"
+    );
+    v.as_broker(VaultRequest::Lock).unwrap();
+    assert_eq!(
+        memory_contains(pid, &marker),
+        Some(true),
+        "method check after lock"
+    );
+    assert_eq!(
+        memory_contains(pid, &scalar),
+        Some(false),
+        "private scalar after lock: {:?}",
+        memory_regions_with(pid, &scalar)
+    );
+    assert_eq!(
+        memory_contains(pid, &der),
+        Some(false),
+        "PKCS#8 DER after lock: {:?}",
+        memory_regions_with(pid, &der)
+    );
+    // The permit still holds: the store loads the key again to sign.
+    sign(&v, &m.reference, &url, kid(), b"{}").unwrap();
+    // A revoked permit is refused on the socket thread's path too.
+    v.revoke(grant(&[&m.reference], CA, &[], "o-lock"));
+    let e = sign(&v, &m.reference, &url, kid(), b"{}").unwrap_err();
+    assert_eq!(e.code, ErrorCode::Forbidden, "{e}");
+}
