@@ -593,7 +593,7 @@ fn order_keys_and_external_account_binding() {
 #[test]
 fn a_key_used_on_the_socket_thread_is_gone_from_vault_proc_after_lock() {
     use sslboard_tests::keys::secret_parts;
-    use sslboard_tests::procs::{memory_contains, memory_regions_with};
+    use sslboard_tests::procs::{assert_absent_with_control, memory_contains};
     let v = DirectVault::start(&[]);
     let pem = openssl_key(&[
         "genpkey",
@@ -620,23 +620,7 @@ fn a_key_used_on_the_socket_thread_is_gone_from_vault_proc_after_lock() {
         "method check: the loaded key is in vault-proc"
     );
     v.as_broker(VaultRequest::Lock).unwrap();
-    assert_eq!(
-        memory_contains(pid, &marker),
-        Some(true),
-        "method check after lock"
-    );
-    assert_eq!(
-        memory_contains(pid, &scalar),
-        Some(false),
-        "private scalar after lock: {:?}",
-        memory_regions_with(pid, &scalar)
-    );
-    assert_eq!(
-        memory_contains(pid, &der),
-        Some(false),
-        "PKCS#8 DER after lock: {:?}",
-        memory_regions_with(pid, &der)
-    );
+    assert_absent_with_control(pid, "vault-proc after lock", &[&scalar, &der], &marker);
     // The permit still holds: the store loads the key again to sign.
     sign(&v, &m.reference, &url, kid(), b"{}").unwrap();
     // A revoked permit is refused on the socket thread's path too.
