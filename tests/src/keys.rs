@@ -149,6 +149,17 @@ pub fn openssl_key(args: &[&str]) -> String {
     String::from_utf8(openssl(args)).unwrap()
 }
 
+/// A fresh P-256 private key as unencrypted PKCS#8 PEM, made by openssl.
+pub fn p256_pem() -> String {
+    openssl_key(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+    ])
+}
+
 /// Verifies a DER CSR with `openssl req -verify` and returns its SAN DNS names
 /// and its public key (DER SPKI).
 pub fn verify_csr(dir: &Path, der: &[u8]) -> (Vec<String>, Vec<u8>) {

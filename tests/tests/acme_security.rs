@@ -10,7 +10,7 @@
 
 use serde_json::json;
 use sslboard_tests::acme::{self, Pebble};
-use sslboard_tests::keys::{openssl_key, p256_spki_sha256_of_scalar, secret_parts};
+use sslboard_tests::keys::{p256_pem, p256_spki_sha256_of_scalar, secret_parts};
 use sslboard_tests::procs::{memory_bytes_after, memory_contains, memory_regions_with, proc_file};
 
 use sslboard_tests::{bytes_contain as contains, files_under};
@@ -19,13 +19,7 @@ use sslboard_tests::{bytes_contain as contains, files_under};
 fn account_and_certificate_keys_stay_in_vault_proc_through_an_issuance() {
     let (base, mut tree) = acme::pdns_tree(&[]);
     let data_dir = tree.opts.data_dir.clone();
-    let pem = openssl_key(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-    ]);
+    let pem = p256_pem();
     let (acct_scalar, acct_der) = secret_parts(&pem);
     let key = tree.ok(
         "key_import",

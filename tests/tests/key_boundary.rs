@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
-use sslboard_tests::keys::{openssl_key, secret_parts};
+use sslboard_tests::keys::{p256_pem, secret_parts};
 use sslboard_tests::procs::{memory_contains, memory_regions_with, proc_file};
 use sslboard_tests::tree::{KeySource, Tree, TreeOptions};
 
@@ -22,13 +22,7 @@ fn an_imported_key_lives_only_in_vault_proc_and_only_while_unlocked() {
     let opts = TreeOptions::new(base.path(), KeySource::random_env());
     let data_dir = opts.data_dir.clone();
     let mut tree = Tree::start(opts);
-    let pem = openssl_key(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-    ]);
+    let pem = p256_pem();
     let (scalar, der) = secret_parts(&pem);
     let m = tree.ok(
         "key_import",

@@ -12,7 +12,9 @@ use shared::protocol::keys::{FlattenedJws, ImportKey, JwsSigner, KeyType, NewKey
 use shared::protocol::secrets::{SecretFilter, SecretKind, SecretMeta, SecretType};
 use shared::protocol::vault::{AcmeGrant, AcmePurpose, PermitScope, VaultRequest, VaultResponse};
 use sslboard_tests::direct::{new_secret, DirectVault};
-use sslboard_tests::keys::{openssl_key, thumbprint_of_pem, verify_csr, verify_hs256, verify_jws};
+use sslboard_tests::keys::{
+    openssl_key, p256_pem, thumbprint_of_pem, verify_csr, verify_hs256, verify_jws,
+};
 
 const CA: &str = "https://ca.example:14000";
 
@@ -181,17 +183,7 @@ fn every_key_type_signs_jws_and_csrs_that_verify_independently() {
 fn each_pem_format_imports_and_each_bad_input_is_refused_with_its_reason() {
     let v = DirectVault::start(&[]);
     let good = [
-        (
-            "PKCS#8 P-256",
-            openssl_key(&[
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-            ]),
-            KeyType::EcP256,
-        ),
+        ("PKCS#8 P-256", p256_pem(), KeyType::EcP256),
         (
             "PKCS#8 P-384",
             openssl_key(&[
@@ -449,13 +441,7 @@ fn who_may_sign_what() {
     );
     // Secrets that are not keys cannot sign, even when a permit names them.
     // A generic secret holding a perfectly good key.
-    let pem = openssl_key(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-    ]);
+    let pem = p256_pem();
     let generic = v.create(new_secret(
         "g",
         SecretType::PrivateKey,
@@ -595,13 +581,7 @@ fn a_key_used_on_the_socket_thread_is_gone_from_vault_proc_after_lock() {
     use sslboard_tests::keys::secret_parts;
     use sslboard_tests::procs::{assert_absent_with_control, memory_contains};
     let v = DirectVault::start(&[]);
-    let pem = openssl_key(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-    ]);
+    let pem = p256_pem();
     let (scalar, der) = secret_parts(&pem);
     let m = import(&v, SecretKind::AcmeAccountKey, &pem).unwrap();
     v.grant(grant(&[&m.reference], CA, &[], "o-lock"));

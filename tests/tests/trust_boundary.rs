@@ -86,15 +86,10 @@ fn canaries_never_leave_the_vault_through_any_channel() {
     keep(pem_body);
     // Key kinds hold keys the core signs with: real keys, every body line but
     // the first (a fixed ASN.1 prefix) a canary.
-    let [account_pem, managed_pem] = [(); 2].map(|()| {
-        sslboard_tests::keys::openssl_key(&[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-        ])
-    });
+    let (account_pem, managed_pem) = (
+        sslboard_tests::keys::p256_pem(),
+        sslboard_tests::keys::p256_pem(),
+    );
     for key in [&account_pem, &managed_pem] {
         for line in key.lines().filter(|l| !l.starts_with("-----")).skip(1) {
             keep(line.to_string());

@@ -131,13 +131,7 @@ fn filters_updates_and_expiry() {
         ("validation", &json!("data.pem")),
         "{err}"
     );
-    let p256 = sslboard_tests::keys::openssl_key(&[
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-    ]);
+    let p256 = sslboard_tests::keys::p256_pem();
     let k = tree.ok("secret_create", json!({"name": "k", "type": "private_key", "kind": "acme_account_key", "data": {"pem": p256}}));
     assert_eq!(k["publicKey"]["keyType"], json!("ec-p256"), "{k}");
     let names = |v: &Value| -> Vec<String> {
