@@ -21,17 +21,15 @@ pub const MAX_IN_FLIGHT: usize = 512;
 
 /// What the writer task puts on stdout.
 enum Out {
-    /// One JSON line.
-    Line(Value),
-    /// One JSON line, already rendered (a response).
-    Text(String),
+    /// One JSON line, rendered (without its newline).
+    Line(String),
     /// A response line already rendered into a file (`config_export`).
     Spooled(std::fs::File),
 }
 
 impl From<Value> for Out {
     fn from(v: Value) -> Self {
-        Out::Line(v)
+        Out::Line(v.to_string())
     }
 }
 
@@ -95,12 +93,7 @@ where
         let mut output = output;
         while let Some(out) = out_rx.recv().await {
             let written = match out {
-                Out::Line(v) => {
-                    let mut line = v.to_string();
-                    line.push('\n');
-                    output.write_all(line.as_bytes()).await
-                }
-                Out::Text(mut line) => {
+                Out::Line(mut line) => {
                     line.push('\n');
                     output.write_all(line.as_bytes()).await
                 }
@@ -185,7 +178,7 @@ where
             let result = link.call(id, request, Some(ev_tx)).await;
             let _ = events.await;
             let line = match result {
-                Ok(resp) => Out::Text(ok_text(id, &resp)),
+                Ok(resp) => Out::Line(ok_text(id, &resp)),
                 Err(e) => error_line(Some(id), &e).into(),
             };
             let _ = out.send(line).await;
