@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
+use shared::clock::format_utc;
 use shared::error::{WireError, WireResult};
 use shared::protocol::acme::{
     key_type_name, parse_key_type, AccountRegistration, AcmeAccountMeta, AcmeAccountStatus,
@@ -77,15 +78,11 @@ enum AriAnswer {
     Failed,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    shared::clock::format_utc(t)
-}
-
 /// Two thirds of the lifetime (the renewal time without ARI).
 fn default_renew_at(not_before: &str, not_after: &str) -> String {
     use crate::providers::clock::parse;
     match (parse(not_before), parse(not_after)) {
-        (Some(a), Some(b)) => rfc3339(ari::two_thirds(a, b)),
+        (Some(a), Some(b)) => format_utc(ari::two_thirds(a, b)),
         _ => not_after.to_string(),
     }
 }
@@ -101,11 +98,11 @@ fn choose_renew_at(life: &Lifecycle, window: ari::Window) -> String {
     if same {
         if let Some(t) = life.renew_at.as_deref().and_then(parse) {
             if t >= window.start && t < window.end {
-                return rfc3339(t);
+                return format_utc(t);
             }
         }
     }
-    rfc3339(ari::pick(window, ari::unit_random()))
+    format_utc(ari::pick(window, ari::unit_random()))
 }
 
 /// ACME state of the dns-proc service.
@@ -337,7 +334,7 @@ impl AcmeState {
             status: account.status.as_str().into(),
             key_ref: reg.key_ref,
             ca_pem: reg.ca_pem,
-            created_at: super::store::now(),
+            created_at: shared::clock::now(),
         };
         store.insert_account(row.clone()).await.map_err(wire_err)?;
         Ok(account_meta(&row))
@@ -716,7 +713,7 @@ impl AcmeState {
                     not_after: issued.leaf.not_after.clone(),
                     revoked: false,
                     chain_pem: issued.chain_pem.clone(),
-                    created_at: super::store::now(),
+                    created_at: shared::clock::now(),
                     life: self
                         .new_lifecycle(&account, &issued.leaf, renewal.as_ref())
                         .await,
@@ -812,13 +809,13 @@ impl AcmeState {
             match self.fetch_ari(account, &id).await {
                 AriAnswer::Window(w, poll) => {
                     life.renew_at = Some(choose_renew_at(&life, w));
-                    life.window = Some((rfc3339(w.start), rfc3339(w.end)));
-                    life.ari_next_at = Some(rfc3339(now + poll));
+                    life.window = Some((format_utc(w.start), format_utc(w.end)));
+                    life.ari_next_at = Some(format_utc(now + poll));
                 }
                 AriAnswer::Unsupported => {
-                    life.ari_next_at = Some(rfc3339(now + ari::MAX_POLL));
+                    life.ari_next_at = Some(format_utc(now + ari::MAX_POLL));
                 }
-                AriAnswer::Failed => life.ari_next_at = Some(rfc3339(now + ari::MIN_POLL)),
+                AriAnswer::Failed => life.ari_next_at = Some(format_utc(now + ari::MIN_POLL)),
             }
         }
         life
@@ -882,7 +879,7 @@ impl AcmeState {
                 if let Some(account) = store.account(&row.account_id).await.map_err(wire_err)? {
                     let (window, at, next) = match self.fetch_ari(&account, id).await {
                         AriAnswer::Window(w, poll) => (
-                            Some((rfc3339(w.start), rfc3339(w.end))),
+                            Some((format_utc(w.start), format_utc(w.end))),
                             Some(choose_renew_at(&row.life, w)),
                             now + poll,
                         ),
@@ -893,7 +890,7 @@ impl AcmeState {
                         renew_at = a.clone();
                     }
                     store
-                        .set_ari(&row.id, window, at, rfc3339(next))
+                        .set_ari(&row.id, window, at, format_utc(next))
                         .await
                         .map_err(wire_err)?;
                 }

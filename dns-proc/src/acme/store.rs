@@ -323,7 +323,7 @@ impl AcmeStore {
         self.with(move |c| {
             c.execute(
                 "INSERT INTO orders (id, account_id, names, status, created_at) VALUES (?1, ?2, ?3, 'pending', ?4)",
-                params![id, account_id, names, now()],
+                params![id, account_id, names, shared::clock::now()],
             )
             .map_err(db)?;
             Ok(())
@@ -612,9 +612,4 @@ fn cert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CertRow> {
                 .transpose()?,
         },
     })
-}
-
-/// Now, RFC 3339 UTC.
-pub fn now() -> String {
-    crate::providers::clock::now()
 }

@@ -54,11 +54,6 @@ impl Clock {
     }
 }
 
-/// The current time, formatted (not monotonic: for `updated_at`).
-pub fn now() -> String {
-    shared::clock::now()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,7 +63,7 @@ mod tests {
     fn fixed_width_utc() {
         let t = datetime!(2026-03-04 05:06:07.000_100 +02:00);
         assert_eq!(shared::clock::format_utc(t), "2026-03-04T03:06:07.000100Z");
-        let s = now();
+        let s = shared::clock::now();
         assert_eq!(s.len(), 27, "{s}");
         assert!(parse(&s).is_some());
     }

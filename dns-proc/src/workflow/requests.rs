@@ -54,7 +54,7 @@ pub async fn create(
     let id = shared::ids::random_hex::<16>()
         .map(|h| format!("wf_{h}"))
         .map_err(|e| WireError::internal(e.to_string()))?;
-    let at = crate::acme::store::now();
+    let at = shared::clock::now();
     let meta = WorkflowMeta {
         id,
         draft,
@@ -79,7 +79,7 @@ pub async fn update(
     let mut meta = get(acme, id).await?;
     meta.draft = draft;
     meta.references = references;
-    meta.updated_at = crate::acme::store::now();
+    meta.updated_at = shared::clock::now();
     store::put(acme.store().await?, meta.clone())
         .await
         .map_err(store_err)?;
