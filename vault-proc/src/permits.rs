@@ -74,7 +74,11 @@ impl AcmePermits {
         self.live
             .iter()
             .filter(|(_, _, expiry)| *expiry > now)
-            .map(|(grant, added_keys, _)| AcmeView { grant, added_keys })
+            .map(|(grant, added_keys, expiry)| AcmeView {
+                grant,
+                added_keys,
+                expiry: *expiry,
+            })
             .collect()
     }
 }
@@ -84,6 +88,7 @@ pub struct AcmeView<'a> {
     /// The grant as the broker made it.
     pub grant: &'a AcmeGrant,
     added_keys: &'a [String],
+    expiry: Instant,
 }
 
 impl AcmeView<'_> {
@@ -157,6 +162,7 @@ impl Permits {
                 PermitScope::Acme(grant) => Some(AcmeView {
                     grant,
                     added_keys: &live.added_keys,
+                    expiry: live.expiry,
                 }),
                 PermitScope::ProviderToken { .. } | PermitScope::Workflow { .. } => None,
             })
@@ -227,17 +233,10 @@ impl Permits {
     /// thread ([`AcmePermits::views`] is [`acme`](Self::acme) on this copy).
     /// Take a fresh one after every grant, revoke and added key.
     pub fn acme_permits(&mut self) -> AcmePermits {
-        self.prune();
         let live = self
-            .live
+            .acme()
             .iter()
-            .filter(|(_, live)| live.holders > 0)
-            .filter_map(|(scope, live)| match scope {
-                PermitScope::Acme(grant) => {
-                    Some((grant.clone(), live.added_keys.clone(), live.expiry))
-                }
-                PermitScope::ProviderToken { .. } | PermitScope::Workflow { .. } => None,
-            })
+            .map(|v| (v.grant.clone(), v.added_keys.to_vec(), v.expiry))
             .collect();
         AcmePermits { live }
     }
